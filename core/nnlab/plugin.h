@@ -1,0 +1,252 @@
+/* nnlab/plugin.h: the plugin ABI, the only header a plugin needs.
+ *
+ * A plugin is one shared object exporting one function, nnlab_plugin(), that
+ * returns a static, read-only descriptor (LADSPA-style). The descriptor starts
+ * with the ABI version and the size of nn_real; the core refuses a plugin built
+ * for another ABI or numeric type before touching anything else. The struct is
+ * append-only (SQLite VFS style): fields added later are only read when
+ * abi_version says they exist.
+ *
+ * Plugins hold no state of their own. Everything that changes during a run
+ * (optimizer slots, dropout masks, random streams) is allocated and owned by
+ * the core and passed in, so the core can zero, save, restore and compare it.
+ */
+#ifndef NNLAB_PLUGIN_H
+#define NNLAB_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnlab/rng.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NN_ABI_VERSION 1
+
+/* One numeric type for all numeric code. */
+#ifndef NN_REAL
+#define NN_REAL double
+#endif
+typedef NN_REAL nn_real;
+
+#define NN_ENTRY_SYMBOL "nnlab_plugin"
+
+#if defined(__GNUC__)
+#define NN_EXPORT __attribute__((visibility("default")))
+#else
+#define NN_EXPORT
+#endif
+
+/* Error codes: 0 is success, failures are negative. */
+enum {
+    NN_OK = 0,
+    NN_EINPUT = -1,    /* bad user input: config, file contents (exit status 2) */
+    NN_EIO = -2,       /* a file could not be read or written (exit status 2) */
+    NN_ENOMEM = -3,    /* allocation failed */
+    NN_EPLUGIN = -4,   /* a plugin could not be loaded or is inconsistent */
+    NN_EDIVERGED = -5, /* training produced a non-finite value (exit status 1) */
+    NN_EINTERNAL = -6
+};
+
+/* Caller-owned error buffer. Functions that fail write one message here. */
+typedef struct nn_err {
+    char msg[1024];
+} nn_err;
+
+/* printf-style: set err->msg (no-op when err is NULL); returns code. */
+int nn_err_set(nn_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef enum nn_kind {
+    NN_KIND_INIT = 1,
+    NN_KIND_OPTIM = 2,
+    NN_KIND_REG = 3,
+    NN_KIND_DATA = 4
+} nn_kind;
+
+/* ------------------------------------------------------------------------ */
+/* Hyperparameters: declared by the plugin, read and checked by the core.  */
+
+typedef enum nn_type {
+    NN_T_REAL = 1,
+    NN_T_INT,
+    NN_T_BOOL,
+    NN_T_STRING,   /* choices "a|b|c" restricts the value; NULL = any text */
+    NN_T_INTLIST,  /* e.g. hidden = [10, 5] */
+    NN_T_REALLIST, /* e.g. keep_probs = [0.8, 0.9] */
+    NN_T_STRLIST   /* e.g. features = ["hog", "hue_hist"] */
+} nn_type;
+
+typedef struct nn_param_decl {
+    const char *name;    /* [a-z0-9_]+ */
+    nn_type type;
+    double def;          /* default for REAL, INT, BOOL */
+    const char *def_str; /* default for STRING; for lists a libconfig literal
+                            such as "[10, 5]" (NULL = empty list) */
+    double min, max;     /* inclusive range for REAL, INT and list elements */
+    const char *choices; /* STRING / STRLIST: allowed values "a|b|c", or NULL */
+    const char *doc;     /* one line */
+} nn_param_decl;
+
+/* A resolved value, one per declared parameter, in declaration order.
+ * Storage belongs to the core and lives as long as the experiment. */
+typedef struct nn_value {
+    nn_real r;               /* REAL */
+    long i;                  /* INT, BOOL */
+    const char *s;           /* STRING */
+    int n;                   /* list length */
+    const long *ints;        /* INTLIST */
+    const nn_real *reals;    /* REALLIST */
+    const char *const *strs; /* STRLIST */
+} nn_value;
+
+/* ------------------------------------------------------------------------ */
+/* init: fill one layer's weights and bias.                                */
+
+typedef struct nn_init_ops {
+    /* W: (fan_out, fan_in) row-major, b: (fan_out). Draws from rng in
+     * row-major order so that the stream equals NumPy's randn(fan_out, fan_in). */
+    int (*fill)(const nn_value *hp, nn_rng *rng, nn_real *W, nn_real *b,
+                int fan_in, int fan_out);
+    /* Declared variance of W's elements (for conformance), or NULL. */
+    double (*variance)(const nn_value *hp, int fan_in, int fan_out);
+    /* Declared mean of W's elements (NULL means 0). */
+    double (*mean)(const nn_value *hp, int fan_in, int fan_out);
+} nn_init_ops;
+
+/* ------------------------------------------------------------------------ */
+/* optim: a stateless update rule over flat arrays.                         */
+
+enum {
+    NN_OPTIM_DECOUPLED_DECAY = 1u << 0 /* a zero gradient may still move params */
+};
+
+typedef struct nn_optim_step {
+    nn_real *param;         /* (n) updated in place */
+    const nn_real *grad;    /* (n) */
+    nn_real *const *slot;   /* n_slots arrays of (n), zeroed by the core at start */
+    size_t n;
+    long t;                 /* step count, 1 for the first step */
+    nn_real lr;             /* learning rate after the schedule */
+    int is_bias;            /* 1 for a bias vector */
+} nn_optim_step;
+
+typedef struct nn_optim_ops {
+    int n_slots;            /* per-parameter state arrays the core must own */
+    unsigned flags;         /* NN_OPTIM_* */
+    void (*step)(const nn_value *hp, const nn_optim_step *s);
+} nn_optim_ops;
+
+/* ------------------------------------------------------------------------ */
+/* reg: weight penalties, activation hooks, constraints.                    */
+
+typedef struct nn_reg_tensor {
+    const nn_real *w;  /* (rows, cols) row-major; a bias has cols == 1 */
+    nn_real *grad;     /* add the penalty's gradient here */
+    int rows, cols;
+    long m;            /* examples in the batch (for 1/m conventions) */
+    int layer;         /* 0-based layer index */
+    int is_bias;
+} nn_reg_tensor;
+
+typedef struct nn_reg_act {
+    nn_real *a;        /* forward: activations (units, m), modified in place;
+                          backward: dA (units, m), modified in place */
+    nn_real *mask;     /* (units, m), owned by the core, kept between the two */
+    int units;
+    long m;
+    int layer;         /* 0-based hidden layer index */
+    int n_hidden;      /* number of hidden layers */
+    nn_rng *rng;       /* this regularizer's stream */
+} nn_reg_act;
+
+typedef struct nn_reg_ops {
+    /* Penalty added to the loss for one tensor; adds d(penalty)/dw into
+     * t->grad. NULL when the regularizer has no penalty. */
+    nn_real (*penalty)(const nn_value *hp, const nn_reg_tensor *t);
+    /* Called once at the start of every training forward pass (may be NULL). */
+    void (*begin_pass)(const nn_value *hp, nn_rng *rng);
+    /* Training-time hook on hidden activations; NULL when none. Evaluation
+     * never calls it. backward receives the same mask. */
+    void (*act_forward)(const nn_value *hp, const nn_reg_act *a);
+    void (*act_backward)(const nn_value *hp, const nn_reg_act *a);
+    /* Constraint applied to W (fan_out, fan_in) after every step (may be NULL). */
+    void (*constrain)(const nn_value *hp, nn_real *W, int fan_out, int fan_in);
+} nn_reg_ops;
+
+/* ------------------------------------------------------------------------ */
+/* data: load train / validation / test splits.                             */
+
+#define NN_MAX_CLASSES 1000
+
+typedef struct nn_split {
+    nn_real *X;        /* (m, d) row-major, owned by the core */
+    int32_t *y;        /* (m) labels in [0, n_classes) */
+    size_t m;
+    uint8_t *images;   /* optional raw images (m, height, width, channels), or NULL */
+} nn_split;
+
+typedef struct nn_data {
+    int d;             /* feature dimension */
+    int n_classes;
+    int height, width, channels; /* 0 when the data are not images */
+    nn_split train, val, test;   /* val.m == 0 when there is no validation split */
+    char *class_names[NN_MAX_CLASSES]; /* owned by the core; may stay NULL */
+} nn_data;
+
+typedef struct nn_data_ctx {
+    const char *base_dir;  /* folder of the experiment file: relative paths start here */
+    const char *config_file; /* for messages */
+    nn_rng *rng;           /* this section's stream */
+    uint32_t seed;         /* the seed that stream was started from */
+    int threads;
+    int quiet;             /* 1: no progress output */
+    const char *cache_dir; /* where a plugin may cache derived data */
+} nn_data_ctx;
+
+/* Core-owned storage for a split: allocates X (m, d), y (m), and images when
+ * with_images is set (uses data->height/width/channels). */
+int nn_split_alloc(nn_data *data, nn_split *split, size_t m, int with_images);
+/* Core-owned copy of a class name. */
+int nn_data_set_class_name(nn_data *data, int k, const char *name);
+
+typedef struct nn_data_ops {
+    /* Fill *out (d, n_classes, splits via nn_split_alloc). On failure return
+     * a negative code with one message in err naming the file or value. */
+    int (*load)(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err);
+} nn_data_ops;
+
+/* ------------------------------------------------------------------------ */
+/* The descriptor.                                                          */
+
+typedef struct nn_plugin {
+    int abi_version;       /* NN_ABI_VERSION: first, always */
+    int real_size;         /* sizeof(nn_real) the plugin was compiled with */
+    nn_kind kind;
+    const char *name;      /* [a-z0-9_]+, equal to the file name */
+    const char *doc;       /* one line */
+    int n_params;
+    const nn_param_decl *params;
+    union {
+        const nn_init_ops *init;
+        const nn_optim_ops *optim;
+        const nn_reg_ops *reg;
+        const nn_data_ops *data;
+    } ops;
+} nn_plugin;
+
+typedef const nn_plugin *(*nn_plugin_entry)(void);
+
+/* Defines the single exported entry symbol. */
+#define NN_PLUGIN(desc)                                                        \
+    NN_EXPORT const nn_plugin *nnlab_plugin(void);                             \
+    NN_EXPORT const nn_plugin *nnlab_plugin(void) { return &(desc); }
+
+#define NN_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+#ifdef __cplusplus
+}
+#endif
+#endif
