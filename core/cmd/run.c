@@ -1,0 +1,67 @@
+/* run.c: `nnlab run FILE [-o DIR] [-s key=value]... [-q]`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "run.h"
+
+int nn_exit_status(int rc)
+{
+    if (rc == NN_OK)
+        return 0;
+    if (rc == NN_EINPUT || rc == NN_EIO || rc == NN_EPLUGIN)
+        return 2;
+    return 1;
+}
+
+int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out)
+{
+    if (strncmp(argv[*i], "--plugin-path=", 14) == 0) {
+        *out = argv[*i] + 14;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--plugin-path") == 0 && *i + 1 < argc) {
+        *out = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+int nn_cmd_run(int argc, char **argv)
+{
+    nn_run_opts o = {0};
+    const char **ov = calloc((size_t)argc, sizeof(char *));
+    if (!ov)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            o.out_dir = argv[++i];
+        else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+            ov[o.n_overrides++] = argv[++i];
+        else if (strcmp(argv[i], "-q") == 0)
+            o.quiet = 1;
+        else if (nn_opt_plugin_path(argc, argv, &i, &o.plugin_path))
+            continue;
+        else if (argv[i][0] == '-' || o.file) {
+            fprintf(stderr, "nnlab run: unexpected argument '%s'\n"
+                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--plugin-path DIR]\n",
+                    argv[i]);
+            free(ov);
+            return 2;
+        } else
+            o.file = argv[i];
+    }
+    if (!o.file) {
+        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--plugin-path DIR]\n");
+        free(ov);
+        return 2;
+    }
+    o.overrides = ov;
+    nn_err err = {{0}};
+    int rc = nn_run(&o, &err);
+    if (rc && rc != NN_EDIVERGED)
+        fprintf(stderr, "nnlab: %s\n", err.msg);
+    free(ov);
+    return nn_exit_status(rc);
+}

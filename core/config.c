@@ -1,0 +1,774 @@
+/* config.c: reading, checking and resolving experiment files. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnlab/io.h"
+#include "schedule.h"
+
+/* ---- the core's option tables ------------------------------------------ */
+
+const nn_param_decl nn_model_params[] = {
+    {"hidden", NN_T_INTLIST, 0, "[]", 1, 1e6, NULL, "hidden layer sizes, e.g. [10, 5]"},
+    {"activation", NN_T_STRING, 0, "relu", 0, 0, "relu|leaky_relu|tanh|sigmoid", "hidden activation"},
+    {"leaky_slope", NN_T_REAL, 0.01, NULL, 0, 1, NULL, "negative slope of leaky_relu"},
+    {"output", NN_T_STRING, 0, "auto", 0, 0, "auto|sigmoid|softmax",
+     "output layer: sigmoid + binary cross-entropy, softmax + cross-entropy, auto by class count"},
+};
+const int nn_model_n_params = NN_ARRAY_LEN(nn_model_params);
+
+const nn_param_decl nn_train_params[] = {
+    {"epochs", NN_T_INT, 100, NULL, 1, 1e9, NULL, "passes over the training set (full batch: iterations)"},
+    {"batch_size", NN_T_INT, 0, NULL, 0, 1e9, NULL, "examples per step; 0 = full batch"},
+    {"log_every", NN_T_INT, 100, NULL, 1, 1e9, NULL, "log and record metrics every N epochs"},
+    {"shuffle", NN_T_STRING, 0, "stream", 0, 0, "stream|reseed|none",
+     "mini-batch order: one seeded stream; reseed with train.seed + epoch + 1 each epoch (the notebooks); none"},
+    {"val_every", NN_T_INT, 1, NULL, 1, 1e9, NULL, "measure validation accuracy every N epochs (best-model tracking)"},
+    {"clip_norm", NN_T_REAL, 0, NULL, 0, 1e300, NULL, "clip the global gradient norm to this value; 0 = off"},
+    {"clip_value", NN_T_REAL, 0, NULL, 0, 1e300, NULL, "clip each gradient element to [-v, v]; 0 = off"},
+    {"threads", NN_T_INT, 0, NULL, 0, 1024, NULL, "BLAS and data threads; 0 = library default"},
+};
+const int nn_train_n_params = NN_ARRAY_LEN(nn_train_params);
+
+const nn_param_decl nn_output_params[] = {
+    {"dir", NN_T_STRING, 0, "", 0, 0, NULL, "run folder; empty = runs/<name>"},
+    {"plots", NN_T_BOOL, 1, NULL, 0, 1, NULL, "write plots into the run folder"},
+    {"weights", NN_T_BOOL, 1, NULL, 0, 1, NULL, "write initial, final and best weights as .npy"},
+};
+const int nn_output_n_params = NN_ARRAY_LEN(nn_output_params);
+
+static const char *const top_keys[] = {"name", "seed", "data", "model", "init", "optim",
+                                       "reg", "train", "output", NULL};
+
+/* ---- declarations -------------------------------------------------------- */
+
+static int choice_ok(const char *choices, const char *v)
+{
+    size_t n = strlen(v);
+    for (const char *p = choices; p && *p;) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, v, n) == 0)
+            return 1;
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
+}
+
+int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err)
+{
+    for (int i = 0; i < n; i++) {
+        const nn_param_decl *p = &d[i];
+        if (!p->name || !nn_name_valid(p->name))
+            return nn_err_set(err, NN_EPLUGIN, "parameter %d has an invalid name", i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(d[j].name, p->name) == 0)
+                return nn_err_set(err, NN_EPLUGIN, "parameter '%s' declared twice", p->name);
+        if (strcmp(p->name, "plugin") == 0 || strcmp(p->name, "seed") == 0)
+            return nn_err_set(err, NN_EPLUGIN, "parameter name '%s' is reserved", p->name);
+        if (!p->doc || !p->doc[0])
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s' has no doc", p->name);
+        if (p->type < NN_T_REAL || p->type > NN_T_STRLIST)
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s' has an unknown type", p->name);
+        int numeric = p->type == NN_T_REAL || p->type == NN_T_INT || p->type == NN_T_BOOL;
+        if (numeric && !(p->min <= p->def && p->def <= p->max))
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default %g outside [%g, %g]",
+                              p->name, p->def, p->min, p->max);
+        if (p->type == NN_T_INT && p->def != floor(p->def))
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': integer default %g", p->name, p->def);
+        if (p->type == NN_T_BOOL && p->def != 0 && p->def != 1)
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': boolean default %g", p->name, p->def);
+        if (p->type == NN_T_STRING && !p->def_str)
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': string without default", p->name);
+        if (p->type == NN_T_STRING && p->choices && !choice_ok(p->choices, p->def_str))
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default '%s' not among %s",
+                              p->name, p->def_str, p->choices);
+    }
+    return NN_OK;
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+static void key_path(const config_setting_t *s, char *out, size_t n)
+{
+    char parts[16][80];
+    int k = 0;
+    for (; s && config_setting_parent(s) && k < 16; s = config_setting_parent(s)) {
+        const char *nm = config_setting_name(s);
+        if (nm)
+            snprintf(parts[k++], sizeof parts[0], "%s", nm);
+        else
+            snprintf(parts[k++], sizeof parts[0], "[%d]", config_setting_index(s));
+    }
+    out[0] = '\0';
+    size_t len = 0;
+    while (k-- > 0) {
+        int dot = len > 0 && parts[k][0] != '[';
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", dot ? "." : "", parts[k]);
+    }
+}
+
+/* "file:line: key: message", or "command line: key: message" for values set
+ * with -s (they have no line). */
+static int fail(const nn_experiment *x, const config_setting_t *s, const char *key, nn_err *err,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(const nn_experiment *x, const config_setting_t *s, const char *key, nn_err *err,
+                const char *fmt, ...)
+{
+    char msg[700], path[256] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (s)
+        key_path(s, path, sizeof path);
+    int line = s ? config_setting_source_line(s) : 0;
+    const char *k = key ? key : path;
+    if (line > 0)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s: %s", x->file, line, k, msg);
+    if (s && config_setting_parent(s))
+        return nn_err_set(err, NN_EINPUT, "%s: %s: %s (value given with -s)", x->file, k, msg);
+    return nn_err_set(err, NN_EINPUT, "%s: %s: %s", x->file, k, msg);
+}
+
+static const char *closest(const char *word, const char *const *cands, int n)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (int i = 0; i < n; i++) {
+        int d = nn_edit_distance(word, cands[i]);
+        if (d < bd) {
+            bd = d;
+            best = cands[i];
+        }
+    }
+    return best;
+}
+
+/* ---- copying settings (defaults and -s overrides) -------------------------- */
+
+static int copy_setting(config_setting_t *dst_parent, const char *name, const config_setting_t *src)
+{
+    int type = config_setting_type(src);
+    config_setting_t *d = config_setting_add(dst_parent, name, type);
+    if (!d)
+        return -1;
+    switch (type) {
+    case CONFIG_TYPE_INT:
+        return config_setting_set_int(d, config_setting_get_int(src)) ? 0 : -1;
+    case CONFIG_TYPE_INT64:
+        return config_setting_set_int64(d, config_setting_get_int64(src)) ? 0 : -1;
+    case CONFIG_TYPE_FLOAT:
+        return config_setting_set_float(d, config_setting_get_float(src)) ? 0 : -1;
+    case CONFIG_TYPE_BOOL:
+        return config_setting_set_bool(d, config_setting_get_bool(src)) ? 0 : -1;
+    case CONFIG_TYPE_STRING:
+        return config_setting_set_string(d, config_setting_get_string(src)) ? 0 : -1;
+    default:
+        for (int i = 0; i < config_setting_length(src); i++) {
+            const config_setting_t *c = config_setting_get_elem(src, (unsigned)i);
+            if (copy_setting(d, config_setting_name(c), c) != 0)
+                return -1;
+        }
+        return 0;
+    }
+}
+
+/* Parses a libconfig value literal into tmp as setting "v". */
+static int parse_literal(config_t *tmp, const char *text, char *why, size_t n)
+{
+    char buf[4200];
+    snprintf(buf, sizeof buf, "v = %s;", text);
+    config_init(tmp);
+    if (config_read_string(tmp, buf) != CONFIG_TRUE || !config_lookup(tmp, "v")) {
+        snprintf(why, n, "cannot parse value '%s': %s", text,
+                 config_error_text(tmp) ? config_error_text(tmp) : "syntax error");
+        config_destroy(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_default(config_setting_t *group, const nn_param_decl *p)
+{
+    config_setting_t *s;
+    switch (p->type) {
+    case NN_T_REAL:
+        s = config_setting_add(group, p->name, CONFIG_TYPE_FLOAT);
+        return s && config_setting_set_float(s, p->def) ? 0 : -1;
+    case NN_T_INT:
+        s = config_setting_add(group, p->name, fabs(p->def) > 2147483647.0 ? CONFIG_TYPE_INT64 : CONFIG_TYPE_INT);
+        return s && config_setting_set_int64(s, (long long)p->def) ? 0 : -1;
+    case NN_T_BOOL:
+        s = config_setting_add(group, p->name, CONFIG_TYPE_BOOL);
+        return s && config_setting_set_bool(s, p->def != 0) ? 0 : -1;
+    case NN_T_STRING:
+        s = config_setting_add(group, p->name, CONFIG_TYPE_STRING);
+        return s && config_setting_set_string(s, p->def_str) ? 0 : -1;
+    default: {
+        config_t tmp;
+        char why[256];
+        if (parse_literal(&tmp, p->def_str ? p->def_str : "[]", why, sizeof why) != 0)
+            return -1;
+        int rc = copy_setting(group, p->name, config_lookup(&tmp, "v"));
+        config_destroy(&tmp);
+        return rc;
+    }
+    }
+}
+
+/* ---- reading values ------------------------------------------------------------ */
+
+static int is_number(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
+}
+
+static int is_integer(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+}
+
+static double number_of(const config_setting_t *s)
+{
+    return config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+                                                      : (double)config_setting_get_int64(s);
+}
+
+static int check_range(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
+                       double v, nn_err *err)
+{
+    if (!isfinite(v))
+        return fail(x, s, NULL, err, "value must be finite");
+    if (v < p->min || v > p->max)
+        return fail(x, s, NULL, err, "%.17g is outside the allowed range [%g, %g] (%s)", v, p->min,
+                    p->max, p->doc);
+    return NN_OK;
+}
+
+static int check_choice(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
+                        const char *v, nn_err *err)
+{
+    if (!p->choices || choice_ok(p->choices, v))
+        return NN_OK;
+    const char *cands[32];
+    char buf[512];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", p->choices);
+    for (char *t = strtok(buf, "|"); t && n < 32; t = strtok(NULL, "|"))
+        cands[n++] = t;
+    const char *near = closest(v, cands, n);
+    char hint[96] = "";
+    if (near)
+        snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+    return fail(x, s, NULL, err, "'%s' is not one of %s%s", v, p->choices, hint);
+}
+
+static int read_list(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
+                     nn_value *v, void **store, nn_err *err)
+{
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+        return fail(x, s, NULL, err, "expected a list such as [1, 2]");
+    int n = config_setting_length(s);
+    size_t esz = p->type == NN_T_INTLIST ? sizeof(long)
+               : p->type == NN_T_REALLIST ? sizeof(nn_real) : sizeof(char *);
+    *store = calloc((size_t)(n ? n : 1), esz);
+    if (!*store)
+        return nn_err_set(err, NN_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        int rc = NN_OK;
+        if (p->type == NN_T_STRLIST) {
+            if (config_setting_type(e) != CONFIG_TYPE_STRING)
+                return fail(x, e, NULL, err, "expected a string");
+            rc = check_choice(x, e, p, config_setting_get_string(e), err);
+            ((const char **)*store)[i] = config_setting_get_string(e);
+        } else if (p->type == NN_T_INTLIST) {
+            if (!is_integer(e))
+                return fail(x, e, NULL, err, "expected an integer");
+            rc = check_range(x, e, p, number_of(e), err);
+            ((long *)*store)[i] = (long)config_setting_get_int64(e);
+        } else {
+            if (!is_number(e))
+                return fail(x, e, NULL, err, "expected a number");
+            rc = check_range(x, e, p, number_of(e), err);
+            ((nn_real *)*store)[i] = (nn_real)number_of(e);
+        }
+        if (rc)
+            return rc;
+    }
+    v->n = n;
+    v->ints = p->type == NN_T_INTLIST ? *store : NULL;
+    v->reals = p->type == NN_T_REALLIST ? *store : NULL;
+    v->strs = p->type == NN_T_STRLIST ? *store : NULL;
+    return NN_OK;
+}
+
+static int read_value(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
+                      nn_value *v, void **store, nn_err *err)
+{
+    memset(v, 0, sizeof *v);
+    switch (p->type) {
+    case NN_T_REAL:
+        if (!is_number(s))
+            return fail(x, s, NULL, err, "expected a number");
+        v->r = (nn_real)number_of(s);
+        return check_range(x, s, p, number_of(s), err);
+    case NN_T_INT:
+        if (!is_integer(s))
+            return fail(x, s, NULL, err, "expected an integer");
+        v->i = (long)config_setting_get_int64(s);
+        return check_range(x, s, p, (double)v->i, err);
+    case NN_T_BOOL:
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+            return fail(x, s, NULL, err, "expected true or false");
+        v->i = config_setting_get_bool(s);
+        return NN_OK;
+    case NN_T_STRING:
+        if (config_setting_type(s) != CONFIG_TYPE_STRING)
+            return fail(x, s, NULL, err, "expected a string in double quotes");
+        v->s = config_setting_get_string(s);
+        return check_choice(x, s, p, v->s, err);
+    default:
+        return read_list(x, s, p, v, store, err);
+    }
+}
+
+/* ---- sections -------------------------------------------------------------------- */
+
+static int is_extra_key(const char *k, const char *const *extra)
+{
+    for (; extra && *extra; extra++)
+        if (strcmp(k, *extra) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_unknown_keys(const nn_experiment *x, const nn_section *sec, const char *const *extra,
+                              nn_err *err)
+{
+    int n = config_setting_length(sec->setting);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *c = config_setting_get_elem(sec->setting, (unsigned)i);
+        const char *k = config_setting_name(c);
+        int known = is_extra_key(k, extra);
+        for (int j = 0; j < sec->n_decls && !known; j++)
+            known = strcmp(k, sec->decls[j].name) == 0;
+        if (known)
+            continue;
+        const char *cands[NN_MAX_PARAMS + 8];
+        int nc = 0;
+        for (int j = 0; j < sec->n_decls; j++)
+            cands[nc++] = sec->decls[j].name;
+        for (const char *const *e = extra; e && *e && nc < NN_MAX_PARAMS + 8; e++)
+            cands[nc++] = *e;
+        const char *near = closest(k, cands, nc);
+        char known_list[1024] = "";
+        size_t len = 0;
+        for (int j = 0; j < nc; j++)
+            len += (size_t)snprintf(known_list + len, len < sizeof known_list ? sizeof known_list - len : 0,
+                                    "%s%s", j ? ", " : "", cands[j]);
+        if (near)
+            return fail(x, c, NULL, err, "unknown key; did you mean '%s'? (known: %s)", near, known_list);
+        return fail(x, c, NULL, err, "unknown key (known: %s)", known_list);
+    }
+    return NN_OK;
+}
+
+/* Fills defaults into the tree, then reads every declared value. */
+static int read_decls(const nn_experiment *x, nn_section *sec, nn_err *err)
+{
+    for (int i = 0; i < sec->n_decls; i++) {
+        const nn_param_decl *p = &sec->decls[i];
+        config_setting_t *s = config_setting_get_member(sec->setting, p->name);
+        if (!s) {
+            if (add_default(sec->setting, p) != 0)
+                return nn_err_set(err, NN_EINTERNAL, "%s.%s: cannot apply default", sec->path, p->name);
+            s = config_setting_get_member(sec->setting, p->name);
+        }
+        int rc = read_value(x, s, p, &sec->values[i], &sec->lists[i], err);
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
+static int read_seed(nn_experiment *x, nn_section *sec, nn_err *err)
+{
+    config_setting_t *s = config_setting_get_member(sec->setting, "seed");
+    if (s) {
+        if (!is_integer(s))
+            return fail(x, s, NULL, err, "expected an integer");
+        long long v = config_setting_get_int64(s);
+        if (v < 0 || v > 4294967295LL)
+            return fail(x, s, NULL, err, "%lld is outside the allowed range [0, 4294967295]", v);
+        sec->seed = (uint32_t)v;
+    } else {
+        sec->seed = nn_rng_derive(x->seed, sec->path);
+        s = config_setting_add(sec->setting, "seed", CONFIG_TYPE_INT64);
+        if (!s || !config_setting_set_int64(s, sec->seed))
+            return nn_err_set(err, NN_EINTERNAL, "%s: cannot record derived seed", sec->path);
+    }
+    nn_rng_seed(&sec->rng, sec->seed);
+    return NN_OK;
+}
+
+static config_setting_t *get_group(nn_experiment *x, config_setting_t *parent, const char *name,
+                                   nn_err *err, int *rc)
+{
+    config_setting_t *s = config_setting_get_member(parent, name);
+    if (!s)
+        s = config_setting_add(parent, name, CONFIG_TYPE_GROUP);
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+        *rc = fail(x, s, NULL, err, "expected a group { ... }");
+    return s;
+}
+
+static int read_core_section(nn_experiment *x, nn_section *sec, const char *name,
+                             const nn_param_decl *decls, int n, int seeded, nn_err *err)
+{
+    int rc = NN_OK;
+    snprintf(sec->path, sizeof sec->path, "%s", name);
+    sec->setting = get_group(x, config_root_setting(&x->cfg), name, err, &rc);
+    if (rc)
+        return rc;
+    sec->decls = decls;
+    sec->n_decls = n;
+    static const char *const seed_only[] = {"seed", NULL};
+    if ((rc = check_unknown_keys(x, sec, seeded ? seed_only : NULL, err)) != 0)
+        return rc;
+    if (seeded && (rc = read_seed(x, sec, err)) != 0)
+        return rc;
+    return read_decls(x, sec, err);
+}
+
+static int read_plugin_section(nn_experiment *x, nn_section *sec, config_setting_t *s,
+                               nn_kind kind, const char *default_plugin, const nn_registry *reg,
+                               nn_err *err)
+{
+    key_path(s, sec->path, sizeof sec->path);
+    sec->setting = s;
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+        return fail(x, s, NULL, err, "expected a group { plugin = \"...\"; ... }");
+    config_setting_t *ps = config_setting_get_member(s, "plugin");
+    if (!ps) {
+        if (!default_plugin)
+            return fail(x, s, NULL, err, "missing key 'plugin' (run 'nnlab list %s')", nn_kind_name(kind));
+        ps = config_setting_add(s, "plugin", CONFIG_TYPE_STRING);
+        config_setting_set_string(ps, default_plugin);
+    }
+    if (config_setting_type(ps) != CONFIG_TYPE_STRING)
+        return fail(x, ps, NULL, err, "expected a plugin name in double quotes");
+    const char *name = config_setting_get_string(ps);
+    if (!nn_name_valid(name))
+        return fail(x, ps, NULL, err, "invalid plugin name '%s': names are [a-z0-9_]+", name);
+    nn_err e;
+    if (nn_plugin_open(reg, name, kind, &sec->plugin, &e) != NN_OK)
+        return fail(x, ps, NULL, err, "%s", e.msg);
+    return nn_section_read_plugin_params(sec, x, err);
+}
+
+int nn_section_read_plugin_params(nn_section *sec, const nn_experiment *x, nn_err *err)
+{
+    const nn_plugin *p = sec->plugin.desc;
+    sec->decls = p->params;
+    sec->n_decls = p->n_params;
+    int is_optim = p->kind == NN_KIND_OPTIM;
+    static const char *const extra[] = {"plugin", "seed", NULL};
+    static const char *const extra_optim[] = {"plugin", "seed", "schedule", NULL};
+    int rc = check_unknown_keys(x, sec, is_optim ? extra_optim : extra, err);
+    if (rc)
+        return rc;
+    if ((rc = read_seed((nn_experiment *)x, sec, err)) != 0)
+        return rc;
+    return read_decls(x, sec, err);
+}
+
+static int read_reg_list(nn_experiment *x, const nn_registry *reg, nn_err *err)
+{
+    config_setting_t *root = config_root_setting(&x->cfg);
+    config_setting_t *l = config_setting_get_member(root, "reg");
+    if (!l)
+        l = config_setting_add(root, "reg", CONFIG_TYPE_LIST);
+    if (config_setting_type(l) != CONFIG_TYPE_LIST)
+        return fail(x, l, NULL, err, "expected a list ( { plugin = \"l2\"; ... }, ... )");
+    int n = config_setting_length(l);
+    if (n > NN_MAX_REG)
+        return fail(x, l, NULL, err, "at most %d regularizers", NN_MAX_REG);
+    for (int i = 0; i < n; i++) {
+        int rc = read_plugin_section(x, &x->reg[i], config_setting_get_elem(l, (unsigned)i),
+                                     NN_KIND_REG, NULL, reg, err);
+        x->n_reg = i + 1;
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
+static int read_top(nn_experiment *x, nn_err *err)
+{
+    config_setting_t *root = config_root_setting(&x->cfg);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *c = config_setting_get_elem(root, (unsigned)i);
+        const char *k = config_setting_name(c);
+        int known = 0;
+        for (int j = 0; top_keys[j] && !known; j++)
+            known = strcmp(k, top_keys[j]) == 0;
+        if (!known) {
+            const char *near = closest(k, (const char *const *)top_keys, 9);
+            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output)",
+                        near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        }
+    }
+    config_setting_t *s = config_setting_get_member(root, "name");
+    if (!s) {
+        const char *b = strrchr(x->file, '/');
+        char nm[256];
+        snprintf(nm, sizeof nm, "%s", b ? b + 1 : x->file);
+        char *dot = strrchr(nm, '.');
+        if (dot)
+            *dot = '\0';
+        s = config_setting_add(root, "name", CONFIG_TYPE_STRING);
+        config_setting_set_string(s, nm);
+    }
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return fail(x, s, NULL, err, "expected a string in double quotes");
+    x->name = config_setting_get_string(s);
+    if (!x->name[0] || strchr(x->name, '/') || strcmp(x->name, "..") == 0 || strcmp(x->name, ".") == 0)
+        return fail(x, s, NULL, err, "'%s' cannot be used as a run folder name", x->name);
+    s = config_setting_get_member(root, "seed");
+    if (!s) {
+        s = config_setting_add(root, "seed", CONFIG_TYPE_INT);
+        config_setting_set_int(s, 0);
+    }
+    if (!is_integer(s) || config_setting_get_int64(s) < 0 || config_setting_get_int64(s) > 4294967295LL)
+        return fail(x, s, NULL, err, "expected an integer in [0, 4294967295]");
+    x->seed = (uint32_t)config_setting_get_int64(s);
+    return NN_OK;
+}
+
+/* "a.b[0].c" -> libconfig path "a.b.[0].c" */
+static void to_cfg_path(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (const char *p = in; *p && j + 2 < n; p++) {
+        if (*p == '[' && j > 0 && out[j - 1] != '.')
+            out[j++] = '.';
+        out[j++] = *p;
+    }
+    out[j] = '\0';
+}
+
+static int apply_override(nn_experiment *x, const char *ov, nn_err *err)
+{
+    const char *eq = strchr(ov, '=');
+    if (!eq || eq == ov)
+        return nn_err_set(err, NN_EINPUT, "-s %s: expected key.path=value", ov);
+    char key[512], path[600], parent_path[600], why[512];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - ov), ov);
+    to_cfg_path(key, path, sizeof path);
+    config_t tmp;
+    if (parse_literal(&tmp, eq + 1, why, sizeof why) != 0)
+        return nn_err_set(err, NN_EINPUT, "-s %s: %s", key, why);
+    snprintf(parent_path, sizeof parent_path, "%s", path);
+    char *dot = strrchr(parent_path, '.');
+    const char *leaf = dot ? dot + 1 : parent_path;
+    config_setting_t *parent = config_root_setting(&x->cfg);
+    if (dot) {
+        *dot = '\0';
+        leaf = dot + 1;
+        parent = config_lookup(&x->cfg, parent_path);
+        if (!parent && !strchr(parent_path, '.') && !strchr(parent_path, '['))
+            parent = config_setting_add(config_root_setting(&x->cfg), parent_path, CONFIG_TYPE_GROUP);
+    }
+    int rc = NN_OK;
+    if (!parent || config_setting_type(parent) != CONFIG_TYPE_GROUP || leaf[0] == '[') {
+        rc = nn_err_set(err, NN_EINPUT, "-s %s: no such group in %s", key, x->file);
+    } else {
+        if (config_setting_get_member(parent, leaf))
+            config_setting_remove(parent, leaf);
+        if (copy_setting(parent, leaf, config_lookup(&tmp, "v")) != 0)
+            rc = nn_err_set(err, NN_EINPUT, "-s %s: cannot set value", key);
+    }
+    config_destroy(&tmp);
+    return rc;
+}
+
+static int read_file(nn_experiment *x, const char *file, nn_err *err)
+{
+    snprintf(x->file, sizeof x->file, "%s", file);
+    snprintf(x->base_dir, sizeof x->base_dir, "%s", file);
+    char *slash = strrchr(x->base_dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(x->base_dir, sizeof x->base_dir, ".");
+    config_init(&x->cfg);
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return nn_err_set(err, NN_EIO, "%s: cannot open: %s", file, strerror(errno));
+    config_set_auto_convert(&x->cfg, 0);
+    int ok = config_read(&x->cfg, f);
+    fclose(f);
+    if (ok != CONFIG_TRUE)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s", file, config_error_line(&x->cfg),
+                          config_error_text(&x->cfg));
+    return NN_OK;
+}
+
+int nn_experiment_load(nn_experiment *x, const char *file, const char *const *overrides,
+                       int n_overrides, const nn_registry *reg, nn_err *err)
+{
+    memset(x, 0, sizeof *x);
+    int rc = read_file(x, file, err);
+    for (int i = 0; rc == NN_OK && i < n_overrides; i++)
+        rc = apply_override(x, overrides[i], err);
+    if (rc)
+        return rc;
+    config_setting_t *root = config_root_setting(&x->cfg);
+    if ((rc = read_top(x, err)) != 0)
+        return rc;
+    config_setting_t *data = config_setting_get_member(root, "data");
+    if (!data)
+        return nn_err_set(err, NN_EINPUT, "%s: data: missing section (e.g. data = { plugin = \"planar\"; };)", x->file);
+    if ((rc = read_plugin_section(x, &x->data, data, NN_KIND_DATA, NULL, reg, err)) != 0)
+        return rc;
+    config_setting_t *g = get_group(x, root, "init", err, &rc);
+    if (rc || (rc = read_plugin_section(x, &x->init, g, NN_KIND_INIT, "he", reg, err)) != 0)
+        return rc;
+    g = get_group(x, root, "optim", err, &rc);
+    if (rc || (rc = read_plugin_section(x, &x->optim, g, NN_KIND_OPTIM, "sgd", reg, err)) != 0)
+        return rc;
+    if ((rc = read_reg_list(x, reg, err)) != 0)
+        return rc;
+    if ((rc = read_core_section(x, &x->model, "model", nn_model_params, nn_model_n_params, 0, err)) != 0)
+        return rc;
+    if ((rc = read_core_section(x, &x->train, "train", nn_train_params, nn_train_n_params, 1, err)) != 0)
+        return rc;
+    if ((rc = read_core_section(x, &x->output, "output", nn_output_params, nn_output_n_params, 0, err)) != 0)
+        return rc;
+    /* optim.schedule */
+    nn_section *sc = &x->schedule;
+    snprintf(sc->path, sizeof sc->path, "optim.schedule");
+    sc->setting = get_group(x, x->optim.setting, "schedule", err, &rc);
+    if (rc)
+        return rc;
+    sc->decls = nn_schedule_params;
+    sc->n_decls = nn_schedule_n_params;
+    if ((rc = check_unknown_keys(x, sc, NULL, err)) != 0)
+        return rc;
+    return read_decls(x, sc, err);
+}
+
+static void section_free(nn_section *s)
+{
+    for (int i = 0; i < NN_MAX_PARAMS; i++)
+        free(s->lists[i]);
+    nn_plugin_close(&s->plugin);
+    memset(s, 0, sizeof *s);
+}
+
+void nn_experiment_free(nn_experiment *x)
+{
+    section_free(&x->model);
+    section_free(&x->train);
+    section_free(&x->output);
+    section_free(&x->schedule);
+    section_free(&x->data);
+    section_free(&x->init);
+    section_free(&x->optim);
+    for (int i = 0; i < x->n_reg; i++)
+        section_free(&x->reg[i]);
+    config_destroy(&x->cfg);
+    memset(x, 0, sizeof *x);
+}
+
+const nn_value *nn_section_get(const nn_section *s, const char *name)
+{
+    for (int i = 0; i < s->n_decls; i++)
+        if (strcmp(s->decls[i].name, name) == 0)
+            return &s->values[i];
+    return NULL;
+}
+
+/* ---- writing the resolved experiment --------------------------------------------- */
+
+static void write_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_setting(FILE *f, const config_setting_t *s, int depth);
+
+static void write_value(FILE *f, const config_setting_t *s, int depth)
+{
+    int n = config_setting_length(s);
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: fprintf(f, "%d", config_setting_get_int(s)); break;
+    case CONFIG_TYPE_INT64: fprintf(f, "%lldL", config_setting_get_int64(s)); break;
+    case CONFIG_TYPE_FLOAT: {
+        char buf[40];
+        snprintf(buf, sizeof buf, "%.17g", config_setting_get_float(s));
+        if (!strpbrk(buf, ".eEn"))
+            strcat(buf, ".0");
+        fputs(buf, f);
+        break;
+    }
+    case CONFIG_TYPE_BOOL: fputs(config_setting_get_bool(s) ? "true" : "false", f); break;
+    case CONFIG_TYPE_STRING: write_string(f, config_setting_get_string(s)); break;
+    case CONFIG_TYPE_ARRAY:
+    case CONFIG_TYPE_LIST: {
+        int arr = config_setting_type(s) == CONFIG_TYPE_ARRAY;
+        fputs(arr ? "[" : "(", f);
+        for (int i = 0; i < n; i++) {
+            fputs(i ? ", " : "", f);
+            write_value(f, config_setting_get_elem(s, (unsigned)i), depth + 1);
+        }
+        fputs(arr ? "]" : ")", f);
+        break;
+    }
+    case CONFIG_TYPE_GROUP:
+        fputs("{\n", f);
+        for (int i = 0; i < n; i++)
+            write_setting(f, config_setting_get_elem(s, (unsigned)i), depth + 1);
+        fprintf(f, "%*s}", depth * 2, "");
+        break;
+    }
+}
+
+static void write_setting(FILE *f, const config_setting_t *s, int depth)
+{
+    fprintf(f, "%*s%s = ", depth * 2, "", config_setting_name(s));
+    write_value(f, s, depth);
+    fputs(";\n", f);
+}
+
+int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err)
+{
+    nn_atomic a;
+    int rc = nn_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    fprintf(a.f, "# resolved experiment from %s: every default filled in\n", x->file);
+    const config_setting_t *root = config_root_setting(&x->cfg);
+    for (int i = 0; i < config_setting_length(root); i++)
+        write_setting(a.f, config_setting_get_elem(root, (unsigned)i), 0);
+    return nn_atomic_commit(&a, err);
+}

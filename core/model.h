@@ -1,0 +1,87 @@
+/* model.h: the multilayer perceptron. Parameters live in one flat buffer
+ * (W1, b1, W2, b2, ...) so optimizers, checkpoints and the gradient checker
+ * see plain arrays. Activations are (units, batch), as in the course notebooks.
+ * Forward and backward allocate nothing. */
+#ifndef NN_MODEL_H
+#define NN_MODEL_H
+
+#include "nnlab/plugin.h"
+
+#define NN_MAX_LAYERS 16
+
+typedef enum { NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID } nn_act;
+typedef enum { NN_OUT_SIGMOID, NN_OUT_SOFTMAX } nn_out;
+
+typedef struct nn_model_spec {
+    int n_layers;               /* weight layers */
+    int sizes[NN_MAX_LAYERS + 1]; /* sizes[0] = input features, sizes[n_layers] = outputs */
+    nn_act act;
+    nn_real leaky_slope;
+    nn_out out;
+    long batch_cap;             /* largest batch forward/backward will see */
+} nn_model_spec;
+
+/* A training-time activation hook (a regularizer such as dropout). */
+typedef struct nn_act_hook {
+    const nn_reg_ops *ops;
+    const nn_value *hp;
+    nn_rng *rng;
+    nn_real *mask[NN_MAX_LAYERS]; /* per hidden layer, (units, batch_cap) */
+} nn_act_hook;
+
+typedef struct nn_tensor {
+    size_t off, n;              /* offset into theta / grad */
+    int rows, cols, layer, is_bias;
+    char name[8];               /* "W1", "b1", ... */
+} nn_tensor;
+
+typedef struct nn_model {
+    nn_model_spec spec;
+    size_t n_params;
+    nn_real *theta;             /* (n_params) */
+    nn_real *grad;              /* (n_params) */
+    int n_tensors;
+    nn_tensor tensors[2 * NN_MAX_LAYERS];
+    nn_real *Z[NN_MAX_LAYERS];  /* pre-activations (units, batch_cap) */
+    nn_real *A[NN_MAX_LAYERS];  /* activations (units, batch_cap) */
+    nn_real *dA, *dZ;           /* scratch (max units, batch_cap) */
+    nn_real *Xb;                /* gathered input batch (features, batch_cap) */
+    int32_t *yb;                /* gathered labels (batch_cap) */
+    int n_hooks;
+    nn_act_hook hooks[8];
+    nn_real *mask_store;        /* owns every hook mask */
+} nn_model;
+
+int nn_model_create(nn_model *m, const nn_model_spec *spec, nn_err *err);
+void nn_model_free(nn_model *m);
+/* Allocates masks for an activation hook (call before training). */
+int nn_model_add_hook(nn_model *m, const nn_reg_ops *ops, const nn_value *hp, nn_rng *rng, nn_err *err);
+
+nn_real *nn_model_W(const nn_model *m, int layer);
+nn_real *nn_model_b(const nn_model *m, int layer);
+
+/* Copies examples idx[0..mb) of X (m, d) into m->Xb (d, mb) and y into m->yb. */
+void nn_model_gather(nn_model *m, const nn_real *X, const int32_t *y, int d,
+                     const int64_t *idx, long mb);
+/* Copies rows [start, start+mb) without an index. */
+void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int d,
+                           size_t start, long mb);
+
+/* Forward on m->Xb/m->yb (mb examples). training: run activation hooks.
+ * Returns the summed (not averaged) data loss over the batch. */
+double nn_model_forward(nn_model *m, long mb, int training);
+/* Backward after a training forward: writes the gradient of the mean batch
+ * loss into m->grad (overwriting). */
+void nn_model_backward(nn_model *m, long mb, int training);
+/* Output probabilities after forward: for sigmoid P(y=1) per example, for
+ * softmax the argmax class. Writes predicted labels into pred (mb). */
+void nn_model_predict_batch(const nn_model *m, long mb, int32_t *pred);
+
+/* Loss (mean) and accuracy over a whole split, in batches. */
+typedef struct nn_eval {
+    double loss;
+    double accuracy;
+} nn_eval;
+nn_eval nn_model_evaluate(nn_model *m, const nn_real *X, const int32_t *y, size_t n, int d);
+
+#endif

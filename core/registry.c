@@ -1,0 +1,307 @@
+/* registry.c: the plugin search path, dlopen, and descriptor validation. */
+#include "registry.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+
+static const char *const kind_names[] = {NULL, "init", "optim", "reg", "data"};
+
+const char *nn_kind_name(nn_kind kind)
+{
+    return (kind >= NN_KIND_INIT && kind <= NN_KIND_DATA) ? kind_names[kind] : "?";
+}
+
+int nn_kind_parse(const char *s, nn_kind *out)
+{
+    for (int k = NN_KIND_INIT; k <= NN_KIND_DATA; k++)
+        if (strcmp(s, kind_names[k]) == 0) {
+            *out = (nn_kind)k;
+            return 0;
+        }
+    return -1;
+}
+
+int nn_name_valid(const char *name)
+{
+    size_t n = 0;
+    for (const char *p = name; *p; p++, n++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return n > 0 && n <= 64;
+}
+
+static void add_dirs(nn_registry *r, const char *list)
+{
+    if (!list)
+        return;
+    const char *p = list;
+    while (*p && r->n_dirs < NN_MAX_SEARCH_DIRS) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n > 0) {
+            char *d = malloc(n + 1);
+            if (d) {
+                memcpy(d, p, n);
+                d[n] = '\0';
+                r->dirs[r->n_dirs++] = d;
+            }
+        }
+        p += n + (e ? 1 : 0);
+    }
+}
+
+void nn_registry_init(nn_registry *r, const char *extra)
+{
+    memset(r, 0, sizeof *r);
+    add_dirs(r, extra);
+    add_dirs(r, getenv("NNLAB_PLUGIN_PATH"));
+    add_dirs(r, NN_BUILD_PLUGIN_DIR);
+    add_dirs(r, NN_INSTALL_PLUGIN_DIR);
+}
+
+void nn_registry_free(nn_registry *r)
+{
+    for (int i = 0; i < r->n_dirs; i++)
+        free(r->dirs[i]);
+    r->n_dirs = 0;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Finds <dir>/<kind>/<name>.so or <dir>/<name>.so; kind 0 tries all kinds. */
+static int find_file(const nn_registry *r, const char *name, nn_kind kind, char *out, size_t n)
+{
+    for (int i = 0; i < r->n_dirs; i++) {
+        for (int k = NN_KIND_INIT; k <= NN_KIND_DATA; k++) {
+            if (kind && k != (int)kind)
+                continue;
+            snprintf(out, n, "%s/%s/%s.so", r->dirs[i], kind_names[k], name);
+            if (file_exists(out))
+                return 1;
+        }
+        snprintf(out, n, "%s/%s.so", r->dirs[i], name);
+        if (file_exists(out))
+            return 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *want;
+    char best[65];
+    int best_d;
+    char list[2048];
+} suggest_ctx;
+
+static void suggest_cb(void *ud, nn_kind kind, const char *name, const char *path)
+{
+    suggest_ctx *s = ud;
+    size_t len = strlen(s->list);
+    if (len + strlen(name) + 3 < sizeof s->list)
+        snprintf(s->list + len, sizeof s->list - len, "%s%s", len ? ", " : "", name);
+    int d = nn_edit_distance(s->want, name);
+    if (d < s->best_d) {
+        s->best_d = d;
+        snprintf(s->best, sizeof s->best, "%s", name);
+    }
+}
+
+static int not_found(const nn_registry *r, const char *name, nn_kind kind, nn_err *err)
+{
+    suggest_ctx s = {.want = name, .best_d = 1 << 30};
+    nn_registry_scan(r, kind, suggest_cb, &s);
+    char hint[128] = "";
+    if (s.best_d <= 3 && s.best[0])
+        snprintf(hint, sizeof hint, "; did you mean '%s'?", s.best);
+    return nn_err_set(err, NN_EPLUGIN, "unknown %s plugin '%s'%s (available: %s)",
+                      kind ? nn_kind_name(kind) : "", name, hint,
+                      s.list[0] ? s.list : "none found on the plugin path");
+}
+
+int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
+                   nn_handle *out, nn_err *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(name_or_path);
+    int is_path = strchr(name_or_path, '/') || (len > 3 && strcmp(name_or_path + len - 3, ".so") == 0);
+    if (is_path) {
+        if (!file_exists(name_or_path))
+            return nn_err_set(err, NN_EPLUGIN, "%s: no such plugin file", name_or_path);
+        snprintf(out->path, sizeof out->path, "%s", name_or_path);
+    } else {
+        if (!nn_name_valid(name_or_path))
+            return nn_err_set(err, NN_EPLUGIN,
+                              "invalid plugin name '%s': names are [a-z0-9_]+", name_or_path);
+        if (!find_file(r, name_or_path, kind, out->path, sizeof out->path))
+            return not_found(r, name_or_path, kind, err);
+    }
+    out->dl = dlopen(out->path, RTLD_NOW | RTLD_LOCAL);
+    if (!out->dl)
+        return nn_err_set(err, NN_EPLUGIN, "%s: cannot load: %s", out->path, dlerror());
+    nn_plugin_entry entry;
+    *(void **)&entry = dlsym(out->dl, NN_ENTRY_SYMBOL);
+    if (!entry) {
+        nn_plugin_close(out);
+        return nn_err_set(err, NN_EPLUGIN, "%s: missing entry symbol '%s' (define it with NN_PLUGIN)",
+                          name_or_path, NN_ENTRY_SYMBOL);
+    }
+    out->desc = entry();
+    nn_err e;
+    int rc = nn_plugin_validate(out->desc, &e);
+    if (rc == NN_OK && kind && out->desc->kind != kind)
+        rc = nn_err_set(&e, NN_EPLUGIN, "is a %s plugin, expected a %s plugin",
+                        nn_kind_name(out->desc->kind), nn_kind_name(kind));
+    if (rc == NN_OK && !is_path && strcmp(out->desc->name, name_or_path) != 0)
+        rc = nn_err_set(&e, NN_EPLUGIN, "declares the name '%s' but its file is named '%s'",
+                        out->desc->name, name_or_path);
+    if (rc) {
+        nn_err_set(err, rc, "%s: %s", out->path, e.msg);
+        nn_plugin_close(out);
+    }
+    return rc;
+}
+
+void nn_plugin_close(nn_handle *h)
+{
+    if (h->dl)
+        dlclose(h->dl);
+    h->dl = NULL;
+    h->desc = NULL;
+}
+
+static int validate_ops(const nn_plugin *p, nn_err *err)
+{
+    switch (p->kind) {
+    case NN_KIND_INIT:
+        if (!p->ops.init || !p->ops.init->fill)
+            return nn_err_set(err, NN_EPLUGIN, "init plugin without a fill operation");
+        return NN_OK;
+    case NN_KIND_OPTIM:
+        if (!p->ops.optim || !p->ops.optim->step)
+            return nn_err_set(err, NN_EPLUGIN, "optim plugin without a step operation");
+        if (p->ops.optim->n_slots < 0 || p->ops.optim->n_slots > 8)
+            return nn_err_set(err, NN_EPLUGIN, "n_slots %d outside 0..8", p->ops.optim->n_slots);
+        if (p->n_params < 1 || strcmp(p->params[0].name, "lr") != 0 || p->params[0].type != NN_T_REAL)
+            return nn_err_set(err, NN_EPLUGIN, "an optimizer must declare 'lr' (real) as its first hyperparameter");
+        return NN_OK;
+    case NN_KIND_REG: {
+        const nn_reg_ops *o = p->ops.reg;
+        if (!o || (!o->penalty && !o->act_forward && !o->constrain))
+            return nn_err_set(err, NN_EPLUGIN, "reg plugin with no penalty, activation hook or constraint");
+        if ((o->act_forward == NULL) != (o->act_backward == NULL))
+            return nn_err_set(err, NN_EPLUGIN, "reg plugin must define act_forward and act_backward together");
+        return NN_OK;
+    }
+    case NN_KIND_DATA:
+        if (!p->ops.data || !p->ops.data->load)
+            return nn_err_set(err, NN_EPLUGIN, "data plugin without a load operation");
+        return NN_OK;
+    }
+    return nn_err_set(err, NN_EPLUGIN, "unknown plugin kind %d", (int)p->kind);
+}
+
+int nn_plugin_validate(const nn_plugin *p, nn_err *err)
+{
+    if (!p)
+        return nn_err_set(err, NN_EPLUGIN, "entry returned no descriptor");
+    if (p->abi_version != NN_ABI_VERSION)
+        return nn_err_set(err, NN_EPLUGIN, "ABI version %d, this nnlab needs %d (rebuild the plugin)",
+                          p->abi_version, NN_ABI_VERSION);
+    if (p->real_size != (int)sizeof(nn_real))
+        return nn_err_set(err, NN_EPLUGIN,
+                          "built for a %d-byte nn_real, this nnlab uses %d bytes (rebuild the plugin)",
+                          p->real_size, (int)sizeof(nn_real));
+    if (p->kind < NN_KIND_INIT || p->kind > NN_KIND_DATA)
+        return nn_err_set(err, NN_EPLUGIN, "unknown plugin kind %d", (int)p->kind);
+    if (!p->name || !nn_name_valid(p->name))
+        return nn_err_set(err, NN_EPLUGIN, "invalid plugin name '%s'", p->name ? p->name : "(null)");
+    if (!p->doc || !p->doc[0])
+        return nn_err_set(err, NN_EPLUGIN, "plugin '%s' has no doc line", p->name);
+    if (p->n_params < 0 || p->n_params > NN_MAX_PARAMS || (p->n_params && !p->params))
+        return nn_err_set(err, NN_EPLUGIN, "plugin '%s': bad parameter table", p->name);
+    int rc = nn_decls_validate(p->params, p->n_params, err);
+    if (rc)
+        return rc;
+    return validate_ops(p, err);
+}
+
+static void scan_dir(const char *dir, nn_kind kind, char seen[][80], int *n_seen,
+                     nn_registry_fn fn, void *ud)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char names[256][68];
+    int n = 0;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || len > 67 || strcmp(e->d_name + len - 3, ".so") != 0)
+            continue;
+        memcpy(names[n], e->d_name, len - 3);
+        names[n][len - 3] = '\0';
+        if (nn_name_valid(names[n]))
+            n++;
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+    for (int i = 0; i < n; i++) {
+        char key[80], path[4200];
+        snprintf(key, sizeof key, "%d/%s", (int)kind, names[i]);
+        int dup = 0;
+        for (int j = 0; j < *n_seen && !dup; j++)
+            dup = strcmp(seen[j], key) == 0;
+        if (dup || *n_seen >= 512)
+            continue;
+        memcpy(seen[(*n_seen)++], key, sizeof key);
+        snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
+        fn(ud, kind, names[i], path);
+    }
+}
+
+void nn_registry_scan(const nn_registry *r, nn_kind kind, nn_registry_fn fn, void *ud)
+{
+    static char seen[512][80];
+    int n_seen = 0;
+    for (int k = NN_KIND_INIT; k <= NN_KIND_DATA; k++) {
+        if (kind && k != (int)kind)
+            continue;
+        for (int i = 0; i < r->n_dirs; i++) {
+            char dir[4200];
+            snprintf(dir, sizeof dir, "%s/%s", r->dirs[i], kind_names[k]);
+            scan_dir(dir, (nn_kind)k, seen, &n_seen, fn, ud);
+        }
+    }
+}
+
+int nn_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 1 << 20;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int sub = prev + (a[i - 1] != b[j - 1]);
+            int del = row[j] + 1, ins = row[j - 1] + 1;
+            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            prev = cur;
+        }
+    }
+    return row[lb];
+}

@@ -1,0 +1,47 @@
+/* registry.h: finding, loading and validating plugins along a search path. */
+#ifndef NN_REGISTRY_H
+#define NN_REGISTRY_H
+
+#include "nnlab/plugin.h"
+
+#define NN_MAX_SEARCH_DIRS 32
+
+typedef struct nn_registry {
+    char *dirs[NN_MAX_SEARCH_DIRS];
+    int n_dirs;
+} nn_registry;
+
+typedef struct nn_handle {
+    void *dl;
+    const nn_plugin *desc;
+    char path[4096];
+} nn_handle;
+
+/* Search path, in order: extra (colon-separated, e.g. --plugin-path), the
+ * NNLAB_PLUGIN_PATH environment variable, the build tree, the install prefix. */
+void nn_registry_init(nn_registry *r, const char *extra);
+void nn_registry_free(nn_registry *r);
+
+const char *nn_kind_name(nn_kind kind);
+int nn_kind_parse(const char *s, nn_kind *out);
+/* 1 when name matches [a-z0-9_]+ (at most 64 characters). */
+int nn_name_valid(const char *name);
+
+/* Open a plugin by name (searching the path; kind may be 0 for any) or by a
+ * path containing '/' or ending in ".so". Validates the descriptor. */
+int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
+                   nn_handle *out, nn_err *err);
+void nn_plugin_close(nn_handle *h);
+
+/* Check a descriptor: ABI, numeric type, name, doc, parameter declarations,
+ * defaults within ranges, operations table. */
+int nn_plugin_validate(const nn_plugin *p, nn_err *err);
+
+/* Calls fn for each plugin file found (first occurrence of each kind/name). */
+typedef void (*nn_registry_fn)(void *ud, nn_kind kind, const char *name, const char *path);
+void nn_registry_scan(const nn_registry *r, nn_kind kind, nn_registry_fn fn, void *ud);
+
+/* Edit distance, for "did you mean" suggestions. */
+int nn_edit_distance(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,40 @@
+/* report.h: what a run leaves behind (metrics.csv, summary.json) and what it
+ * shows while it runs (the progress line). */
+#ifndef NN_REPORT_H
+#define NN_REPORT_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "model.h"
+#include "train.h"
+
+typedef struct nn_report {
+    const char *status;          /* "ok" or "diverged" */
+    double train_acc, val_acc, test_acc, final_loss, seconds;
+    int has_val, has_test;
+    const char *test_model;      /* "best" or "final" */
+    double best_val_acc;
+    long best_epoch, iterations, epochs;
+    double examples_per_second;
+} nn_report;
+
+/* Measures accuracies (test on the best model when a validation split exists;
+ * leaves the model's parameters as they were). */
+void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
+                    const nn_trainer *t);
+/* metrics.csv and summary.json in dir, each written atomically. */
+int nn_report_write(const nn_report *r, const nn_experiment *x, const nn_model *m,
+                    const nn_trainer *t, const char *dir, nn_err *err);
+
+void nn_report_versions(FILE *f);
+
+/* "dir/name" in a static buffer (valid until the next call). */
+const char *nn_path_join(const char *dir, const char *name);
+
+/* Progress line on a terminal (stderr); silent when not a terminal or quiet. */
+void nn_progress_begin(long epochs, int quiet);
+void nn_progress_update(long epoch, long iteration, double loss);
+void nn_progress_clear(void);
+
+#endif

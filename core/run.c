@@ -1,0 +1,266 @@
+/* run.c: an experiment end to end, and the run folder it leaves. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data.h"
+#include "nnlab/io.h"
+#include "report.h"
+
+static int check_split(const nn_data *d, const nn_split *s, const char *name, const char *plugin,
+                       nn_err *err)
+{
+    if (s->m && (!s->X || !s->y))
+        return nn_err_set(err, NN_EPLUGIN, "data plugin '%s': %s split not allocated", plugin, name);
+    for (size_t i = 0; i < s->m; i++) {
+        if (s->y[i] < 0 || s->y[i] >= d->n_classes)
+            return nn_err_set(err, NN_EINPUT, "data plugin '%s': %s label %d at row %zu outside [0, %d)",
+                              plugin, name, s->y[i], i, d->n_classes);
+    }
+    for (size_t i = 0; i < s->m * (size_t)d->d; i++)
+        if (!isfinite(s->X[i]))
+            return nn_err_set(err, NN_EINPUT, "data plugin '%s': %s X has a non-finite value at row %zu, column %zu",
+                              plugin, name, i / (size_t)d->d, i % (size_t)d->d);
+    return NN_OK;
+}
+
+int nn_load_data(const nn_experiment *x, nn_data *data, int quiet, nn_err *err)
+{
+    memset(data, 0, sizeof *data);
+    const nn_plugin *p = x->data.plugin.desc;
+    long threads = nn_section_get(&x->train, "threads")->i;
+    nn_data_ctx ctx = {x->base_dir, x->file, (nn_rng *)&x->data.rng, x->data.seed, (int)threads,
+                       quiet, NULL};
+    nn_err e = {{0}};
+    int rc = p->ops.data->load(x->data.values, &ctx, data, &e);
+    if (rc) {
+        nn_err_set(err, rc, "%s: data (plugin '%s'): %s", x->file, p->name,
+                   e.msg[0] ? e.msg : "load failed");
+        nn_data_free(data);
+        return rc;
+    }
+    if (data->d <= 0 || data->n_classes < 2 || data->n_classes > NN_MAX_CLASSES || data->train.m == 0) {
+        nn_data_free(data);
+        return nn_err_set(err, NN_EPLUGIN, "data plugin '%s' returned d=%d, %d classes, %zu training rows",
+                          p->name, data->d, data->n_classes, data->train.m);
+    }
+    if ((rc = check_split(data, &data->train, "train", p->name, err)) ||
+        (rc = check_split(data, &data->val, "validation", p->name, err)) ||
+        (rc = check_split(data, &data->test, "test", p->name, err)))
+        nn_data_free(data);
+    return rc;
+}
+
+static const char *const act_names[] = {"relu", "leaky_relu", "tanh", "sigmoid"};
+
+int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, nn_model *m,
+                   nn_err *err)
+{
+    nn_model_spec spec = {0};
+    const nn_value *hidden = nn_section_get(&x->model, "hidden");
+    if (hidden->n + 1 > NN_MAX_LAYERS)
+        return nn_err_set(err, NN_EINPUT, "%s: model.hidden: at most %d hidden layers", x->file,
+                          NN_MAX_LAYERS - 1);
+    const char *act = nn_section_get(&x->model, "activation")->s;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(act, act_names[i]) == 0)
+            spec.act = (nn_act)i;
+    spec.leaky_slope = nn_section_get(&x->model, "leaky_slope")->r;
+    const char *out = nn_section_get(&x->model, "output")->s;
+    spec.out = strcmp(out, "softmax") == 0 || (strcmp(out, "auto") == 0 && data->n_classes > 2)
+                   ? NN_OUT_SOFTMAX : NN_OUT_SIGMOID;
+    if (spec.out == NN_OUT_SIGMOID && data->n_classes != 2)
+        return nn_err_set(err, NN_EINPUT, "%s: model.output: sigmoid needs 2 classes, the data have %d",
+                          x->file, data->n_classes);
+    spec.n_layers = hidden->n + 1;
+    spec.sizes[0] = data->d;
+    for (int i = 0; i < hidden->n; i++)
+        spec.sizes[i + 1] = (int)hidden->ints[i];
+    spec.sizes[spec.n_layers] = spec.out == NN_OUT_SIGMOID ? 1 : data->n_classes;
+    spec.batch_cap = batch_cap;
+    int rc = nn_model_create(m, &spec, err);
+    if (rc)
+        return rc;
+    const nn_plugin *ip = x->init.plugin.desc;
+    for (int l = 0; l < spec.n_layers && rc == NN_OK; l++)
+        rc = ip->ops.init->fill(x->init.values, (nn_rng *)&x->init.rng, nn_model_W(m, l),
+                                nn_model_b(m, l), spec.sizes[l], spec.sizes[l + 1]);
+    if (rc) {
+        nn_model_free(m);
+        return nn_err_set(err, rc, "%s: init plugin '%s' failed", x->file, ip->name);
+    }
+    return NN_OK;
+}
+
+int nn_attach_hooks(const nn_experiment *x, nn_model *m, nn_err *err)
+{
+    for (int r = 0; r < x->n_reg; r++) {
+        const nn_reg_ops *ro = x->reg[r].plugin.desc->ops.reg;
+        if (!ro->act_forward)
+            continue;
+        int rc = nn_model_add_hook(m, ro, x->reg[r].values, (nn_rng *)&x->reg[r].rng, err);
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
+static int weights_io(const nn_model *m, nn_real *theta, const char *dir, int write, nn_err *err)
+{
+    if (write) {
+        int rc = nn_mkdirs(dir, err);
+        if (rc)
+            return rc;
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        const nn_tensor *t = &m->tensors[i];
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.npy", dir, t->name);
+        size_t shape[2] = {(size_t)t->rows, (size_t)t->cols};
+        int rc;
+        if (write) {
+            rc = nn_npy_write_f64(path, theta + t->off, t->is_bias ? 1 : 2, shape, err);
+        } else {
+            nn_npy a;
+            rc = nn_npy_read(path, &a, err);
+            if (rc == NN_OK && a.count != t->n) {
+                rc = nn_err_set(err, NN_EINPUT, "%s: %zu values, the model needs %d x %d", path,
+                                a.count, t->rows, t->cols);
+            } else if (rc == NN_OK) {
+                memcpy(theta + t->off, a.data, t->n * sizeof(nn_real));
+            }
+            if (rc == NN_OK || a.data)
+                nn_npy_free(&a);
+        }
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
+int nn_write_weights(const nn_model *m, const nn_real *theta, const char *dir, nn_err *err)
+{
+    return weights_io(m, (nn_real *)theta, dir, 1, err);
+}
+
+int nn_read_weights(const nn_model *m, nn_real *theta, const char *dir, nn_err *err)
+{
+    return weights_io(m, theta, dir, 0, err);
+}
+
+/* ---- the command's run ------------------------------------------------------ */
+
+typedef struct run_state {
+    int quiet;
+} run_state;
+
+static void on_log(void *ud, const nn_metric_row *r, long epochs, int full)
+{
+    run_state *s = ud;
+    if (s->quiet)
+        return;
+    nn_progress_clear();
+    printf("%s %ld / %ld: loss %f\n", full ? "iteration" : "epoch", full ? r->iteration : r->epoch,
+           full ? epochs : epochs, r->loss);
+    fflush(stdout);
+}
+
+static void on_step(void *ud, long epoch, long it, double loss)
+{
+    run_state *s = ud;
+    if (!s->quiet)
+        nn_progress_update(epoch, it, loss);
+}
+
+static void out_dir_of(const nn_experiment *x, const nn_run_opts *o, char *dir, size_t n)
+{
+    const char *cfg_dir = nn_section_get(&x->output, "dir")->s;
+    if (o->out_dir)
+        snprintf(dir, n, "%s", o->out_dir);
+    else if (cfg_dir[0])
+        snprintf(dir, n, "%s", cfg_dir);
+    else
+        snprintf(dir, n, "runs/%s", x->name);
+}
+
+static void print_results(const nn_report *r)
+{
+    printf("train accuracy: %.4f\n", r->train_acc);
+    if (r->has_val)
+        printf("validation accuracy: %.4f\n", r->val_acc);
+    if (r->has_test)
+        printf("test accuracy: %.4f%s\n", r->test_acc, r->has_val ? " (best model)" : "");
+}
+
+static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const char *dir,
+                            const nn_run_opts *o, nn_err *err)
+{
+    nn_trainer t;
+    int rc = nn_trainer_init(&t, x, data, m, err);
+    if (rc)
+        return rc;
+    run_state st = {o->quiet};
+    nn_train_cb cb = {&st, on_log, on_step};
+    nn_progress_begin(nn_section_get(&x->train, "epochs")->i, o->quiet);
+    int trc = nn_train(&t, &cb, err);
+    nn_progress_clear();
+    nn_report rep;
+    nn_report_fill(&rep, x, data, m, &t);
+    if (trc == NN_EDIVERGED)
+        fprintf(stderr, "nnlab: %s\n", err->msg);
+    else
+        print_results(&rep);
+    nn_err e2;
+    rc = nn_report_write(&rep, x, m, &t, dir, &e2);
+    if (rc == NN_OK && nn_section_get(&x->output, "weights")->i)
+        rc = nn_write_weights(m, m->theta, nn_path_join(dir, "weights"), &e2);
+    if (rc == NN_OK && t.has_best && nn_section_get(&x->output, "weights")->i)
+        rc = nn_write_weights(m, t.best_theta, nn_path_join(dir, "best_weights"), &e2);
+    nn_trainer_free(&t);
+    if (rc) {
+        *err = e2;
+        return rc;
+    }
+    return trc;
+}
+
+int nn_run(const nn_run_opts *o, nn_err *err)
+{
+    nn_registry reg;
+    nn_registry_init(&reg, o->plugin_path);
+    nn_experiment x;
+    nn_data data;
+    nn_model m;
+    memset(&data, 0, sizeof data);
+    memset(&m, 0, sizeof m);
+    int rc = nn_experiment_load(&x, o->file, o->overrides, o->n_overrides, &reg, err);
+    if (rc == NN_OK)
+        rc = nn_load_data(&x, &data, o->quiet, err);
+    long bs = rc ? 0 : nn_section_get(&x.train, "batch_size")->i;
+    long cap = rc ? 0 : (bs == 0 || (size_t)bs > data.train.m ? (long)data.train.m : bs);
+    if (rc == NN_OK)
+        rc = nn_build_model(&x, &data, cap < 256 ? 256 : cap, &m, err);
+    if (rc == NN_OK)
+        rc = nn_attach_hooks(&x, &m, err);
+    char dir[4096];
+    if (rc == NN_OK) {
+        out_dir_of(&x, o, dir, sizeof dir);
+        rc = nn_mkdirs(dir, err);
+    }
+    if (rc == NN_OK)
+        rc = nn_experiment_write(&x, nn_path_join(dir, "config.cfg"), err);
+    if (rc == NN_OK && nn_section_get(&x.output, "weights")->i)
+        rc = nn_write_weights(&m, m.theta, nn_path_join(dir, "initial_weights"), err);
+    if (rc == NN_OK)
+        rc = train_and_report(&x, &data, &m, dir, o, err);
+    nn_model_free(&m);
+    nn_data_free(&data);
+    if (x.file[0])
+        nn_experiment_free(&x);
+    nn_registry_free(&reg);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* run.h: an experiment end to end: data, model, initialisation, training,
+ * and the run folder (config.cfg, metrics.csv, summary.json, weights). */
+#ifndef NN_RUN_H
+#define NN_RUN_H
+
+#include "config.h"
+#include "model.h"
+#include "train.h"
+
+typedef struct nn_run_opts {
+    const char *file;
+    const char *out_dir;          /* NULL: output.dir or runs/<name> */
+    const char *const *overrides; /* "key=value" */
+    int n_overrides;
+    const char *plugin_path;      /* extra search dirs, or NULL */
+    int quiet;
+} nn_run_opts;
+
+/* Loads the experiment's data through its data plugin and checks the result
+ * (shapes, labels in range, finite values). */
+int nn_load_data(const nn_experiment *x, nn_data *data, int quiet, nn_err *err);
+/* Builds the model for the data and initialises it with the init plugin. */
+int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, nn_model *m,
+                   nn_err *err);
+/* Attaches the experiment's activation regularizers (dropout, noise). */
+int nn_attach_hooks(const nn_experiment *x, nn_model *m, nn_err *err);
+
+/* Runs an experiment; returns NN_OK, NN_EDIVERGED or another error. */
+int nn_run(const nn_run_opts *o, nn_err *err);
+
+/* Writes W1.npy, b1.npy, ... of theta into dir. */
+int nn_write_weights(const nn_model *m, const nn_real *theta, const char *dir, nn_err *err);
+/* Reads them back into theta (shapes must match). */
+int nn_read_weights(const nn_model *m, nn_real *theta, const char *dir, nn_err *err);
+
+#endif

@@ -1,0 +1,66 @@
+/* schedule.h: learning-rate schedules of the optim.schedule group
+ * (constant, step, exponential, inverse_time, cosine, reduce-on-plateau, all
+ * with an optional linear warm-up), as closed forms of torch.optim.lr_scheduler
+ * (StepLR, ExponentialLR, CosineAnnealingLR, LinearLR + SequentialLR,
+ * ReduceLROnPlateau) and the course's inverse-time decay. */
+#ifndef NN_SCHEDULE_H
+#define NN_SCHEDULE_H
+
+#include "nnlab/plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Keys of the optim.schedule group, in the order of the nn_value array that
+ * nn_schedule_init takes. */
+extern const nn_param_decl nn_schedule_params[];
+extern const int nn_schedule_n_params;
+
+typedef enum nn_schedule_type {
+    NN_SCHED_CONSTANT,
+    NN_SCHED_STEP,
+    NN_SCHED_EXPONENTIAL,
+    NN_SCHED_INVERSE_TIME,
+    NN_SCHED_COSINE,
+    NN_SCHED_PLATEAU
+} nn_schedule_type;
+
+typedef struct nn_schedule {
+    nn_schedule_type type;
+    int per_epoch;           /* t counts epochs (1) or iterations (0) */
+    nn_real base_lr;
+    long step_size;          /* step */
+    nn_real gamma;           /* step, exponential */
+    nn_real decay_rate;      /* inverse_time */
+    long decay_steps;
+    int staircase;
+    long t_max;              /* cosine */
+    nn_real eta_min;
+    long warmup;             /* linear warm-up length, 0 = none */
+    nn_real warmup_start;
+    const char *monitor;     /* plateau: "val_loss" or "val_accuracy" */
+    int maximize;            /* plateau: 1 when a larger metric is better */
+    int rel_threshold;       /* plateau: threshold_mode "rel" */
+    nn_real factor, threshold, min_lr, eps;
+    long patience, cooldown;
+    /* plateau state */
+    nn_real plateau_lr;
+    double best;
+    long bad_epochs, cooldown_left, last_observed;
+} nn_schedule;
+
+/* hp holds one value per nn_schedule_params entry, in that order. */
+void nn_schedule_init(nn_schedule *s, const nn_value *hp, nn_real base_lr);
+/* Learning rate for this 0-based iteration and epoch. */
+nn_real nn_schedule_lr(nn_schedule *s, long iteration, long epoch);
+/* Reduce-on-plateau input at the end of an epoch (ignored by other types and
+ * for an epoch already observed). */
+void nn_schedule_observe(nn_schedule *s, long epoch, double metric);
+/* The metric the schedule needs ("val_loss", "val_accuracy"), or NULL. */
+const char *nn_schedule_monitor(const nn_schedule *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
