@@ -1,0 +1,164 @@
+/* test_config.c: every bad experiment file gives one message naming the
+ * file, line and key, and an input error code; -s overrides get the same
+ * checks; defaults are filled in and the resolved file reruns identically. */
+#include "testutil.h"
+
+#include "config.h"
+
+static const char *base =
+    "name = \"t\"; seed = 1;\n"                                   /* 1 */
+    "data  = { plugin = \"planar\"; n_train = 20; n_test = 10; };\n" /* 2 */
+    "model = { hidden = [4]; };\n"                                 /* 3 */
+    "init  = { plugin = \"he\"; };\n"                              /* 4 */
+    "optim = { plugin = \"sgd\"; lr = 0.1; };\n"                   /* 5 */
+    "train = { epochs = 5; };\n";                                  /* 6 */
+
+/* Loads text (+ overrides); expects failure with every fragment in the message. */
+static void expect_error(const char *text, const char *ov, const char *const *frags)
+{
+    char path[128];
+    tu_temp_file(path, ".cfg", text);
+    nn_registry reg;
+    nn_registry_init(&reg, NULL);
+    nn_experiment x;
+    nn_err err = {{0}};
+    const char *ovs[1] = {ov};
+    int rc = nn_experiment_load(&x, path, ovs, ov ? 1 : 0, &reg, &err);
+    printf("  -> %s\n", err.msg);
+    assert_true(rc == NN_EINPUT || rc == NN_EIO);
+    for (; *frags; frags++) {
+        const char *f = *frags;
+        char buf[256];
+        if (strncmp(f, "@FILE", 5) == 0) {
+            snprintf(buf, sizeof buf, "%s%s", path, f + 5);
+            f = buf;
+        }
+        if (!strstr(err.msg, f))
+            fail_msg("message '%s' lacks '%s'", err.msg, f);
+    }
+    nn_experiment_free(&x);
+    nn_registry_free(&reg);
+    unlink(path);
+}
+
+static void replace_line(char *out, size_t n, int line, const char *with)
+{
+    const char *p = base;
+    size_t o = 0;
+    for (int l = 1; *p; l++) {
+        const char *e = strchr(p, '\n');
+        size_t len = (size_t)(e - p) + 1;
+        const char *src = l == line ? with : p;
+        size_t sl = l == line ? strlen(with) : len;
+        memcpy(out + o, src, sl);
+        o += sl;
+        p += len;
+    }
+    out[o] = '\0';
+    assert_true(o < n);
+}
+
+#define ERR(line, text, ...)                                                   \
+    do {                                                                       \
+        char buf[2048];                                                        \
+        replace_line(buf, sizeof buf, line, text);                             \
+        const char *fr[] = {__VA_ARGS__, NULL};                                \
+        expect_error(buf, NULL, fr);                                           \
+    } while (0)
+
+static void test_unknown_keys(void **s)
+{
+    ERR(5, "optim = { plugin = \"sgd\"; lr = 0.1; lrr = 2.0; };\n", "@FILE:5: optim.lrr: unknown key",
+        "did you mean 'lr'");
+    ERR(6, "train = { epochs = 5; batchsize = 3; };\n", "@FILE:6: train.batchsize: unknown key",
+        "batch_size");
+    ERR(6, "trian = { epochs = 5; };\n", "@FILE:6: trian: unknown key", "did you mean 'train'");
+}
+
+static void test_types_and_ranges(void **s)
+{
+    ERR(5, "optim = { plugin = \"sgd\"; lr = \"fast\"; };\n", "@FILE:5: optim.lr: expected a number");
+    ERR(5, "optim = { plugin = \"sgd\"; lr = -1.0; };\n", "@FILE:5: optim.lr:", "outside the allowed range");
+    ERR(6, "train = { epochs = 2.5; };\n", "@FILE:6: train.epochs: expected an integer");
+    ERR(3, "model = { hidden = [4, 0]; };\n", "@FILE:3: model.hidden[1]", "outside the allowed range");
+    ERR(3, "model = { hidden = [4]; activation = \"relu6\"; };\n", "@FILE:3: model.activation:",
+        "'relu6' is not one of", "did you mean 'relu'");
+    ERR(2, "data = { plugin = \"planar\"; shape = \"moon\"; };\n", "@FILE:2: data.shape:", "did you mean 'moons'");
+    ERR(1, "name = \"t\"; seed = -4;\n", "@FILE:1: seed:");
+    ERR(6, "train = { epochs = 5; seed = 5000000000L; };\n", "@FILE:6: train.seed:", "outside");
+}
+
+static void test_plugins(void **s)
+{
+    ERR(5, "optim = { plugin = \"sdg\"; };\n", "@FILE:5: optim.plugin: unknown optim plugin 'sdg'",
+        "did you mean 'sgd'", "available:");
+    ERR(5, "optim = { plugin = \"../evil\"; };\n", "@FILE:5: optim.plugin: invalid plugin name");
+    ERR(5, "optim = { plugin = \"Adam\"; };\n", "@FILE:5: optim.plugin: invalid plugin name 'Adam'");
+    ERR(4, "init = { plugin = \"sgd\"; };\n", "@FILE:4: init.plugin: unknown init plugin 'sgd'");
+    ERR(2, "data = { n_train = 20; };\n", "@FILE:2: data: missing key 'plugin'");
+}
+
+static void test_syntax_and_files(void **s)
+{
+    ERR(3, "model = { hidden = [4 };\n", "@FILE:3: syntax error");
+    const char *fr[] = {"/nonexistent/x.cfg: cannot open", NULL};
+    nn_registry reg;
+    nn_registry_init(&reg, NULL);
+    nn_experiment x;
+    nn_err err;
+    assert_int_equal(nn_experiment_load(&x, "/nonexistent/x.cfg", NULL, 0, &reg, &err), NN_EIO);
+    assert_non_null(strstr(err.msg, fr[0]));
+    nn_experiment_free(&x);
+    nn_registry_free(&reg);
+}
+
+static void test_overrides(void **s)
+{
+    const char *f1[] = {"optim.lr: expected a number", "given with -s", NULL};
+    expect_error(base, "optim.lr=\"x\"", f1);
+    const char *f2[] = {"-s model.hidden", "cannot parse value", NULL};
+    expect_error(base, "model.hidden=[7,", f2);
+    const char *f3[] = {"-s nosuch.deep.key: no such group", NULL};
+    expect_error(base, "nosuch.deep.key=1", f3);
+}
+
+static void test_defaults_and_resolved(void **s)
+{
+    char path[128], out[160];
+    tu_temp_file(path, ".cfg", base);
+    nn_registry reg;
+    nn_registry_init(&reg, NULL);
+    nn_experiment x, y;
+    nn_err err;
+    const char *ov[] = {"model.hidden=[7, 4]", "optim.lr=0.25"};
+    if (nn_experiment_load(&x, path, ov, 2, &reg, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(nn_section_get(&x.model, "hidden")->n, 2);
+    assert_int_equal(nn_section_get(&x.model, "hidden")->ints[0], 7);
+    assert_true(nn_section_get(&x.optim, "lr")->r == 0.25);
+    assert_int_equal(nn_section_get(&x.train, "batch_size")->i, 0); /* default */
+    assert_string_equal(nn_section_get(&x.data, "shape")->s, "circles");
+    snprintf(out, sizeof out, "%s.resolved", path);
+    assert_int_equal(nn_experiment_write(&x, out, &err), NN_OK);
+    if (nn_experiment_load(&y, out, NULL, 0, &reg, &err))
+        fail_msg("resolved file does not load: %s", err.msg);
+    assert_true(nn_section_get(&y.optim, "lr")->r == 0.25);
+    assert_int_equal(y.init.seed, x.init.seed);
+    assert_int_equal(y.train.seed, x.train.seed);
+    assert_true(nn_section_get(&y.data, "noise")->r == nn_section_get(&x.data, "noise")->r);
+    nn_experiment_free(&x);
+    nn_experiment_free(&y);
+    nn_registry_free(&reg);
+    unlink(path);
+    unlink(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unknown_keys),    cmocka_unit_test(test_types_and_ranges),
+        cmocka_unit_test(test_plugins),         cmocka_unit_test(test_syntax_and_files),
+        cmocka_unit_test(test_overrides),       cmocka_unit_test(test_defaults_and_resolved),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
