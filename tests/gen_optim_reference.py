@@ -87,18 +87,24 @@ def torch_rule(cls, **kw):
     return run
 
 
-def functional_rule(step_fn, n_state):
-    """Runs step_fn(p, g, state, t, lr) on torch tensors; state starts at 0."""
+def stateful_rule(step_fn, n_state, array=torch.tensor):
+    """Runs w = step_fn(w, g, state, t, lr) from a zero state, on torch tensors
+    (array=torch.tensor) or NumPy arrays (array=np.array)."""
     def run(x0, grad_fn, lrs):
-        p = torch.tensor(x0)
-        state = [torch.zeros(N) for _ in range(n_state)]
+        w = array(x0)
+        state = [array(np.zeros(N)) for _ in range(n_state)]
         out = []
         for t, lr in enumerate(lrs):
-            g = torch.tensor(grad_fn(p.numpy().copy(), t))
-            step_fn(p, g, state, t + 1, lr)
-            out.append(p.numpy().copy())
+            g = array(grad_fn(np.array(w), t))
+            w = step_fn(w, g, state, t + 1, lr)
+            out.append(np.array(w))
         return out
     return run
+
+
+def functional_rule(step_fn, n_state):
+    """torch operations, in place: step_fn(p, g, state, t, lr) -> p."""
+    return stateful_rule(step_fn, n_state)
 
 
 def nadam_step(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
@@ -124,6 +130,7 @@ def nadam_step(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
         denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
         p.addcdiv_(g, denom, value=(-lr) * (1. - mu) / (1. - mu_product.item()))
         p.addcdiv_(exp_avg, denom, value=(-lr) * mu_next / (1. - mu_product_next))
+        return p
     return step
 
 
@@ -135,20 +142,13 @@ def lion_step(beta1=0.9, beta2=0.99, weight_decay=0.0):
         update = exp_avg.clone().mul_(beta1).add(g, alpha=1 - beta1).sign_()
         p.add_(update, alpha=-lr)
         exp_avg.mul_(beta2).add_(g, alpha=1 - beta2)
+        return p
     return step
 
 
 def numpy_rule(step_fn, n_state):
     """Course / CS231n formulas in NumPy: step_fn(w, g, state, t, lr) -> w."""
-    def run(x0, grad_fn, lrs):
-        w = np.array(x0)
-        state = [np.zeros(N) for _ in range(n_state)]
-        out = []
-        for t, lr in enumerate(lrs):
-            w = step_fn(w, grad_fn(w.copy(), t), state, t + 1, lr)
-            out.append(w.copy())
-        return out
-    return run
+    return stateful_rule(step_fn, n_state, np.array)
 
 
 def course_adam(beta1=0.9, beta2=0.999, epsilon=1e-8):
