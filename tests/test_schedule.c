@@ -61,27 +61,29 @@ static void test_schedules(void **state)
     assert_int_equal(bad, 0);
 }
 
-/* The resolved defaults of the schedule group, with a few overrides. */
-static void nn_sched_values(nn_value *hp, const char *type, const char *monitor)
+/* The resolved defaults of the schedule group with type and monitor set;
+ * hp's strings point into *c. */
+static void nn_sched_values(nn_value *hp, nn_ref_rec *c, const char *type, const char *monitor)
 {
-    nn_ref_rec c = {0};
-    snprintf(c.set[0].key, sizeof c.set[0].key, "type");
-    snprintf(c.set[0].val, sizeof c.set[0].val, "%s", type);
-    snprintf(c.set[1].key, sizeof c.set[1].key, "monitor");
-    snprintf(c.set[1].val, sizeof c.set[1].val, "%s", monitor);
-    c.nset = 2;
-    nn_ref_values(nn_schedule_params, nn_schedule_n_params, &c, hp);
+    memset(c, 0, sizeof *c);
+    snprintf(c->set[0].key, sizeof c->set[0].key, "type");
+    snprintf(c->set[0].val, sizeof c->set[0].val, "%s", type);
+    snprintf(c->set[1].key, sizeof c->set[1].key, "monitor");
+    snprintf(c->set[1].val, sizeof c->set[1].val, "%s", monitor);
+    c->nset = 2;
+    nn_ref_values(nn_schedule_params, nn_schedule_n_params, c, hp);
 }
 
 static void test_monitor_and_table(void **state)
 {
     (void)state;
     nn_value hp[64];
+    nn_ref_rec c;
     nn_schedule s;
-    nn_sched_values(hp, "cosine", "val_loss");
+    nn_sched_values(hp, &c, "cosine", "val_loss");
     nn_schedule_init(&s, hp, 0.1);
     assert_null(nn_schedule_monitor(&s));
-    nn_sched_values(hp, "plateau", "val_accuracy");
+    nn_sched_values(hp, &c, "plateau", "val_accuracy");
     nn_schedule_init(&s, hp, 0.1);
     assert_string_equal(nn_schedule_monitor(&s), "val_accuracy");
     assert_int_equal(s.maximize, 1); /* mode auto */
