@@ -1,0 +1,183 @@
+/* test_model.c: forward/backward on tiny nets against central finite
+ * differences (every activation, both output layers), the stable loss on
+ * saturated outputs, the best-model deep copy, and the divergence stop. */
+#include "testutil.h"
+
+#include "config.h"
+#include "data.h"
+#include "model.h"
+#include "run.h"
+#include "train.h"
+
+static void make_net(nn_model *m, nn_act act, nn_out out, int K, long mb)
+{
+    nn_model_spec s = {.n_layers = 3, .sizes = {3, 5, 4, out == NN_OUT_SIGMOID ? 1 : K},
+                       .act = act, .leaky_slope = 0.1, .out = out, .batch_cap = mb};
+    nn_err err;
+    assert_int_equal(nn_model_create(m, &s, &err), NN_OK);
+    nn_rng r;
+    nn_rng_seed(&r, 5);
+    for (size_t i = 0; i < m->n_params; i++)
+        m->theta[i] = nn_rng_randn(&r) * 0.8;
+    for (long j = 0; j < mb; j++) {
+        for (int f = 0; f < 3; f++)
+            m->Xb[f * mb + j] = nn_rng_randn(&r);
+        m->yb[j] = (int32_t)(nn_rng_u32(&r) % (unsigned)K);
+    }
+}
+
+static double mean_loss(nn_model *m, long mb) { return nn_model_forward(m, mb, 0) / (double)mb; }
+
+/* Relative difference ||g - g_num|| / (||g|| + ||g_num||) over all params. */
+static double grad_diff(nn_model *m, long mb)
+{
+    nn_model_forward(m, mb, 1);
+    nn_model_backward(m, mb, 1);
+    double num2 = 0, den_a = 0, den_b = 0, eps = 1e-6;
+    for (size_t i = 0; i < m->n_params; i++) {
+        double keep = m->theta[i];
+        m->theta[i] = keep + eps;
+        double jp = mean_loss(m, mb);
+        m->theta[i] = keep - eps;
+        double jm = mean_loss(m, mb);
+        m->theta[i] = keep;
+        double g = (jp - jm) / (2 * eps);
+        num2 += (g - m->grad[i]) * (g - m->grad[i]);
+        den_a += g * g;
+        den_b += m->grad[i] * m->grad[i];
+    }
+    return sqrt(num2) / (sqrt(den_a) + sqrt(den_b));
+}
+
+static void test_gradients(void **s)
+{
+    static const char *const an[] = {"relu", "leaky_relu", "tanh", "sigmoid"};
+    for (int a = 0; a < 4; a++)
+        for (int o = 0; o < 2; o++) {
+            nn_model m;
+            make_net(&m, (nn_act)a, (nn_out)o, o ? 3 : 2, 7);
+            double d = grad_diff(&m, 7);
+            printf("  %-10s %-7s relative difference %.3e\n", an[a], o ? "softmax" : "sigmoid", d);
+            assert_true(d < 1e-7);
+            nn_model_free(&m);
+        }
+}
+
+/* A saturated sigmoid output gives a large finite loss, not inf. */
+static void test_stable_loss(void **s)
+{
+    nn_model m;
+    make_net(&m, NN_ACT_RELU, NN_OUT_SIGMOID, 2, 4);
+    for (size_t i = 0; i < m.n_params; i++)
+        m.theta[i] *= 1000;
+    double l = mean_loss(&m, 4);
+    printf("  saturated loss %.6g\n", l);
+    assert_true(isfinite(l) && l > 1);
+    nn_model_free(&m);
+    make_net(&m, NN_ACT_TANH, NN_OUT_SOFTMAX, 3, 4);
+    for (size_t i = 0; i < m.n_params; i++)
+        m.theta[i] *= 1e4;
+    assert_true(isfinite(mean_loss(&m, 4)));
+    nn_model_free(&m);
+}
+
+/* ---- training-level tests through a real experiment ------------------------ */
+
+typedef struct {
+    nn_trainer *t;
+    double *snap;
+    long snap_epoch;
+} best_watch;
+
+static void on_log(void *ud, const nn_metric_row *row, long epochs, int full)
+{
+    best_watch *w = ud;
+    if (w->t->has_best && w->t->best_epoch == row->epoch) {
+        memcpy(w->snap, w->t->model->theta, w->t->model->n_params * sizeof(double));
+        w->snap_epoch = row->epoch;
+    }
+}
+
+static void setup(const char *text, const char *const *ov, int n_ov, nn_experiment *x, nn_data *d,
+                  nn_model *m)
+{
+    char path[128];
+    tu_temp_file(path, ".cfg", text);
+    nn_registry reg;
+    nn_registry_init(&reg, NULL);
+    nn_err err;
+    if (nn_experiment_load(x, path, ov, n_ov, &reg, &err) || nn_load_data(x, d, 1, &err) ||
+        nn_build_model(x, d, (long)d->train.m, m, &err) || nn_attach_hooks(x, m, &err))
+        fail_msg("%s", err.msg);
+    nn_registry_free(&reg);
+    unlink(path);
+}
+
+static const char *exp_text =
+    "name = \"best\"; seed = 4;\n"
+    "data = { plugin = \"planar\"; shape = \"moons\"; n_train = 200; n_val = 100; n_test = 100; noise = 0.3; };\n"
+    "model = { hidden = [8]; };\n"
+    "optim = { plugin = \"sgd\"; lr = 0.5; };\n"
+    "train = { epochs = 300; log_every = 1; val_every = 1; };\n";
+
+/* The best model is a deep copy: training after the best epoch leaves it as
+ * it was when taken (the report's best_net = net aliasing bug). */
+static void test_best_model_copy(void **s)
+{
+    nn_experiment x;
+    nn_data d;
+    nn_model m;
+    nn_trainer t;
+    nn_err err;
+    setup(exp_text, NULL, 0, &x, &d, &m);
+    assert_int_equal(nn_trainer_init(&t, &x, &d, &m, &err), NN_OK);
+    best_watch w = {&t, malloc(m.n_params * sizeof(double)), -1};
+    nn_train_cb cb = {&w, on_log, NULL};
+    assert_int_equal(nn_train(&t, &cb, &err), NN_OK);
+    printf("  best validation accuracy %.4f at epoch %ld of %ld\n", t.best_val, t.best_epoch, t.epochs_done);
+    assert_true(t.has_best && w.snap_epoch == t.best_epoch);
+    assert_true(t.best_epoch < t.epochs_done - 1); /* training went on after the best epoch */
+    assert_memory_equal(t.best_theta, w.snap, m.n_params * sizeof(double));
+    assert_memory_not_equal(t.best_theta, m.theta, m.n_params * sizeof(double));
+    /* and the best parameters really give the best validation accuracy */
+    memcpy(m.theta, t.best_theta, m.n_params * sizeof(double));
+    nn_eval e = nn_model_evaluate(&m, d.val.X, d.val.y, d.val.m, d.d);
+    assert_true(e.accuracy == t.best_val);
+    free(w.snap);
+    nn_trainer_free(&t);
+    nn_model_free(&m);
+    nn_data_free(&d);
+    nn_experiment_free(&x);
+}
+
+/* A run whose loss becomes non-finite stops at once with NN_EDIVERGED. */
+static void test_divergence_stops(void **s)
+{
+    nn_experiment x;
+    nn_data d;
+    nn_model m;
+    nn_trainer t;
+    nn_err err;
+    const char *ov[] = {"optim.lr=1e6", "init.plugin=\"random\"", "init.scale=100.0"};
+    setup(exp_text, ov, 3, &x, &d, &m);
+    assert_int_equal(nn_trainer_init(&t, &x, &d, &m, &err), NN_OK);
+    assert_int_equal(nn_train(&t, NULL, &err), NN_EDIVERGED);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "diverged"));
+    assert_true(t.diverged && t.epochs_done < 300);
+    nn_trainer_free(&t);
+    nn_model_free(&m);
+    nn_data_free(&d);
+    nn_experiment_free(&x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradients),
+        cmocka_unit_test(test_stable_loss),
+        cmocka_unit_test(test_best_model_copy),
+        cmocka_unit_test(test_divergence_stops),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
