@@ -80,6 +80,12 @@ int nn_mkdirs(const char *path, nn_err *err)
 int nn_npy_write_f64(const char *path, const double *data, int ndim,
                      const size_t *shape, nn_err *err)
 {
+    return nn_npy_write(path, "<f8", data, sizeof(double), ndim, shape, err);
+}
+
+int nn_npy_write(const char *path, const char *descr, const void *data, size_t elem_size,
+                 int ndim, const size_t *shape, nn_err *err)
+{
     char dict[256], shp[96];
     size_t count = 1;
     if (ndim == 1)
@@ -89,7 +95,7 @@ int nn_npy_write_f64(const char *path, const double *data, int ndim,
     for (int i = 0; i < ndim; i++)
         count *= shape[i];
     int len = snprintf(dict, sizeof dict,
-                       "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }", shp);
+                       "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shp);
     /* magic(6) + version(2) + len(2) + dict + pad + '\n', total multiple of 64 */
     int total = 10 + len + 1;
     int pad = (64 - total % 64) % 64;
@@ -105,7 +111,7 @@ int nn_npy_write_f64(const char *path, const double *data, int ndim,
     for (int i = 0; i < pad; i++)
         fputc(' ', a.f);
     fputc('\n', a.f);
-    if (count && fwrite(data, sizeof(double), count, a.f) != count) {
+    if (count && fwrite(data, elem_size, count, a.f) != count) {
         nn_atomic_abort(&a);
         return nn_err_set(err, NN_EIO, "%s: write failed", path);
     }

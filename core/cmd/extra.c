@@ -4,5 +4,6 @@
 #include "cmd.h"
 
 const nn_command nn_extra_commands[] = {
+    {"export", "write the data plugin's arrays as .npy: nnlab export FILE -o DIR", nn_cmd_export},
     {NULL, NULL, NULL},
 };

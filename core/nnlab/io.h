@@ -30,6 +30,10 @@ int nn_write_file_atomic(const char *path, const void *buf, size_t n, nn_err *er
 /* mkdir -p */
 int nn_mkdirs(const char *path, nn_err *err);
 
+/* .npy of little-endian C-order data with the given dtype descr (e.g. "<f8",
+ * "<i4"); ndim 1 or 2. Written atomically. */
+int nn_npy_write(const char *path, const char *descr, const void *data, size_t elem_size,
+                 int ndim, const size_t *shape, nn_err *err);
 /* .npy: dtype '<f8' from doubles; ndim 1 or 2. */
 int nn_npy_write_f64(const char *path, const double *data, int ndim,
                      const size_t *shape, nn_err *err);

@@ -43,4 +43,9 @@ grep -q '"status": "diverged"' "$T/e/summary.json" || fail "summary status"
 # list
 "$NN_CMD" list optim | grep -q '^optim  sgd' || fail "list optim"
 "$NN_CMD" list bogus 2>/dev/null; [ $? = 2 ] || fail "list bogus"
+# export: the data plugin's arrays as .npy
+"$NN_CMD" export "$EXP" -o "$T/x" > /dev/null || fail "export"
+head -c 80 "$T/x/X_train.npy" | grep -q "'descr': '<f8', 'fortran_order': False, 'shape': (300, 2)" || fail "X_train header"
+head -c 80 "$T/x/y_test.npy" | grep -q "'descr': '<i4', 'fortran_order': False, 'shape': (100,)" || fail "y_test header"
+[ -e "$T/x/X_val.npy" ] && fail "export wrote an empty validation split"
 echo "run outputs: all checks passed"
