@@ -1,6 +1,7 @@
 /* run.c: an experiment end to end, and the run folder it leaves. */
 #include "run.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +239,8 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     memset(&data, 0, sizeof data);
     memset(&m, 0, sizeof m);
     int rc = nn_experiment_load(&x, o->file, o->overrides, o->n_overrides, &reg, err);
+    if (rc == NN_OK && nn_section_get(&x.train, "threads")->i > 0)
+        openblas_set_num_threads((int)nn_section_get(&x.train, "threads")->i);
     if (rc == NN_OK)
         rc = nn_load_data(&x, &data, o->quiet, err);
     long bs = rc ? 0 : nn_section_get(&x.train, "batch_size")->i;
