@@ -38,6 +38,7 @@ const int nn_train_n_params = NN_ARRAY_LEN(nn_train_params);
 const nn_param_decl nn_output_params[] = {
     {"dir", NN_T_STRING, 0, "", 0, 0, NULL, "run folder; empty = runs/<name>"},
     {"plots", NN_T_BOOL, 1, NULL, 0, 1, NULL, "write plots into the run folder"},
+    {"log_scale", NN_T_BOOL, 0, NULL, 0, 1, NULL, "loss plot on a logarithmic y axis"},
     {"weights", NN_T_BOOL, 1, NULL, 0, 1, NULL, "write initial, final and best weights as .npy"},
 };
 const int nn_output_n_params = NN_ARRAY_LEN(nn_output_params);

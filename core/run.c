@@ -10,6 +10,7 @@
 
 #include "data.h"
 #include "nnlab/io.h"
+#include "plot.h"
 #include "report.h"
 
 static int check_split(const nn_data *d, const nn_split *s, const char *name, const char *plugin,
@@ -221,6 +222,8 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
         rc = nn_write_weights(m, m->theta, nn_path_join(dir, "weights"), &e2);
     if (rc == NN_OK && t.has_best && nn_section_get(&x->output, "weights")->i)
         rc = nn_write_weights(m, t.best_theta, nn_path_join(dir, "best_weights"), &e2);
+    if (rc == NN_OK)
+        rc = nn_plots_write(x, data, m, &t, dir, &e2);
     nn_trainer_free(&t);
     if (rc) {
         *err = e2;

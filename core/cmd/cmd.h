@@ -13,6 +13,8 @@ typedef struct nn_command {
 int nn_cmd_run(int argc, char **argv);
 int nn_cmd_list(int argc, char **argv);
 int nn_cmd_export(int argc, char **argv);
+int nn_cmd_eval(int argc, char **argv);
+int nn_cmd_compare(int argc, char **argv);
 
 /* Commands added by other files (check, eval, export, compare, new);
  * a NULL-terminated table defined in extra.c. */

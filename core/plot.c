@@ -1,0 +1,396 @@
+/* plot.c: PLplot pages (pngcairo, white background, atomic rename), the
+ * palette, loss and accuracy curves, and the figures of a run folder. */
+#include "plot.h"
+
+#include <math.h>
+#include <plplot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- pages ------------------------------------------------------------------ */
+
+static const int palette[16][3] = {
+    {255, 255, 255}, {0, 0, 0},       {225, 225, 225}, {214, 39, 40},  {31, 119, 180},
+    {44, 160, 44},   {255, 127, 14},  {148, 103, 189}, {140, 86, 75},  {227, 119, 194},
+    {127, 127, 127}, {188, 189, 34},  {23, 190, 207},  {90, 90, 90},   {60, 60, 60},
+    {0, 0, 0},
+};
+
+void nn_plot_color_rgb(int slot, int rgb[3])
+{
+    for (int i = 0; i < 3; i++)
+        rgb[i] = palette[slot & 15][i];
+}
+
+static char abort_msg[512];
+
+static void on_abort(PLCHAR_VECTOR msg)
+{
+    snprintf(abort_msg, sizeof abort_msg, "%s", msg);
+}
+
+static int on_exit_(PLCHAR_VECTOR msg)
+{
+    fprintf(stderr, "nnlab: PLplot: %s\n", msg);
+    return 1;
+}
+
+int nn_plot_available(nn_err *err)
+{
+    const char *menu[128], *devs[128];
+    const char **pm = menu, **pd = devs;
+    int n = 128;
+    plgDevs(&pm, &pd, &n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(pd[i], "pngcairo") == 0)
+            return NN_OK;
+    return nn_err_set(err, NN_EINPUT,
+                      "plots: PLplot has no pngcairo device (install plplot-driver-cairo, "
+                      "or set output.plots = false)");
+}
+
+static void set_palette(void)
+{
+    PLINT r[16], g[16], b[16];
+    for (int i = 0; i < 16; i++) {
+        r[i] = palette[i][0];
+        g[i] = palette[i][1];
+        b[i] = palette[i][2];
+    }
+    plscmap0n(16);
+    plscmap0(r, g, b, 16);
+}
+
+int nn_plot_begin(nn_plot_page *p, const char *path, int width, int height, int sharp,
+                  nn_err *err)
+{
+    int rc = nn_plot_available(err);
+    if (rc)
+        return rc;
+    snprintf(p->path, sizeof p->path, "%s", path);
+    snprintf(p->tmp, sizeof p->tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(p->tmp, "wb"); /* PLplot would prompt on stdin for a bad name */
+    if (!f)
+        return nn_err_set(err, NN_EIO, "%s: cannot create", p->tmp);
+    fclose(f);
+    char geo[64];
+    snprintf(geo, sizeof geo, "%dx%d", width, height);
+    abort_msg[0] = '\0';
+    plsabort(on_abort);
+    plsexit(on_exit_);
+    plsdev("pngcairo");
+    plsfnam(p->tmp);
+    plsetopt("geometry", geo);
+    plsetopt("drvopt", sharp ? "graphics_anti_aliasing=1" : "graphics_anti_aliasing=0");
+    set_palette();
+    plinit();
+    pladv(0);
+    return NN_OK;
+}
+
+int nn_plot_end(nn_plot_page *p, nn_err *err)
+{
+    plend();
+    if (abort_msg[0]) {
+        unlink(p->tmp);
+        return nn_err_set(err, NN_EIO, "%s: PLplot: %s", p->path, abort_msg);
+    }
+    if (rename(p->tmp, p->path) != 0) {
+        unlink(p->tmp);
+        return nn_err_set(err, NN_EIO, "%s: cannot rename the finished figure into place", p->path);
+    }
+    return NN_OK;
+}
+
+/* ---- curves ----------------------------------------------------------------- */
+
+/* Character height relative to PLplot's default (smaller on wide pages). */
+static double chr_scale = 1.0;
+
+static void text_size(double k)
+{
+    plschr(0, k * chr_scale);
+}
+
+enum { F_LOSS, F_TRAIN, F_VAL };
+
+/* Plotted value of a row (NAN when absent): loss (log10 when log_y) or accuracy in %. */
+static double row_value(const nn_metric_row *r, int field, int log_y)
+{
+    double v = field == F_LOSS ? r->loss : field == F_TRAIN ? r->train_acc : r->val_acc;
+    if (!isfinite(v))
+        return NAN;
+    if (field != F_LOSS)
+        return 100.0 * v;
+    return log_y ? (v > 0 ? log10(v) : NAN) : v;
+}
+
+typedef struct range {
+    double x0, x1, y0, y1;
+    int any;
+} range;
+
+static void range_add(range *g, double x, double y)
+{
+    if (!isfinite(y))
+        return;
+    if (!g->any) {
+        *g = (range){x, x, y, y, 1};
+        return;
+    }
+    g->x0 = fmin(g->x0, x);
+    g->x1 = fmax(g->x1, x);
+    g->y0 = fmin(g->y0, y);
+    g->y1 = fmax(g->y1, y);
+}
+
+static range series_range(const nn_series *s, int n, int f0, int f1, int log_y)
+{
+    range g = {0, 1, 0, 1, 0};
+    for (int i = 0; i < n; i++)
+        for (long k = 0; k < s[i].n; k++)
+            for (int f = f0; f <= f1; f++)
+                range_add(&g, (double)s[i].rows[k].epoch, row_value(&s[i].rows[k], f, log_y));
+    if (g.x1 <= g.x0)
+        g.x1 = g.x0 + 1;
+    double pad = g.y1 > g.y0 ? 0.05 * (g.y1 - g.y0) : 0.5;
+    g.y0 -= pad;
+    g.y1 += pad;
+    return g;
+}
+
+/* Every series logged one row per iteration (full batch): x is "iteration". */
+static const char *x_label(const nn_series *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (long k = 0; k < s[i].n; k++)
+            if (s[i].rows[k].epoch != s[i].rows[k].iteration)
+                return "epoch (passes over the training set)";
+    return "iteration (full-batch steps)";
+}
+
+/* Axes with grid and labels; vp: viewport (normalized page coordinates) or
+ * NULL for the standard one. */
+static void frame(const range *g, int log_y, const char *xl, const char *yl, const char *title,
+                  const double *vp)
+{
+    text_size(0.95);
+    if (vp)
+        plvpor(vp[0], vp[1], vp[2], vp[3]);
+    else
+        plvsta();
+    plwind(g->x0, g->x1, g->y0, g->y1);
+    plcol0(NN_PLOT_GRID);
+    plwidth(1);
+    plbox("g", 0, 0, "g", 0, 0);
+    plcol0(NN_PLOT_INK);
+    plbox("bcnst", 0, 0, log_y ? "bcnstvl" : "bcnstv", 0, 0);
+    pllab(xl, yl, title);
+}
+
+/* One curve: connected runs of measured points (a lone point as a dot). */
+static void curve(const nn_series *s, int field, int log_y, int color, int style)
+{
+    PLFLT *x = malloc((size_t)(s->n + 1) * sizeof(PLFLT)), *y = malloc((size_t)(s->n + 1) * sizeof(PLFLT));
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return;
+    }
+    plcol0(color);
+    pllsty(style);
+    plwidth(2);
+    int k = 0;
+    for (long i = 0; i <= s->n; i++) {
+        double v = i < s->n ? row_value(&s->rows[i], field, log_y) : NAN;
+        if (isfinite(v)) {
+            x[k] = (double)s->rows[i].epoch;
+            y[k++] = v;
+            continue;
+        }
+        if (k > 1)
+            plline(k, x, y);
+        else if (k == 1)
+            plstring(1, x, y, "•");
+        k = 0;
+    }
+    pllsty(1);
+    plwidth(1);
+    free(x);
+    free(y);
+}
+
+#define MAX_LEGEND 40
+
+typedef struct legend {
+    int n;
+    const char *text[MAX_LEGEND];
+    char buf[MAX_LEGEND][96];
+    PLINT opt[MAX_LEGEND], color[MAX_LEGEND], style[MAX_LEGEND], ink[MAX_LEGEND];
+    PLFLT width[MAX_LEGEND];
+} legend;
+
+static void legend_add(legend *l, const char *name, const char *suffix, int color, int style)
+{
+    if (l->n >= MAX_LEGEND)
+        return;
+    int i = l->n++;
+    snprintf(l->buf[i], sizeof l->buf[i], "%s%s", name, suffix);
+    l->text[i] = l->buf[i];
+    l->opt[i] = PL_LEGEND_LINE;
+    l->color[i] = color;
+    l->style[i] = style;
+    l->width[i] = 2;
+    l->ink[i] = NN_PLOT_INK;
+}
+
+static void legend_draw(const legend *l, PLINT position)
+{
+    PLFLT w, h;
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position | PL_POSITION_INSIDE,
+             0.02, 0.02, 0.06, NN_PLOT_BG, NN_PLOT_INK, 1, 0, 0, l->n, l->opt, 1.0, 0.9 * chr_scale,
+             1.7, 0.0,
+             l->ink, l->text, NULL, NULL, NULL, NULL, l->color, l->style, l->width, NULL, NULL,
+             NULL, NULL);
+}
+
+static int series_color(int i)
+{
+    static const int order[10] = {4, 6, 5, 3, 7, 8, 9, 10, 11, 12};
+    return order[i % 10];
+}
+
+static void draw_loss(const nn_series *s, int n, const char *title, int log_y, const double *vp)
+{
+    range g = series_range(s, n, F_LOSS, F_LOSS, log_y);
+    frame(&g, log_y, x_label(s, n), log_y ? "training loss (cross-entropy, nats, log scale)"
+                                          : "training loss (cross-entropy, nats)", title, vp);
+    legend l = {0};
+    for (int i = 0; i < n; i++) {
+        curve(&s[i], F_LOSS, log_y, series_color(i), 1);
+        legend_add(&l, n == 1 ? "training loss" : s[i].name, "", series_color(i), 1);
+    }
+    legend_draw(&l, PL_POSITION_TOP | PL_POSITION_RIGHT);
+}
+
+static int has_field(const nn_series *s, int field)
+{
+    for (long k = 0; k < s->n; k++)
+        if (isfinite(row_value(&s->rows[k], field, 0)))
+            return 1;
+    return 0;
+}
+
+static void draw_accuracy(const nn_series *s, int n, const char *title, const double *vp)
+{
+    range g = series_range(s, n, F_TRAIN, F_VAL, 0);
+    g.y0 = fmax(0, floor((g.y0 - 2) / 10) * 10);
+    g.y1 = 101;
+    frame(&g, 0, x_label(s, n), "accuracy (% of examples)", title, vp);
+    legend l = {0};
+    for (int i = 0; i < n; i++) {
+        int one = n == 1;
+        curve(&s[i], F_TRAIN, 0, one ? series_color(0) : series_color(i), 1);
+        legend_add(&l, one ? "train" : s[i].name, one ? "" : " train", one ? series_color(0) : series_color(i), 1);
+        if (!has_field(&s[i], F_VAL))
+            continue;
+        curve(&s[i], F_VAL, 0, one ? series_color(1) : series_color(i), 2);
+        legend_add(&l, one ? "validation" : s[i].name, one ? "" : " validation",
+                   one ? series_color(1) : series_color(i), 2);
+    }
+    legend_draw(&l, PL_POSITION_BOTTOM | PL_POSITION_RIGHT);
+}
+
+int nn_plot_loss(const char *path, const nn_series *s, int n, const char *title, int log_y,
+                 nn_err *err)
+{
+    nn_plot_page p;
+    int rc = nn_plot_begin(&p, path, NN_PLOT_CURVE_W, NN_PLOT_CURVE_H, 0, err);
+    if (rc)
+        return rc;
+    draw_loss(s, n, title, log_y, NULL);
+    return nn_plot_end(&p, err);
+}
+
+int nn_plot_accuracy(const char *path, const nn_series *s, int n, const char *title, nn_err *err)
+{
+    nn_plot_page p;
+    int rc = nn_plot_begin(&p, path, NN_PLOT_CURVE_W, NN_PLOT_CURVE_H, 0, err);
+    if (rc)
+        return rc;
+    draw_accuracy(s, n, title, NULL);
+    return nn_plot_end(&p, err);
+}
+
+int nn_plot_compare(const char *path, const nn_series *s, int n, const char *title, int log_y,
+                    nn_err *err)
+{
+    nn_plot_page p;
+    int rc = nn_plot_begin(&p, path, NN_PLOT_COMPARE_W, NN_PLOT_COMPARE_H, 0, err);
+    if (rc)
+        return rc;
+    static const double left[4] = {0.07, 0.48, 0.13, 0.84}, right[4] = {0.56, 0.97, 0.13, 0.84};
+    chr_scale = 0.7;
+    draw_loss(s, n, "training loss", log_y, left);
+    draw_accuracy(s, n, "accuracy", right);
+    plvpor(0, 1, 0, 1);
+    plcol0(NN_PLOT_INK);
+    text_size(1.1);
+    plmtex("t", -1.6, 0.5, 0.5, title);
+    chr_scale = 1.0;
+    return nn_plot_end(&p, err);
+}
+
+/* ---- the run folder ------------------------------------------------------- */
+
+static int any_accuracy(const nn_series *s)
+{
+    return has_field(s, F_TRAIN) || has_field(s, F_VAL);
+}
+
+static int has_images(const nn_data *d)
+{
+    return d->height > 0 && ((d->test.m && d->test.images) || (d->val.m && d->val.images));
+}
+
+/* Decision boundary and misclassified images on the model the test accuracy
+ * was measured on; the model's parameters are restored afterwards. */
+static int model_figures(const nn_experiment *x, const nn_data *d, nn_model *m, const nn_trainer *t,
+                         const char *dir, nn_err *err)
+{
+    nn_real *keep = NULL;
+    if (t->has_best && d->test.m && (keep = malloc(m->n_params * sizeof(nn_real)))) {
+        memcpy(keep, m->theta, m->n_params * sizeof(nn_real));
+        memcpy(m->theta, t->best_theta, m->n_params * sizeof(nn_real));
+    }
+    int rc = NN_OK;
+    if (d->d == 2)
+        rc = nn_plot_decision_boundary(nn_path_join(dir, "decision_boundary.png"), m, d, x->name, err);
+    if (rc == NN_OK && has_images(d))
+        rc = nn_plot_misclassified(nn_path_join(dir, "misclassified.png"), m, d, x->name, err);
+    if (keep) {
+        memcpy(m->theta, keep, m->n_params * sizeof(nn_real));
+        free(keep);
+    }
+    return rc;
+}
+
+int nn_plots_write(const nn_experiment *x, const nn_data *data, nn_model *m, const nn_trainer *t,
+                   const char *dir, nn_err *err)
+{
+    if (!nn_section_get(&x->output, "plots")->i)
+        return NN_OK;
+    const nn_value *lv = nn_section_get(&x->output, "log_scale");
+    nn_series s = {x->name, t->rows, t->n_rows};
+    char title[512];
+    snprintf(title, sizeof title, "%s: training loss", x->name);
+    int rc = nn_plot_loss(nn_path_join(dir, "loss.png"), &s, 1, title, lv && lv->i, err);
+    snprintf(title, sizeof title, "%s: accuracy", x->name);
+    if (rc == NN_OK && any_accuracy(&s))
+        rc = nn_plot_accuracy(nn_path_join(dir, "accuracy.png"), &s, 1, title, err);
+    if (rc == NN_OK && !t->diverged)
+        rc = model_figures(x, data, m, t, dir, err);
+    return rc;
+}
