@@ -74,23 +74,27 @@ void nn_trainer_step(nn_trainer *t, long t_step, nn_real lr)
     }
 }
 
-/* Adds every weight penalty to the gradient; returns the summed penalty. */
-static double add_penalties(nn_trainer *t, long mb)
+double nn_penalties(const nn_section *regs, int n_reg, const nn_model *m, nn_real *grad, long mb)
 {
-    nn_model *m = t->model;
     double pen = 0;
-    for (int r = 0; r < t->x->n_reg; r++) {
-        const nn_reg_ops *ro = t->x->reg[r].plugin.desc->ops.reg;
+    for (int r = 0; r < n_reg; r++) {
+        const nn_reg_ops *ro = regs[r].plugin.desc->ops.reg;
         if (!ro->penalty)
             continue;
         for (int i = 0; i < m->n_tensors; i++) {
             const nn_tensor *ts = &m->tensors[i];
-            nn_reg_tensor rt = {m->theta + ts->off, m->grad + ts->off, ts->rows, ts->cols, mb,
+            nn_reg_tensor rt = {m->theta + ts->off, grad + ts->off, ts->rows, ts->cols, mb,
                                 ts->layer, ts->is_bias};
-            pen += ro->penalty(t->x->reg[r].values, &rt);
+            pen += ro->penalty(regs[r].values, &rt);
         }
     }
     return pen;
+}
+
+/* Adds every weight penalty to the gradient; returns the summed penalty. */
+static double add_penalties(nn_trainer *t, long mb)
+{
+    return nn_penalties(t->x->reg, t->x->n_reg, t->model, t->model->grad, mb);
 }
 
 static int all_finite(const nn_real *v, size_t n)

@@ -46,6 +46,10 @@ int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, 
 void nn_trainer_free(nn_trainer *t);
 /* Runs all epochs. Returns NN_OK, or NN_EDIVERGED with the message in err. */
 int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err);
+/* Sum of the weight penalties of regs[0..n_reg) on m->theta for a batch of mb
+ * examples; adds their gradients into grad (laid out like theta). The
+ * trainer and the gradient checker both use it. */
+double nn_penalties(const nn_section *regs, int n_reg, const nn_model *m, nn_real *grad, long mb);
 /* One optimizer step on the gradient in model->grad at step count t_step. */
 void nn_trainer_step(nn_trainer *t, long t_step, nn_real lr);
 
