@@ -236,9 +236,11 @@ void nn_gc_summary(const nn_gc_result *r, char *buf, size_t n)
                        r->eps, r->mb, r->checked, r->n_params);
     if (len < 0 || (size_t)len >= n)
         return;
-    if (r->has_kinks)
-        snprintf(buf + len, n - (size_t)len, ", %zu across a ReLU kink %s)", r->kinks,
-                 r->kinks_kept ? "compared" : "skipped");
+    if (r->has_kinks && r->kinks == 0)
+        snprintf(buf + len, n - (size_t)len, ", no ReLU kink crossed)");
+    else if (r->has_kinks)
+        snprintf(buf + len, n - (size_t)len, ", %zu %s: their +-eps evaluations cross a ReLU kink)", r->kinks,
+                 r->kinks_kept ? "compared anyway" : "skipped");
     else
         snprintf(buf + len, n - (size_t)len, ")");
 }

@@ -78,8 +78,7 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Finds <dir>/<kind>/<name>.so or <dir>/<name>.so; kind 0 tries all kinds. */
-static int find_file(const nn_registry *r, const char *name, nn_kind kind, char *out, size_t n)
+int nn_registry_find(const nn_registry *r, const char *name, nn_kind kind, char *out, size_t n)
 {
     for (int i = 0; i < r->n_dirs; i++) {
         for (int k = NN_KIND_INIT; k <= NN_KIND_DATA; k++) {
@@ -142,7 +141,7 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
         if (!nn_name_valid(name_or_path))
             return nn_err_set(err, NN_EPLUGIN,
                               "invalid plugin name '%s': names are [a-z0-9_]+", name_or_path);
-        if (!find_file(r, name_or_path, kind, out->path, sizeof out->path))
+        if (!nn_registry_find(r, name_or_path, kind, out->path, sizeof out->path))
             return not_found(r, name_or_path, kind, err);
     }
     out->dl = dlopen(out->path, RTLD_NOW | RTLD_LOCAL);
@@ -235,7 +234,26 @@ int nn_plugin_validate(const nn_plugin *p, nn_err *err)
     return validate_ops(p, err);
 }
 
-static void scan_dir(const char *dir, nn_kind kind, char seen[][80], int *n_seen,
+/* The kind a plugin file declares, learnt by loading it (for flat folders of
+ * .so files); 0 when it cannot be loaded or its descriptor is unreadable. */
+static nn_kind peek_kind(const char *path)
+{
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl)
+        return 0;
+    nn_plugin_entry entry;
+    *(void **)&entry = dlsym(dl, NN_ENTRY_SYMBOL);
+    const nn_plugin *p = entry ? entry() : NULL;
+    nn_kind k = p && p->abi_version == NN_ABI_VERSION && p->kind >= NN_KIND_INIT &&
+                p->kind <= NN_KIND_DATA ? p->kind : 0;
+    dlclose(dl);
+    return k;
+}
+
+/* Reports the <name>.so files of dir as plugins of kind. flat: dir holds
+ * plugins of any kind; only those declaring kind are reported (kind 0: those
+ * whose kind cannot be read, so that they can be shown as broken). */
+static void scan_dir(const char *dir, nn_kind kind, int flat, char seen[][80], int *n_seen,
                      nn_registry_fn fn, void *ud)
 {
     DIR *d = opendir(dir);
@@ -263,8 +281,10 @@ static void scan_dir(const char *dir, nn_kind kind, char seen[][80], int *n_seen
             dup = strcmp(seen[j], key) == 0;
         if (dup || *n_seen >= 512)
             continue;
-        memcpy(seen[(*n_seen)++], key, sizeof key);
         snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
+        if (flat && (!file_exists(path) || peek_kind(path) != kind))
+            continue;
+        memcpy(seen[(*n_seen)++], key, sizeof key);
         fn(ud, kind, names[i], path);
     }
 }
@@ -279,9 +299,12 @@ void nn_registry_scan(const nn_registry *r, nn_kind kind, nn_registry_fn fn, voi
         for (int i = 0; i < r->n_dirs; i++) {
             char dir[4200];
             snprintf(dir, sizeof dir, "%s/%s", r->dirs[i], kind_names[k]);
-            scan_dir(dir, (nn_kind)k, seen, &n_seen, fn, ud);
+            scan_dir(dir, (nn_kind)k, 0, seen, &n_seen, fn, ud);
+            scan_dir(r->dirs[i], (nn_kind)k, 1, seen, &n_seen, fn, ud);
         }
     }
+    for (int i = 0; kind == 0 && i < r->n_dirs; i++)
+        scan_dir(r->dirs[i], 0, 1, seen, &n_seen, fn, ud);
 }
 
 int nn_edit_distance(const char *a, const char *b)

@@ -37,7 +37,14 @@ void nn_plugin_close(nn_handle *h);
  * defaults within ranges, operations table. */
 int nn_plugin_validate(const nn_plugin *p, nn_err *err);
 
-/* Calls fn for each plugin file found (first occurrence of each kind/name). */
+/* Finds <dir>/<kind>/<name>.so or <dir>/<name>.so along the path (kind 0:
+ * any kind); writes the file's path into out. Returns 1 when found. */
+int nn_registry_find(const nn_registry *r, const char *name, nn_kind kind, char *out, size_t n);
+
+/* Calls fn for each plugin file found (first occurrence of each kind/name):
+ * <dir>/<kind>/<name>.so, and <name>.so directly in a search folder (a flat
+ * folder of plugins of any kind: each file is loaded to learn its kind; with
+ * kind 0, files whose kind cannot be read are reported with kind 0). */
 typedef void (*nn_registry_fn)(void *ud, nn_kind kind, const char *name, const char *path);
 void nn_registry_scan(const nn_registry *r, nn_kind kind, nn_registry_fn fn, void *ud);
 

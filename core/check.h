@@ -1,0 +1,74 @@
+/* check.h: plugin conformance suites and the whole-model gradient check,
+ * run by `nnlab check`. Every check prints one line
+ *     PASS|FAIL|SKIP <kind>/<name>  <what>: <measured figure>
+ * and is counted; the caller prints the summary and picks the exit status.
+ *
+ * Suites:
+ *  every kind  loads and validates (ABI, numeric type, kind, name, doc,
+ *              defaults in range); descriptor is read-only static data of the
+ *              plugin file; the real config reader accepts the defaults and
+ *              refuses an unknown key and an out-of-range value; parameter
+ *              blocks are independent (A, B, A, B give A, B, A, B, and B != A).
+ *  init        fills every element; mean and variance over a large matrix
+ *              match mean()/variance() within 5 standard errors; seeds
+ *              reproducible and distinct; a small tanh net initialised with it
+ *              passes the gradient check.
+ *  reg         penalty gradient and activation backward agree with central
+ *              differences (< 1e-7); the neutral setting changes nothing;
+ *              evaluation ignores it and training is reproducible from the
+ *              stream; a small net with it passes the gradient check.
+ *  optim       zero gradient changes nothing (unless decoupled decay); lr 0
+ *              changes nothing; converges on a convex quadratic and makes
+ *              progress on Rosenbrock from (-1.2, 1), best of a search over
+ *              decades of lr around the default; state saved and restored
+ *              mid-run continues bit-identically; the same update whatever
+ *              the split of the flat array; no NaN on zero or 1e300
+ *              gradients; no hidden state (interleaved runs equal solo runs).
+ *  data        shapes and labels consistent, no NaN/Inf, same seed same data,
+ *              splits disjoint, every declared class present.
+ *
+ * Neutral setting of a regularizer (documented rule, no ABI field): every
+ * REAL hyperparameter (and every element of a non-empty REAL list) is set to
+ * 0 when its declared range starts at 0, and to the top of its range
+ * otherwise (lambda = 0, std = 0, keep_prob = 1, max_value = 1e300). Declare
+ * ranges so that this setting turns the regularizer off. */
+#ifndef NN_CHECK_H
+#define NN_CHECK_H
+
+#include <stdio.h>
+
+#include "registry.h"
+
+#define NN_CHECK_GRAD_TOL 1e-7
+
+typedef struct nn_checker {
+    const nn_registry *reg;
+    FILE *out;
+    int pass, fail, skip, plugins;
+    char who[128];             /* "optim/adam" */
+} nn_checker;
+
+void nn_checker_init(nn_checker *c, const nn_registry *reg, FILE *out);
+
+/* Runs every suite for one plugin: spec is NAME, KIND/NAME or a path to a
+ * .so file. A plugin that cannot be loaded is a failed check. Returns NN_OK,
+ * or NN_EINPUT (message in err) when spec names no plugin file. */
+int nn_check_plugin(nn_checker *c, const char *spec, nn_err *err);
+
+/* Every plugin on the search path; returns how many were found. */
+int nn_check_all(nn_checker *c);
+
+typedef struct nn_check_model_opts {
+    long batch;                /* examples (0: 8) */
+    size_t per_tensor;         /* elements checked per tensor (0: 100; a tensor this size or smaller is checked whole) */
+    double eps;                /* 0: NN_GC_DEFAULT_EPS */
+    int all;                   /* check every element */
+} nn_check_model_opts;
+
+/* The experiment's whole network (its data, init, regularizers) through the
+ * gradient checker on a small batch of training examples. Returns NN_OK after
+ * the check (a failure is counted), or an error when the experiment cannot
+ * be loaded (message in err). */
+int nn_check_experiment(nn_checker *c, const char *file, const nn_check_model_opts *o, nn_err *err);
+
+#endif

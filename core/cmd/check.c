@@ -1,0 +1,104 @@
+/* check.c: `nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]`:
+ * plugin conformance suites and the whole-network gradient check (core/check.h).
+ * Exit status: 0 when every check passes, 1 when one fails, 2 on bad input
+ * (unknown plugin, missing file, unreadable experiment, bad option). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cmd.h"
+
+static const char usage_text[] =
+    "usage: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]... [--plugin-path DIR]\n"
+    "                   [--batch N] [--per-tensor N | --all] [--eps E]\n"
+    "  no plugin and no experiment: every plugin on the search path\n"
+    "  --experiment FILE  gradient check of the experiment's whole network on a small batch\n"
+    "  --batch N          examples in that batch (default 8)\n"
+    "  --per-tensor N     elements checked per tensor (default 100, chosen with a fixed seed); --all: every one\n"
+    "  --eps E            central-difference step (default 1e-6)\n";
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int nn_cmd_check(int argc, char **argv)
+{
+    const char *extra = NULL;
+    const char **names = calloc((size_t)argc, sizeof(char *)), **exps = calloc((size_t)argc, sizeof(char *));
+    int n_names = 0, n_exps = 0;
+    nn_check_model_opts mo = {0};
+    if (!names || !exps)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        double v;
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (nn_opt_plugin_path(argc, argv, &i, &extra))
+            continue;
+        if (strcmp(a, "--experiment") == 0 && has) {
+            exps[n_exps++] = argv[++i];
+        } else if (strcmp(a, "--batch") == 0 && has && parse_num(argv[i + 1], 1, 1e6, &v) == 0) {
+            mo.batch = (long)v;
+            i++;
+        } else if (strcmp(a, "--per-tensor") == 0 && has && parse_num(argv[i + 1], 1, 1e12, &v) == 0) {
+            mo.per_tensor = (size_t)v;
+            i++;
+        } else if (strcmp(a, "--eps") == 0 && has && parse_num(argv[i + 1], 1e-15, 1, &v) == 0) {
+            mo.eps = v;
+            i++;
+        } else if (strcmp(a, "--all") == 0) {
+            mo.all = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            free(names);
+            free(exps);
+            return 0;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "nnlab check: bad option or missing value: '%s'\n%s", a, usage_text);
+            free(names);
+            free(exps);
+            return 2;
+        } else {
+            names[n_names++] = a;
+        }
+    }
+    nn_registry reg;
+    nn_registry_init(&reg, extra);
+    nn_checker c;
+    nn_checker_init(&c, &reg, stdout);
+    int bad_input = 0;
+    if (n_names == 0 && n_exps == 0 && nn_check_all(&c) == 0) {
+        fprintf(stderr, "nnlab check: no plugins found; search path:");
+        for (int i = 0; i < reg.n_dirs; i++)
+            fprintf(stderr, " %s", reg.dirs[i]);
+        fprintf(stderr, "\n");
+        bad_input = 1;
+    }
+    for (int i = 0; i < n_names; i++) {
+        nn_err err = {{0}};
+        if (nn_check_plugin(&c, names[i], &err) != 0) {
+            fprintf(stderr, "nnlab check: %s\n", err.msg);
+            bad_input = 1;
+        }
+    }
+    for (int i = 0; i < n_exps; i++) {
+        nn_err err = {{0}};
+        if (nn_check_experiment(&c, exps[i], &mo, &err) != 0) {
+            fprintf(stderr, "nnlab check: %s\n", err.msg);
+            bad_input = 1;
+        }
+    }
+    printf("nnlab check: %d passed, %d failed, %d skipped (%d plugin%s or experiment%s)\n", c.pass, c.fail,
+           c.skip, c.plugins, c.plugins == 1 ? "" : "s", c.plugins == 1 ? "" : "s");
+    nn_registry_free(&reg);
+    free(names);
+    free(exps);
+    return bad_input ? 2 : c.fail ? 1 : 0;
+}
