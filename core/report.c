@@ -159,7 +159,10 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
     fprintf(f, ",\n  \"parameters\": %zu,\n  \"layers\": [", m->n_params);
     for (int l = 0; l <= m->spec.n_layers; l++)
         fprintf(f, "%s%d", l ? ", " : "", m->spec.sizes[l]);
-    fputs("],\n  \"plugins\": {\n    \"data\": ", f);
+    fprintf(f, "],\n  \"activation\": \"%s\",\n  \"leaky_slope\": %.17g,\n  \"output\": \"%s\"",
+            nn_section_get(&x->model, "activation")->s, m->spec.leaky_slope,
+            m->spec.out == NN_OUT_SIGMOID ? "sigmoid" : "softmax");
+    fputs(",\n  \"plugins\": {\n    \"data\": ", f);
     json_section(f, &x->data);
     fputs(",\n    \"init\": ", f);
     json_section(f, &x->init);
