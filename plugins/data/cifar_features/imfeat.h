@@ -1,0 +1,131 @@
+/* imfeat.h: CS231n image features (HOG, hue histogram, pixels), their
+ * threaded extraction, normalisation and on-disk cache. Shared by the
+ * cifar_features and fashion_features data plugins (fashion_features compiles
+ * these sources through plugins/data/fashion_features/shared.c).
+ *
+ * The features reproduce CS231n assignment 1's features.py to the last bit
+ * (see tests/gen_feature_reference.py for the NumPy original):
+ *   hog: grey = (R w0 + G w1) + B w2 (w = 0.299, 0.587, 0.144 as shipped);
+ *        forward differences (last column / row 0); orientation
+ *        degrees(atan2(gy, gx + 1e-15)) + 90, unfolded; bin i holds
+ *        20 i <= ori < 20 (i + 1) with ori > 0; each bin's masked magnitudes
+ *        averaged over cell x cell blocks with scipy's running-sum
+ *        uniform_filter; index (cell_col * n_cell_rows + cell_row) * 9 + bin.
+ *   hue_hist: matplotlib rgb_to_hsv(im / 255) hue * 255, np.histogram with
+ *        nbin equal bins on [0, 255], density=True, times the bin widths.
+ *   pixels: HWC values / 255.
+ */
+#ifndef NN_IMFEAT_H
+#define NN_IMFEAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnlab/plugin.h"
+
+#define NN_HOG_BINS 9
+#define NN_HUE_MAX_BINS 256
+#define NN_FEAT_MAX 3
+
+typedef enum nn_feat_kind { NN_FEAT_HOG, NN_FEAT_HUE, NN_FEAT_PIXELS } nn_feat_kind;
+
+typedef struct nn_imfeat_opts {
+    nn_feat_kind kinds[NN_FEAT_MAX]; /* in output order */
+    int n_kinds;
+    int hog_cell;                    /* pixels per cell side */
+    int hue_bins;
+    double grey[3];                  /* RGB -> grey weights (3 channels only) */
+    int height, width, channels;     /* of every image */
+} nn_imfeat_opts;
+
+/* ---- pure feature code (imfeat.c) ------------------------------------------ */
+
+/* Orientation of a gradient, exactly as features.py computes it. */
+double nn_hog_orientation(double gx, double gy);
+/* Bin of a gradient in [0, 9), or -1 when features.py counts it nowhere:
+ * from the orientation (exact), and as nn_hog computes it (fast, same result). */
+int nn_hog_bin_exact(double gx, double gy);
+int nn_hog_bin(double gx, double gy);
+/* Number of HOG values for an h x w image. */
+int nn_hog_dim(int h, int w, int cell);
+/* Bytes of scratch memory nn_hog needs. */
+size_t nn_hog_work_size(int h, int w, int cell);
+/* grey: (h, w) from img: (h, w, channels) HWC; weights used when channels == 3. */
+void nn_imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
+                    const double weights[3]);
+/* out: (nn_hog_dim) from grey: (h, w); work: nn_hog_work_size bytes. */
+void nn_hog(double *out, const double *grey, int h, int w, int cell, void *work);
+/* Hue bin of one RGB pixel: exact (from the hue), or as nn_hue_hist finds it
+ * (fast, same result). */
+int nn_hue_bin(const uint8_t *rgb, int nbin, int exact);
+/* out: (nbin) hue histogram of img: (n_px, 3) HWC RGB; nbin <= NN_HUE_MAX_BINS. */
+void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin);
+
+/* Feature length for the options. */
+int nn_imfeat_dim(const nn_imfeat_opts *o);
+/* Bytes of scratch memory nn_imfeat_image needs. */
+size_t nn_imfeat_work_size(const nn_imfeat_opts *o);
+/* out: (nn_imfeat_dim) features of one image. */
+void nn_imfeat_image(double *out, const uint8_t *img, const nn_imfeat_opts *o, void *work);
+
+/* ---- extraction over whole splits (imextract.c) ----------------------------- */
+
+/* How one plugin wants its features produced. */
+typedef struct nn_imfeat_run {
+    const char *tag;         /* plugin name: messages and cache file names */
+    const nn_imfeat_opts *opts;
+    int normalize;           /* subtract the training mean, divide by its std */
+    int bias;                /* append a column of ones */
+    int use_cache;
+    const char *data_dir;    /* dataset folder: default cache location */
+    const char *key;         /* input files and every option (cache key) */
+} nn_imfeat_run;
+
+/* Fills X of data->train, val and test (allocated with images and d =
+ * features + bias) from their images: from the cache when it holds the key,
+ * else by extraction on ctx->threads threads, then stores the cache. */
+int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data,
+                   nn_err *err);
+/* Extracts columns [0, dim) of every split's X from its images. */
+int nn_imfeat_extract(const nn_imfeat_run *run, int threads, int quiet, nn_data *data,
+                      nn_err *err);
+/* CS231n's preprocessing of columns [0, dim): X -= mean(train), X /= std(train)
+ * (a column with zero spread is only centred). NN_OK or NN_ENOMEM. */
+int nn_imfeat_normalize(nn_data *data, int dim);
+
+/* ---- cache (imcache.c) --------------------------------------------------------- */
+
+typedef struct nn_keybuf {
+    char *s;
+    size_t len, cap;
+    int failed;              /* an allocation failed */
+} nn_keybuf;
+
+void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a file's name, size and modification time; fails when it is not a
+ * readable regular file. */
+int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err);
+void nn_keybuf_free(nn_keybuf *k);
+
+/* Picks the cache file for a key: ctx->cache_dir, else <data_dir>/.nnlab_cache,
+ * else $XDG_CACHE_HOME/nnlab or ~/.cache/nnlab; creates the folder. Returns 0
+ * and the path, or -1 when no folder is writable. */
+int nn_imcache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
+                    const char *tag, const char *key);
+/* 1 when the file holds the key and the shapes of data: X filled; 0 otherwise. */
+int nn_imcache_load(const char *file, const char *key, nn_data *data);
+/* Writes the file atomically (temporary file, then rename); 0 or -1. */
+int nn_imcache_store(const char *file, const char *key, const nn_data *data);
+
+/* ---- small helpers (imutil.c) -------------------------------------------------- */
+
+/* dir joined with rel unless rel is absolute; fails when too long. */
+int nn_path_join(char *out, size_t n, const char *dir, const char *rel);
+/* Worker threads for ctx->threads (0 = every online core). */
+int nn_thread_count(int requested);
+/* o->kinds from a STRLIST of feature names, each among allowed ("a|b"),
+ * none twice. */
+int nn_imfeat_parse_kinds(nn_imfeat_opts *o, const nn_value *list, const char *allowed,
+                          nn_err *err);
+
+#endif

@@ -1,0 +1,249 @@
+/* test_image_features: the HOG and hue-histogram code of the image data plugins
+ * against CS231n's features.py. tests/data/image_features_ref.txt holds the
+ * course's own numbers for 8 images and NumPy re-computations for more
+ * (tests/gen_feature_reference.py); every value must match to 1e-12. Also
+ * checks that the fast bin decisions (no atan2, no division in the hue) equal
+ * the exact ones over large sets of inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../plugins/data/cifar_features/imfeat.c"
+
+#define TOL 1e-12
+#define REF_FILE NN_TEST_DATA "/image_features_ref.txt"
+
+/* ---- reference file ---------------------------------------------------------------- */
+
+typedef struct worst {
+    double diff;
+    char where[160];
+    int vectors, values;
+} worst;
+
+typedef struct ref_case {
+    char name[64];
+    int h, w, c;
+    uint8_t img[64 * 64 * 3];
+} ref_case;
+
+static void skip_comment(FILE *f)
+{
+    int ch;
+    while ((ch = fgetc(f)) != '\n' && ch != EOF)
+        ;
+}
+
+static int read_case(FILE *f, ref_case *rc)
+{
+    if (fscanf(f, "%63s %d %d %d", rc->name, &rc->h, &rc->w, &rc->c) != 4)
+        return -1;
+    assert_true(rc->h * rc->w * rc->c <= (int)sizeof rc->img);
+    for (int i = 0; i < rc->h * rc->w * rc->c; i++) {
+        int v;
+        if (fscanf(f, "%d", &v) != 1)
+            return -1;
+        rc->img[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+/* Compares n reference values from f with got; records the worst. */
+static void compare(FILE *f, const double *got, int n, worst *w, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        double ref;
+        assert_int_equal(fscanf(f, "%lf", &ref), 1);
+        double d = fabs(ref - got[i]);
+        if (d > w->diff) {
+            w->diff = d;
+            snprintf(w->where, sizeof w->where, "%s, index %d (ref %.17g, got %.17g)", what, i,
+                     ref, got[i]);
+        }
+    }
+    w->vectors++;
+    w->values += n;
+}
+
+static void check_hog(FILE *f, const ref_case *rc, worst *w)
+{
+    char grey[16], source[16], what[128];
+    int cell, n;
+    assert_int_equal(fscanf(f, "%15s %d %15s %d", grey, &cell, source, &n), 4);
+    assert_int_equal(n, nn_hog_dim(rc->h, rc->w, cell));
+    double wt[3] = {0.299, 0.587, strcmp(grey, "bt601") == 0 ? 0.114 : 0.144};
+    double g[64 * 64], out[64 * 64 * 9];
+    void *work = malloc(nn_hog_work_size(rc->h, rc->w, cell));
+    nn_imfeat_grey(g, rc->img, (size_t)rc->h * rc->w, rc->c, wt);
+    nn_hog(out, g, rc->h, rc->w, cell, work);
+    free(work);
+    snprintf(what, sizeof what, "%s hog %s cell %d (%s)", rc->name, grey, cell, source);
+    compare(f, out, n, w, what);
+}
+
+static void check_hue(FILE *f, const ref_case *rc, worst *w)
+{
+    char source[16], what[128];
+    int nbin, n;
+    assert_int_equal(fscanf(f, "%d %15s %d", &nbin, source, &n), 3);
+    assert_int_equal(n, nbin);
+    double out[NN_HUE_MAX_BINS];
+    nn_hue_hist(out, rc->img, (size_t)rc->h * rc->w, nbin);
+    snprintf(what, sizeof what, "%s hue nbin %d (%s)", rc->name, nbin, source);
+    compare(f, out, n, w, what);
+}
+
+/* Runs every vector of the reference file; hog and hue tallied apart. */
+static void run_reference(worst *hog, worst *hue)
+{
+    FILE *f = fopen(REF_FILE, "r");
+    if (!f)
+        fail_msg("cannot open %s", REF_FILE);
+    ref_case rc;
+    char tok[64];
+    while (fscanf(f, "%63s", tok) == 1) {
+        if (tok[0] == '#')
+            skip_comment(f);
+        else if (strcmp(tok, "case") == 0)
+            assert_int_equal(read_case(f, &rc), 0);
+        else if (strcmp(tok, "hog") == 0)
+            check_hog(f, &rc, hog);
+        else if (strcmp(tok, "hue") == 0)
+            check_hue(f, &rc, hue);
+        else if (strcmp(tok, "end") != 0)
+            fail_msg("unexpected token '%s' in %s", tok, REF_FILE);
+    }
+    fclose(f);
+}
+
+static void report(const char *what, const worst *w)
+{
+    if (w->diff == 0.0)
+        printf("%s: %d vectors, %d values, max |diff| = 0 (bit-identical)\n", what, w->vectors,
+               w->values);
+    else
+        printf("%s: %d vectors, %d values, max |diff| = %.3g at %s\n", what, w->vectors,
+               w->values, w->diff, w->where);
+    assert_true(w->vectors > 0);
+    if (w->diff > TOL)
+        fail_msg("%s differs from features.py by %.3g at %s", what, w->diff, w->where);
+}
+
+static void test_reference_vectors(void **state)
+{
+    (void)state;
+    worst hog = {0}, hue = {0};
+    run_reference(&hog, &hue);
+    report("HOG", &hog);
+    report("hue histogram", &hue);
+}
+
+/* ---- fast decisions = exact decisions ------------------------------------------------- */
+
+static void check_bin(double gx, double gy, long *n, long *bad)
+{
+    int fast = nn_hog_bin(gx, gy), exact = nn_hog_bin_exact(gx, gy);
+    (*n)++;
+    if (fast != exact && (*bad)++ < 5)
+        printf("hog bin: gx %.17g gy %.17g fast %d exact %d\n", gx, gy, fast, exact);
+}
+
+/* Gradients of real grey values: differences of 0.299 r + 0.587 g + 0.144 b. */
+static void bins_of_grey_differences(long *n, long *bad)
+{
+    const double w[3] = {0.299, 0.587, 0.144};
+    uint64_t s = 88172645463325252ull;
+    for (int k = 0; k < 400000; k++) {
+        uint8_t p[4][3];
+        for (int i = 0; i < 12; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            p[i / 3][i % 3] = (uint8_t)(k % 3 == 0 ? s % 4 + 100 : s); /* small gradients too */
+        }
+        double g[4];
+        for (int i = 0; i < 4; i++)
+            nn_imfeat_grey(&g[i], p[i], 1, 3, w);
+        check_bin(g[1] - g[0], g[2] - g[0], n, bad);
+        check_bin(0.0, g[3] - g[0], n, bad); /* last column: gx = 0 */
+        check_bin(g[1] - g[0], 0.0, n, bad); /* last row: gy = 0 */
+    }
+}
+
+/* Integer gradients (grey images), and gradients on and next to every edge. */
+static void bins_of_edges(long *n, long *bad)
+{
+    for (int gx = -255; gx <= 255; gx += 1)
+        for (int gy = -255; gy <= 255; gy += 3)
+            check_bin(gx, gy, n, bad);
+    for (int e = -85; e <= 85; e += 1) {
+        double t = tan(e * M_PI / 180.0);
+        for (double x = 1e-3; x < 300; x *= 1.7)
+            for (int u = -3; u <= 3; u++)
+                check_bin(x, nextafter(x * t, u < 0 ? -INFINITY : INFINITY) + u * 1e-14 * x, n,
+                          bad);
+    }
+    for (double y = 1e-6; y < 1e4; y *= 1.01) { /* gx = 0: orientation next to 0 / 180 */
+        check_bin(0.0, y, n, bad);
+        check_bin(0.0, -y, n, bad);
+    }
+}
+
+static void test_hog_bin_fast_equals_exact(void **state)
+{
+    (void)state;
+    long n = 0, bad = 0;
+    bins_of_grey_differences(&n, &bad);
+    bins_of_edges(&n, &bad);
+    printf("hog bins: %ld gradients, %ld fast/exact disagreements\n", n, bad);
+    assert_int_equal(bad, 0);
+}
+
+static void test_hue_bin_fast_equals_exact(void **state)
+{
+    (void)state;
+    static const int nbins[] = {3, 10, 17, 256};
+    long n = 0, bad = 0;
+    for (size_t k = 0; k < sizeof nbins / sizeof nbins[0]; k++)
+        for (int r = 0; r < 256; r++)
+            for (int g = 0; g < 256; g++)
+                for (int b = (r + g) % 11; b < 256; b += 11) {
+                    uint8_t p[3] = {(uint8_t)r, (uint8_t)g, (uint8_t)b};
+                    int fast = nn_hue_bin(p, nbins[k], 0), exact = nn_hue_bin(p, nbins[k], 1);
+                    n++;
+                    if (fast != exact && bad++ < 5)
+                        printf("hue bin: rgb %d %d %d nbin %d fast %d exact %d\n", r, g, b,
+                               nbins[k], fast, exact);
+                }
+    printf("hue bins: %ld pixels, %ld fast/exact disagreements\n", n, bad);
+    assert_int_equal(bad, 0);
+}
+
+/* ---- shapes ---------------------------------------------------------------------------- */
+
+static void test_dimensions(void **state)
+{
+    (void)state;
+    nn_imfeat_opts o = {{NN_FEAT_HOG, NN_FEAT_HUE, NN_FEAT_PIXELS}, 3, 8, 10,
+                        {0.299, 0.587, 0.144}, 32, 32, 3};
+    assert_int_equal(nn_imfeat_dim(&o), 144 + 10 + 3072);
+    o = (nn_imfeat_opts){{NN_FEAT_HOG}, 1, 7, 1, {0}, 28, 28, 1};
+    assert_int_equal(nn_imfeat_dim(&o), 4 * 4 * 9);
+    o.hog_cell = 4;
+    assert_int_equal(nn_imfeat_dim(&o), 7 * 7 * 9);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_vectors),
+        cmocka_unit_test(test_hog_bin_fast_equals_exact),
+        cmocka_unit_test(test_hue_bin_fast_equals_exact),
+        cmocka_unit_test(test_dimensions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
