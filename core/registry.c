@@ -1,4 +1,5 @@
 /* registry.c: the plugin search path, dlopen, and descriptor validation. */
+#define _GNU_SOURCE /* dladdr */
 #include "registry.h"
 
 #include <dirent.h>
@@ -63,6 +64,17 @@ void nn_registry_init(nn_registry *r, const char *extra)
     add_dirs(r, getenv("NNLAB_PLUGIN_PATH"));
     add_dirs(r, NN_BUILD_PLUGIN_DIR);
     add_dirs(r, NN_INSTALL_PLUGIN_DIR);
+    /* the plugins installed next to this library, wherever the install
+     * tree was moved or installed to (cmake --install --prefix) */
+    Dl_info info;
+    char dir[4096];
+    if (dladdr((void *)nn_registry_init, &info) && info.dli_fname && strrchr(info.dli_fname, '/')) {
+        snprintf(dir, sizeof dir, "%.*s/nnlab/plugins",
+                 (int)(strrchr(info.dli_fname, '/') - info.dli_fname), info.dli_fname);
+        struct stat st;
+        if (strcmp(dir, NN_INSTALL_PLUGIN_DIR) != 0 && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            add_dirs(r, dir);
+    }
 }
 
 void nn_registry_free(nn_registry *r)

@@ -18,7 +18,8 @@ typedef struct nn_handle {
 } nn_handle;
 
 /* Search path, in order: extra (colon-separated, e.g. --plugin-path), the
- * NNLAB_PLUGIN_PATH environment variable, the build tree, the install prefix. */
+ * NNLAB_PLUGIN_PATH environment variable, the build tree, the install prefix,
+ * and <folder of libnnlab>/nnlab/plugins when the install tree has moved. */
 void nn_registry_init(nn_registry *r, const char *extra);
 void nn_registry_free(nn_registry *r);
 

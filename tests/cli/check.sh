@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# nnlab check: every fixture plugin (tests/fixtures) is rejected with its
+# specific message and exit status 1; loader failures likewise; a correct
+# plugin passes with exit 0; bad input exits 2; --experiment runs the
+# whole-network gradient check and catches a wrong backward pass; the
+# no-argument form checks every plugin on the path.
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+F="$NN_FIXTURE_DIR"
+
+# expect STATUS PLUGIN PATTERN...: run nnlab check, compare the exit status,
+# grep each pattern (fixed strings) in the output.
+expect() {
+  local want=$1 what=$2; shift 2
+  "$NN_CMD" check "$what" > "$T/out" 2>&1; local rc=$?
+  [ "$rc" = "$want" ] || { cat "$T/out"; fail "check $what: exit $rc, expected $want"; }
+  for pat in "$@"; do
+    grep -qF -- "$pat" "$T/out" || { cat "$T/out"; fail "check $what: no '$pat'"; }
+  done
+  grep -E '^FAIL ' "$T/out" | sed 's/^/  /'
+}
+
+# deliberate mistakes, one per fixture
+expect 1 "$F/reg/grad_x2.so" \
+  "FAIL reg/grad_x2  penalty gradient vs central differences: difference 3.333e-01 > 1e-07"
+expect 1 "$F/reg/wrong_backward.so" \
+  "FAIL reg/wrong_backward  activation backward vs central differences: difference" \
+  "FAIL reg/wrong_backward  gradient check of a 4-7-6-3 relu net with it"
+expect 1 "$F/init/wrong_variance.so" \
+  "FAIL init/wrong_variance  mean and variance: 120000 weights, fan_in 400, fan_out 300" \
+  "(declared 5.00000e-03, -2"
+expect 1 "$F/optim/static_state.so" \
+  "FAIL optim/static_state  no hidden state: two runs interleaved" \
+  "FAIL optim/static_state  state saved and restored continues bit-identically"
+expect 1 "$F/data/nan_data.so" \
+  "FAIL data/nan_data  no NaN or Inf: train X[17,1] = nan (1 non-finite values)"
+# each mistake is caught by the check meant for it and the others still pass
+grep -q '^FAIL.*mean and variance' <("$NN_CMD" check "$F/reg/grad_x2.so") && fail "grad_x2: unrelated failure"
+[ "$("$NN_CMD" check "$F/data/nan_data.so" | grep -c '^FAIL')" = 1 ] || fail "nan_data: more than one failure"
+[ "$("$NN_CMD" check "$F/reg/grad_x2.so" | grep -c '^FAIL')" = 2 ] || fail "grad_x2: failures other than its gradient"
+
+# loader failures
+expect 1 "$F/optim/wrong_abi.so" "FAIL optim/wrong_abi  loads:" "ABI version 99, this nnlab needs 1 (rebuild the plugin)"
+expect 1 "$F/optim/wrong_real_size.so" "FAIL optim/wrong_real_size  loads:" \
+  "built for a 4-byte nn_real, this nnlab uses 8 bytes"
+expect 1 "$F/optim/wrong_kind.so" "FAIL optim/wrong_kind  loads:" "is a init plugin, expected a optim plugin"
+expect 1 "$F/optim/no_entry.so" "FAIL optim/no_entry  loads:" "missing entry symbol 'nnlab_plugin'"
+expect 1 "$F/init/bad_default.so" "FAIL init/bad_default  loads:" "parameter 'gain': default 5 outside [0, 1]"
+
+# correct plugins: by KIND/NAME, by NAME, by path; one line per check with figures
+expect 0 optim/adam "PASS optim/adam  converges on a convex quadratic: f=" \
+  "PASS optim/adam  makes progress on Rosenbrock: f=" "nnlab check: " " 0 failed"
+expect 0 l2 "PASS reg/l2  penalty gradient vs central differences: difference" \
+  "PASS reg/l2  neutral setting changes nothing: lambda = 0"
+expect 0 "$NN_BUILD_DIR/plugins/init/he.so" "PASS init/he  mean and variance:" "PASS init/he  seeds:"
+
+# by name through --plugin-path
+"$NN_CMD" check --plugin-path "$F" reg/grad_x2 > "$T/out"; [ $? = 1 ] || fail "--plugin-path fixture exit"
+grep -q '^FAIL reg/grad_x2  penalty gradient' "$T/out" || fail "--plugin-path fixture message"
+
+# bad input: exit 2 with a message
+"$NN_CMD" check optim/adma > "$T/out" 2> "$T/err"; [ $? = 2 ] || fail "unknown plugin exit"
+grep -q "unknown optim plugin 'adma'; did you mean 'adam'" "$T/err" || fail "unknown plugin message: $(cat "$T/err")"
+"$NN_CMD" check "$T/nothing.so" 2> "$T/err" > /dev/null; [ $? = 2 ] || fail "missing file exit"
+grep -q "no such plugin file" "$T/err" || fail "missing file message"
+"$NN_CMD" check --bogus 2> /dev/null; [ $? = 2 ] || fail "bad option exit"
+"$NN_CMD" check --experiment "$T/none.cfg" > /dev/null 2> "$T/err"; [ $? = 2 ] || fail "missing experiment exit"
+
+# --experiment: a correct network passes, a wrong backward pass is caught
+cat > "$T/ok.cfg" <<'CFG'
+name = "ok"; data = { plugin = "planar"; n_train = 40; };
+model = { hidden = [6, 4]; }; reg = ( { plugin = "l2"; lambda = 0.3; }, { plugin = "dropout"; keep_prob = 0.7; } );
+CFG
+"$NN_CMD" check --experiment "$T/ok.cfg" > "$T/out"; [ $? = 0 ] || { cat "$T/out"; fail "ok experiment"; }
+grep -q "^PASS .*ok.cfg  gradient check of the whole network (init he, reg l2, hook dropout): difference" "$T/out" \
+  || { cat "$T/out"; fail "ok experiment line"; }
+grep -q "^     W1   difference" "$T/out" || fail "per-tensor lines"
+sed 's/^/  /' "$T/out"
+cat > "$T/bad.cfg" <<'CFG'
+name = "bad"; data = { plugin = "planar"; n_train = 40; };
+model = { hidden = [6, 4]; activation = "tanh"; }; reg = ( { plugin = "wrong_backward"; } );
+CFG
+"$NN_CMD" check --plugin-path "$F" --experiment "$T/bad.cfg" > "$T/out"; [ $? = 1 ] || { cat "$T/out"; fail "bad experiment exit"; }
+grep -q "^FAIL .*bad.cfg  gradient check of the whole network.*worst tensor [Wb]1" "$T/out" \
+  || { cat "$T/out"; fail "bad experiment message"; }
+grep -q "^     W2   difference [0-9.]*e-1[0-9]" "$T/out" || { cat "$T/out"; fail "W2 should be fine"; }
+sed 's/^/  /' "$T/out"
+
+# no argument: every plugin on the search path (here the fixtures only)
+NNLAB_PLUGIN_PATH="$F" "$NN_CMD" check > "$T/out" 2>&1; rc=$?
+[ $rc = 1 ] || fail "check of the fixtures path: exit $rc"
+for p in reg/grad_x2 init/wrong_variance optim/static_state data/nan_data; do
+  grep -q "^FAIL $p " "$T/out" || fail "all: $p not failed"
+done
+grep -q "^nnlab check: .* failed" "$T/out" || fail "summary line"
+echo "ok"
