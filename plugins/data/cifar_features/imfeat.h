@@ -83,7 +83,8 @@ typedef struct nn_imfeat_run {
 
 /* Fills X of data->train, val and test (allocated with images and d =
  * features + bias) from their images: from the cache when it holds the key,
- * else by extraction on ctx->threads threads, then stores the cache. */
+ * else by extraction on ctx->threads threads, then stores the cache (only
+ * when HOG or hue histograms are asked for). */
 int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data,
                    nn_err *err);
 /* Extracts columns [0, dim) of every split's X from its images. */
@@ -107,9 +108,10 @@ void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...) __attribute__((format(
 int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err);
 void nn_keybuf_free(nn_keybuf *k);
 
-/* Picks the cache file for a key: ctx->cache_dir, else <data_dir>/.nnlab_cache,
- * else $XDG_CACHE_HOME/nnlab or ~/.cache/nnlab; creates the folder. Returns 0
- * and the path, or -1 when no folder is writable. */
+/* Picks the cache file for a key: ctx->cache_dir, else <data_dir>/.nnlab_cache
+ * (unless data_dir is under /usr), else $XDG_CACHE_HOME/nnlab or
+ * ~/.cache/nnlab; creates the folder. Returns 0 and the path, or -1 when no
+ * folder is writable. */
 int nn_imcache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
                     const char *tag, const char *key);
 /* 1 when the file holds the key and the shapes of data: X filled; 0 otherwise. */

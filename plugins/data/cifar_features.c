@@ -1,0 +1,161 @@
+/* cifar_features: CIFAR-10 (binary version) as CS231n's feature vectors.
+ *
+ * Train = the first num_training records of data_batch_1..5.bin in order,
+ * val = the next num_validation, test = the first num_test of test_batch.bin;
+ * class names from batches.meta.txt. X holds the features listed in
+ * `features` (HOG, hue histogram, pixels; definitions in
+ * cifar_features/imfeat.h, identical to CS231n's features.py), normalised with
+ * the training mean and std as the assignment does, optionally with a column
+ * of ones. The raw images stay in split.images (m, 32, 32, 3) for plots.
+ * Features are cached on disk, keyed by the files' sizes and times and every
+ * option. */
+#include "nnlab/plugin.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cifar_features/cifar_read.h"
+#include "cifar_features/imfeat.h"
+
+enum { P_PATH, P_NTRAIN, P_NVAL, P_NTEST, P_FEATURES, P_HUE_BINS, P_GREY, P_NORMALIZE,
+       P_BIAS, P_CACHE, P_HOG_CELL };
+
+static const nn_param_decl params[] = {
+    [P_PATH] = {"path", NN_T_STRING, 0, "cifar-10-batches-bin", 0, 0, NULL,
+                "folder of the CIFAR-10 binary version (relative to the experiment file)"},
+    [P_NTRAIN] = {"num_training", NN_T_INT, 49000, NULL, 1, 1e8, NULL,
+                  "training images: the first ones of the data batches"},
+    [P_NVAL] = {"num_validation", NN_T_INT, 1000, NULL, 0, 1e8, NULL,
+                "validation images: the ones after the training images"},
+    [P_NTEST] = {"num_test", NN_T_INT, 1000, NULL, 0, 1e8, NULL,
+                 "test images: the first ones of test_batch.bin"},
+    [P_FEATURES] = {"features", NN_T_STRLIST, 0, "[\"hog\", \"hue_hist\"]", 0, 0,
+                    "hog|hue_hist|pixels", "features in output order"},
+    [P_HUE_BINS] = {"hue_bins", NN_T_INT, 10, NULL, 1, NN_HUE_MAX_BINS, NULL,
+                    "bins of the hue histogram"},
+    [P_GREY] = {"grey", NN_T_STRING, 0, "cs231n", 0, 0, "cs231n|bt601",
+                "grey weights for HOG: cs231n = 0.299, 0.587, 0.144 (as shipped); "
+                "bt601 = 0.299, 0.587, 0.114"},
+    [P_NORMALIZE] = {"normalize", NN_T_BOOL, 1, NULL, 0, 1, NULL,
+                     "subtract the training mean and divide by the training std"},
+    [P_BIAS] = {"bias", NN_T_BOOL, 0, NULL, 0, 1, NULL, "append a column of ones"},
+    [P_CACHE] = {"cache", NN_T_BOOL, 1, NULL, 0, 1, NULL,
+                 "keep extracted features on disk (ctx cache folder or <path>/.nnlab_cache)"},
+    [P_HOG_CELL] = {"hog_cell", NN_T_INT, 8, NULL, 2, NN_CIFAR_SIDE, NULL,
+                    "HOG cell side in pixels"},
+};
+
+/* Feature options for 32x32 RGB images. */
+static int feature_opts(const nn_value *hp, nn_imfeat_opts *o, nn_err *err)
+{
+    static const double cs231n[3] = {0.299, 0.587, 0.144}, bt601[3] = {0.299, 0.587, 0.114};
+    int bt = strcmp(hp[P_GREY].s, "bt601") == 0;
+    *o = (nn_imfeat_opts){.hog_cell = (int)hp[P_HOG_CELL].i, .hue_bins = (int)hp[P_HUE_BINS].i,
+                          .height = NN_CIFAR_SIDE, .width = NN_CIFAR_SIDE, .channels = 3};
+    for (int c = 0; c < 3; c++)
+        o->grey[c] = bt ? bt601[c] : cs231n[c];
+    return nn_imfeat_parse_kinds(o, &hp[P_FEATURES], params[P_FEATURES].choices, err);
+}
+
+/* Enough records for the splits asked for? */
+static int check_counts(const nn_value *hp, const nn_cifar_files *f, const char *dir,
+                        nn_err *err)
+{
+    size_t have = nn_cifar_train_records(f), want = (size_t)(hp[P_NTRAIN].i + hp[P_NVAL].i);
+    if (want > have)
+        return nn_err_set(err, NN_EINPUT,
+                          "%s: the data batches hold %zu images, fewer than num_training + "
+                          "num_validation = %zu",
+                          dir, have, want);
+    if ((size_t)hp[P_NTEST].i > f->records[NN_CIFAR_BATCHES])
+        return nn_err_set(err, NN_EINPUT, "%s: holds %zu images, fewer than num_test = %ld",
+                          f->batch[NN_CIFAR_BATCHES], f->records[NN_CIFAR_BATCHES],
+                          hp[P_NTEST].i);
+    return NN_OK;
+}
+
+static int alloc_splits(const nn_value *hp, nn_data *out, nn_err *err)
+{
+    out->height = out->width = NN_CIFAR_SIDE;
+    out->channels = 3;
+    if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 1) != NN_OK
+        || nn_split_alloc(out, &out->val, (size_t)hp[P_NVAL].i, 1) != NN_OK
+        || nn_split_alloc(out, &out->test, (size_t)hp[P_NTEST].i, 1) != NN_OK)
+        return nn_err_set(err, NN_ENOMEM, "cifar_features: out of memory for %ld images",
+                          hp[P_NTRAIN].i + hp[P_NVAL].i + hp[P_NTEST].i);
+    return NN_OK;
+}
+
+/* Cache key: format version, input files, every option that shapes X. */
+static int build_key(nn_keybuf *k, const nn_value *hp, const nn_cifar_files *f, nn_err *err)
+{
+    nn_keybuf_printf(k, "cifar_features 1 real %zu\n", sizeof(nn_real));
+    for (int b = 0; b <= NN_CIFAR_BATCHES; b++) {
+        int rc = nn_keybuf_add_file(k, f->batch[b], err);
+        if (rc != NN_OK)
+            return rc;
+    }
+    nn_keybuf_printf(k, "n %ld %ld %ld features", hp[P_NTRAIN].i, hp[P_NVAL].i, hp[P_NTEST].i);
+    for (int i = 0; i < hp[P_FEATURES].n; i++)
+        nn_keybuf_printf(k, " %s", hp[P_FEATURES].strs[i]);
+    nn_keybuf_printf(k, "\nhue_bins %ld grey %s normalize %ld bias %ld hog_cell %ld\n",
+                     hp[P_HUE_BINS].i, hp[P_GREY].s, hp[P_NORMALIZE].i, hp[P_BIAS].i,
+                     hp[P_HOG_CELL].i);
+    return k->failed ? nn_err_set(err, NN_ENOMEM, "cifar_features: out of memory") : NN_OK;
+}
+
+/* Everything up to the features: files, classes, splits, images. */
+static int load_images(const nn_value *hp, const char *dir, nn_cifar_files *f, nn_data *out,
+                       nn_err *err)
+{
+    int rc = nn_cifar_locate(f, dir, err);
+    if (rc == NN_OK)
+        rc = check_counts(hp, f, dir, err);
+    if (rc == NN_OK)
+        rc = nn_cifar_read_meta(f->meta, out, err);
+    if (rc == NN_OK)
+        rc = alloc_splits(hp, out, err);
+    if (rc == NN_OK)
+        rc = nn_cifar_read(f, out, err);
+    return rc;
+}
+
+static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)
+{
+    nn_cifar_files files;
+    nn_imfeat_opts opts;
+    char dir[4096];
+    int rc = feature_opts(hp, &opts, err);
+    if (rc != NN_OK)
+        return rc;
+    if (nn_path_join(dir, sizeof dir, ctx->base_dir, hp[P_PATH].s) != 0)
+        return nn_err_set(err, NN_EINPUT, "path: '%s' is too long", hp[P_PATH].s);
+    out->d = nn_imfeat_dim(&opts) + (int)hp[P_BIAS].i;
+    rc = load_images(hp, dir, &files, out, err);
+    if (rc != NN_OK)
+        return rc;
+    nn_keybuf key = {0};
+    rc = build_key(&key, hp, &files, err);
+    nn_imfeat_run run = {.tag = "cifar_features", .opts = &opts,
+                         .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
+                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .key = key.s};
+    if (rc == NN_OK)
+        rc = nn_imfeat_fill(&run, ctx, out, err);
+    nn_keybuf_free(&key);
+    return rc;
+}
+
+static const nn_data_ops ops = {.load = load};
+
+static const nn_plugin plugin = {
+    .abi_version = NN_ABI_VERSION,
+    .real_size = sizeof(nn_real),
+    .kind = NN_KIND_DATA,
+    .name = "cifar_features",
+    .doc = "CIFAR-10 binary version as CS231n features (HOG, hue histogram, pixels)",
+    .n_params = NN_ARRAY_LEN(params),
+    .params = params,
+    .ops.data = &ops,
+};
+
+NN_PLUGIN(plugin)

@@ -1,0 +1,232 @@
+/* imcache.c: on-disk cache of extracted features. A cache file is named by a
+ * hash of its key (the input files' names, sizes and modification times and
+ * every option) and holds the key itself, so a hash collision is a miss, never
+ * wrong data. Files are written to a temporary name and renamed into place, so
+ * a reader sees either no file or a whole one.
+ *
+ * Layout: "NNLABFC1", u32 0x01020304 (byte order), u32 sizeof(nn_real),
+ * u64 key length, key, u64 m_train, m_val, m_test, d, then X of train, val
+ * and test as nn_real. */
+#include "imfeat.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NN_CACHE_MAGIC "NNLABFC1"
+#define NN_CACHE_ORDER 0x01020304u
+
+/* ---- key ----------------------------------------------------------------------- */
+
+void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (k->failed || n < 0) {
+        k->failed = 1;
+        return;
+    }
+    if (k->len + (size_t)n + 1 > k->cap) {
+        size_t cap = (k->len + (size_t)n + 1) * 2;
+        char *s = realloc(k->s, cap);
+        if (!s) {
+            k->failed = 1;
+            return;
+        }
+        k->s = s;
+        k->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(k->s + k->len, k->cap - k->len, fmt, ap);
+    va_end(ap);
+    k->len += (size_t)n;
+}
+
+int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return nn_err_set(err, NN_EIO, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return nn_err_set(err, NN_EINPUT, "%s: not a regular file", path);
+    const char *base = strrchr(path, '/');
+    nn_keybuf_printf(k, "file %s size %lld mtime %lld.%09ld\n", base ? base + 1 : path,
+                     (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                     (long)st.st_mtim.tv_nsec);
+    return NN_OK;
+}
+
+void nn_keybuf_free(nn_keybuf *k)
+{
+    free(k->s);
+    memset(k, 0, sizeof *k);
+}
+
+static uint64_t fnv1a64(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* ---- location ------------------------------------------------------------------ */
+
+/* mkdir -p dir; 0 when it exists afterwards and is writable. */
+static int ensure_dir(const char *dir)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+        return -1;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return -1;
+    return access(tmp, W_OK | X_OK) == 0 ? 0 : -1;
+}
+
+static int user_cache_dir(char *out, size_t n)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int len;
+    if (xdg && xdg[0] == '/')
+        len = snprintf(out, n, "%s/nnlab", xdg);
+    else if (home && home[0] == '/')
+        len = snprintf(out, n, "%s/.cache/nnlab", home);
+    else
+        return -1;
+    return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+int nn_imcache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
+                    const char *tag, const char *key)
+{
+    char dirs[2][4096];
+    int n_dirs = 0;
+    if (cache_dir && cache_dir[0]) {
+        snprintf(dirs[n_dirs++], sizeof dirs[0], "%s", cache_dir);
+    } else {
+        /* Data under /usr (FHS: read-only, shared) are not written next to. */
+        int system_data = strncmp(data_dir, "/usr/", 5) == 0;
+        if (!system_data
+            && nn_path_join(dirs[n_dirs], sizeof dirs[0], data_dir, ".nnlab_cache") == 0)
+            n_dirs++;
+        if (user_cache_dir(dirs[n_dirs], sizeof dirs[0]) == 0)
+            n_dirs++;
+    }
+    for (int i = 0; i < n_dirs; i++) {
+        if (ensure_dir(dirs[i]) != 0)
+            continue;
+        int len = snprintf(out, n, "%s/%s-%016llx.cache", dirs[i], tag,
+                           (unsigned long long)fnv1a64(key));
+        if (len > 0 && (size_t)len < n)
+            return 0;
+    }
+    return -1;
+}
+
+/* ---- load / store ---------------------------------------------------------------- */
+
+typedef struct cache_head {
+    char magic[8];
+    uint32_t order, real_size;
+    uint64_t key_len;
+} cache_head;
+
+static const nn_split *split_at(const nn_data *data, int i)
+{
+    return i == 0 ? &data->train : (i == 1 ? &data->val : &data->test);
+}
+
+static size_t payload_bytes(const nn_data *data)
+{
+    size_t rows = data->train.m + data->val.m + data->test.m;
+    return rows * (size_t)data->d * sizeof(nn_real);
+}
+
+/* 1 when f's header, key and shapes match data's. */
+static int head_matches(FILE *f, const char *key, const nn_data *data)
+{
+    cache_head h;
+    uint64_t shape[4];
+    size_t key_len = strlen(key);
+    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, NN_CACHE_MAGIC, 8) != 0
+        || h.order != NN_CACHE_ORDER || h.real_size != sizeof(nn_real) || h.key_len != key_len)
+        return 0;
+    char *stored = malloc(key_len + 1);
+    int same = stored && fread(stored, 1, key_len, f) == key_len
+               && memcmp(stored, key, key_len) == 0;
+    free(stored);
+    if (!same || fread(shape, sizeof shape, 1, f) != 1)
+        return 0;
+    return shape[0] == data->train.m && shape[1] == data->val.m && shape[2] == data->test.m
+           && shape[3] == (uint64_t)data->d;
+}
+
+int nn_imcache_load(const char *file, const char *key, nn_data *data)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return 0;
+    struct stat st;
+    size_t head = sizeof(cache_head) + strlen(key) + 4 * sizeof(uint64_t);
+    int ok = fstat(fileno(f), &st) == 0 && (size_t)st.st_size == head + payload_bytes(data)
+             && head_matches(f, key, data);
+    for (int i = 0; ok && i < 3; i++) {
+        const nn_split *s = split_at(data, i);
+        size_t n = s->m * (size_t)data->d;
+        ok = fread(s->X, sizeof(nn_real), n, f) == n;
+    }
+    fclose(f);
+    return ok;
+}
+
+static int write_all(FILE *f, const char *key, const nn_data *data)
+{
+    cache_head h = {NN_CACHE_MAGIC, NN_CACHE_ORDER, sizeof(nn_real), strlen(key)};
+    uint64_t shape[4] = {data->train.m, data->val.m, data->test.m, (uint64_t)data->d};
+    int ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(key, 1, h.key_len, f) == h.key_len
+             && fwrite(shape, sizeof shape, 1, f) == 1;
+    for (int i = 0; ok && i < 3; i++) {
+        const nn_split *s = split_at(data, i);
+        size_t n = s->m * (size_t)data->d;
+        ok = fwrite(s->X, sizeof(nn_real), n, f) == n;
+    }
+    return ok && fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
+}
+
+int nn_imcache_store(const char *file, const char *key, const nn_data *data)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", file) >= (int)sizeof tmp)
+        return -1;
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    int rc = fchmod(fd, 0644) == 0 ? write_all(f, key, data) : -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, file) != 0)
+        rc = -1;
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}

@@ -1,0 +1,239 @@
+/* fashion_features: Fashion-MNIST (IDX files, gzip-compressed or not) as
+ * CS231n-style feature vectors: HOG of the grey 28x28 image with a
+ * configurable cell, and/or the pixels scaled to [0, 1].
+ *
+ * Train = the first num_training images of train-images-idx3-ubyte(.gz),
+ * val = the next num_validation, test = the first num_test of t10k. The
+ * features, normalisation, bias column and cache are cifar_features' (shared
+ * code in cifar_features/); the raw images stay in split.images (m, 28, 28, 1). */
+#include "nnlab/plugin.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cifar_features/imfeat.h"
+#include "fashion_features/idx_read.h"
+
+enum { P_PATH, P_NTRAIN, P_NVAL, P_NTEST, P_FEATURES, P_NORMALIZE, P_BIAS, P_CACHE,
+       P_HOG_CELL };
+
+static const nn_param_decl params[] = {
+    [P_PATH] = {"path", NN_T_STRING, 0, "/usr/share/datasets/fashion-mnist", 0, 0, NULL,
+                "folder of the IDX files (Debian: dataset-fashion-mnist)"},
+    [P_NTRAIN] = {"num_training", NN_T_INT, 55000, NULL, 1, 1e8, NULL,
+                  "training images: the first ones of the train file"},
+    [P_NVAL] = {"num_validation", NN_T_INT, 5000, NULL, 0, 1e8, NULL,
+                "validation images: the ones after the training images"},
+    [P_NTEST] = {"num_test", NN_T_INT, 10000, NULL, 0, 1e8, NULL,
+                 "test images: the first ones of the t10k file"},
+    [P_FEATURES] = {"features", NN_T_STRLIST, 0, "[\"hog\"]", 0, 0, "hog|pixels",
+                    "features in output order (pixels are scaled to [0, 1])"},
+    [P_NORMALIZE] = {"normalize", NN_T_BOOL, 1, NULL, 0, 1, NULL,
+                     "subtract the training mean and divide by the training std"},
+    [P_BIAS] = {"bias", NN_T_BOOL, 0, NULL, 0, 1, NULL, "append a column of ones"},
+    [P_CACHE] = {"cache", NN_T_BOOL, 1, NULL, 0, 1, NULL,
+                 "keep extracted features on disk (ctx cache folder, <path>/.nnlab_cache "
+                 "or ~/.cache/nnlab)"},
+    [P_HOG_CELL] = {"hog_cell", NN_T_INT, 7, NULL, 2, NN_IDX_MAX_SIDE, NULL,
+                    "HOG cell side in pixels (7: 4x4 cells, 4: 7x7 cells)"},
+};
+
+static const char *const class_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                            "Coat",        "Sandal",  "Shirt",    "Sneaker",
+                                            "Bag",         "Ankle boot"};
+
+enum { F_TRAIN_X, F_TRAIN_Y, F_TEST_X, F_TEST_Y, F_COUNT };
+
+typedef struct fashion_files {
+    char path[F_COUNT][4096];
+    nn_idx idx[F_COUNT];
+} fashion_files;
+
+/* <dir>/<name>.gz, or <dir>/<name> when only the uncompressed file exists. */
+static int pick_file(char *out, size_t n, const char *dir, const char *name, nn_err *err)
+{
+    char gz[4200];
+    snprintf(gz, sizeof gz, "%s.gz", name);
+    if (nn_path_join(out, n, dir, gz) != 0)
+        return nn_err_set(err, NN_EINPUT, "%s: path too long", dir);
+    if (access(out, F_OK) == 0)
+        return NN_OK;
+    char plain[4096];
+    if (nn_path_join(plain, sizeof plain, dir, name) == 0 && access(plain, F_OK) == 0)
+        snprintf(out, n, "%s", plain);
+    return NN_OK; /* a missing file is reported when it is opened */
+}
+
+/* Opens the four files and checks them against each other and the options. */
+static int open_files(fashion_files *f, const nn_value *hp, const char *dir, nn_err *err)
+{
+    static const char *const names[F_COUNT] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    static const uint32_t magic[F_COUNT] = {NN_IDX_IMAGES, NN_IDX_LABELS, NN_IDX_IMAGES,
+                                            NN_IDX_LABELS};
+    for (int i = 0; i < F_COUNT; i++) {
+        int rc = pick_file(f->path[i], sizeof f->path[i], dir, names[i], err);
+        if (rc == NN_OK)
+            rc = nn_idx_open(&f->idx[i], f->path[i], magic[i], err);
+        if (rc != NN_OK)
+            return rc;
+    }
+    const nn_idx *tx = &f->idx[F_TRAIN_X], *sx = &f->idx[F_TEST_X];
+    for (int i = F_TRAIN_Y; i < F_COUNT; i += 2)
+        if (f->idx[i].count != f->idx[i - 1].count)
+            return nn_err_set(err, NN_EINPUT, "%s: %u labels for the %u images of %s",
+                              f->path[i], f->idx[i].count, f->idx[i - 1].count, f->path[i - 1]);
+    if (sx->rows != tx->rows || sx->cols != tx->cols)
+        return nn_err_set(err, NN_EINPUT, "%s: %ux%u images, but %s has %ux%u", f->path[F_TEST_X],
+                          sx->rows, sx->cols, f->path[F_TRAIN_X], tx->rows, tx->cols);
+    if ((uint64_t)hp[P_NTRAIN].i + (uint64_t)hp[P_NVAL].i > tx->count)
+        return nn_err_set(err, NN_EINPUT,
+                          "%s: holds %u images, fewer than num_training + num_validation = %ld",
+                          f->path[F_TRAIN_X], tx->count, hp[P_NTRAIN].i + hp[P_NVAL].i);
+    if ((uint64_t)hp[P_NTEST].i > sx->count)
+        return nn_err_set(err, NN_EINPUT, "%s: holds %u images, fewer than num_test = %ld",
+                          f->path[F_TEST_X], sx->count, hp[P_NTEST].i);
+    return NN_OK;
+}
+
+static void close_files(fashion_files *f)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        nn_idx_close(&f->idx[i]);
+}
+
+/* ---- reading ---------------------------------------------------------------------- */
+
+/* s->m labels from x into s->y; each must name one of the 10 classes. */
+static int read_labels(nn_idx *x, nn_split *s, size_t first, nn_err *err)
+{
+    unsigned char buf[4096];
+    for (size_t done = 0; done < s->m;) {
+        size_t n = s->m - done < sizeof buf ? s->m - done : sizeof buf;
+        int rc = nn_idx_read(x, buf, n, err);
+        if (rc != NN_OK)
+            return rc;
+        for (size_t k = 0; k < n; k++) {
+            if (buf[k] >= 10)
+                return nn_err_set(err, NN_EINPUT, "%s: label %zu is %d; Fashion-MNIST has 10",
+                                  x->path, first + done + k, buf[k]);
+            s->y[done + k] = buf[k];
+        }
+        done += n;
+    }
+    return NN_OK;
+}
+
+static int read_split(fashion_files *f, int images, nn_split *s, size_t first, nn_err *err)
+{
+    nn_idx *x = &f->idx[images];
+    int rc = nn_idx_read(x, s->images, (uint64_t)s->m * x->rows * x->cols, err);
+    return rc == NN_OK ? read_labels(&f->idx[images + 1], s, first, err) : rc;
+}
+
+static int read_all(fashion_files *f, nn_data *out, nn_err *err)
+{
+    int rc = read_split(f, F_TRAIN_X, &out->train, 0, err);
+    if (rc == NN_OK)
+        rc = read_split(f, F_TRAIN_X, &out->val, out->train.m, err);
+    if (rc == NN_OK)
+        rc = read_split(f, F_TEST_X, &out->test, 0, err);
+    for (int i = 0; rc == NN_OK && i < F_COUNT; i++)
+        rc = nn_idx_finish(&f->idx[i], err);
+    return rc;
+}
+
+/* ---- load --------------------------------------------------------------------------- */
+
+static int setup(const nn_value *hp, const fashion_files *f, nn_imfeat_opts *o, nn_data *out,
+                 nn_err *err)
+{
+    const nn_idx *x = &f->idx[F_TRAIN_X];
+    *o = (nn_imfeat_opts){.hog_cell = (int)hp[P_HOG_CELL].i, .hue_bins = 1,
+                          .height = (int)x->rows, .width = (int)x->cols, .channels = 1};
+    int rc = nn_imfeat_parse_kinds(o, &hp[P_FEATURES], params[P_FEATURES].choices, err);
+    if (rc != NN_OK)
+        return rc;
+    int hog = o->kinds[0] == NN_FEAT_HOG || (o->n_kinds > 1 && o->kinds[1] == NN_FEAT_HOG);
+    if (hog && (o->hog_cell > o->height || o->hog_cell > o->width))
+        return nn_err_set(err, NN_EINPUT, "hog_cell: %d is larger than the %dx%d images of %s",
+                          o->hog_cell, o->height, o->width, f->path[F_TRAIN_X]);
+    out->height = o->height;
+    out->width = o->width;
+    out->channels = 1;
+    out->n_classes = 10;
+    out->d = nn_imfeat_dim(o) + (int)hp[P_BIAS].i;
+    for (int k = 0; k < 10; k++)
+        if (nn_data_set_class_name(out, k, class_names[k]) != NN_OK)
+            return nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory");
+    if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 1) != NN_OK
+        || nn_split_alloc(out, &out->val, (size_t)hp[P_NVAL].i, 1) != NN_OK
+        || nn_split_alloc(out, &out->test, (size_t)hp[P_NTEST].i, 1) != NN_OK)
+        return nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory for the images");
+    return NN_OK;
+}
+
+static int build_key(nn_keybuf *k, const nn_value *hp, const fashion_files *f, nn_err *err)
+{
+    nn_keybuf_printf(k, "fashion_features 1 real %zu\n", sizeof(nn_real));
+    for (int i = 0; i < F_COUNT; i++) {
+        int rc = nn_keybuf_add_file(k, f->path[i], err);
+        if (rc != NN_OK)
+            return rc;
+    }
+    nn_keybuf_printf(k, "n %ld %ld %ld features", hp[P_NTRAIN].i, hp[P_NVAL].i, hp[P_NTEST].i);
+    for (int i = 0; i < hp[P_FEATURES].n; i++)
+        nn_keybuf_printf(k, " %s", hp[P_FEATURES].strs[i]);
+    nn_keybuf_printf(k, "\nnormalize %ld bias %ld hog_cell %ld\n", hp[P_NORMALIZE].i,
+                     hp[P_BIAS].i, hp[P_HOG_CELL].i);
+    return k->failed ? nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory") : NN_OK;
+}
+
+static int features(const nn_value *hp, const nn_data_ctx *ctx, const fashion_files *f,
+                    const nn_imfeat_opts *o, const char *dir, nn_data *out, nn_err *err)
+{
+    nn_keybuf key = {0};
+    int rc = build_key(&key, hp, f, err);
+    nn_imfeat_run run = {.tag = "fashion_features", .opts = o,
+                         .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
+                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .key = key.s};
+    if (rc == NN_OK)
+        rc = nn_imfeat_fill(&run, ctx, out, err);
+    nn_keybuf_free(&key);
+    return rc;
+}
+
+static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)
+{
+    fashion_files files;
+    nn_imfeat_opts opts;
+    char dir[4096];
+    memset(&files, 0, sizeof files);
+    if (nn_path_join(dir, sizeof dir, ctx->base_dir, hp[P_PATH].s) != 0)
+        return nn_err_set(err, NN_EINPUT, "path: '%s' is too long", hp[P_PATH].s);
+    int rc = open_files(&files, hp, dir, err);
+    if (rc == NN_OK)
+        rc = setup(hp, &files, &opts, out, err);
+    if (rc == NN_OK)
+        rc = read_all(&files, out, err);
+    close_files(&files);
+    if (rc == NN_OK)
+        rc = features(hp, ctx, &files, &opts, dir, out, err);
+    return rc;
+}
+
+static const nn_data_ops ops = {.load = load};
+
+static const nn_plugin plugin = {
+    .abi_version = NN_ABI_VERSION,
+    .real_size = sizeof(nn_real),
+    .kind = NN_KIND_DATA,
+    .name = "fashion_features",
+    .doc = "Fashion-MNIST (IDX, gzip) as HOG and/or pixel features",
+    .n_params = NN_ARRAY_LEN(params),
+    .params = params,
+    .ops.data = &ops,
+};
+
+NN_PLUGIN(plugin)
