@@ -16,6 +16,7 @@ int nn_cmd_export(int argc, char **argv);
 int nn_cmd_eval(int argc, char **argv);
 int nn_cmd_compare(int argc, char **argv);
 int nn_cmd_check(int argc, char **argv);
+int nn_cmd_new(int argc, char **argv);
 
 /* Commands added by other files (check, eval, export, compare, new);
  * a NULL-terminated table defined in extra.c. */

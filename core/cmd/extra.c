@@ -8,5 +8,6 @@ const nn_command nn_extra_commands[] = {
     {"eval", "evaluate a run's saved weights: nnlab eval RUN_DIR [--data FILE] [--predictions DIR]", nn_cmd_eval},
     {"compare", "overlay runs' curves, table of summaries: nnlab compare RUN_DIR... [-o DIR] [--log]", nn_cmd_compare},
     {"check", "plugin conformance and gradient checks: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]", nn_cmd_check},
+    {"new", "start a plugin from a commented template: nnlab new KIND NAME [-o FILE]", nn_cmd_new},
     {NULL, NULL, NULL},
 };
