@@ -22,8 +22,8 @@ static const nn_param_decl params[] = {
      "column holding the label, 0-based; negative counts from the end (-1 = last)"},
     {"header", NN_T_BOOL, 0, NULL, 0, 1, NULL, "the first row of every file holds column names"},
     {"delimiter", NN_T_STRING, 0, "auto", 0, 0, "auto|comma|semicolon|tab|whitespace",
-     "field separator; auto: per file, the first of , ; tab found in the first data line, else "
-     "whitespace (runs of spaces and tabs, np.savetxt's default)"},
+     "field separator; auto: per file, , or ; if the first data line has one, else whitespace "
+     "(runs of spaces and tabs, np.savetxt's default)"},
 };
 
 #define MAX_NAMES NN_MAX_CLASSES
@@ -303,7 +303,9 @@ static int parse(const nn_value *hp, text *t, int want_label, parsed *out, nn_er
     return rc;
 }
 
-/* The first of , ; tab in the first line that is not blank or a comment. */
+/* The first of , ; in the first line that is not blank or a comment, else
+ * whitespace (tabs included: a tab-separated file with empty fields needs
+ * delimiter = "tab"). */
 static char sniff(const char *b)
 {
     for (const char *p = b; *p;) {
@@ -312,7 +314,7 @@ static char sniff(const char *b)
         while (q < p + n && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
         if (q < p + n && *q != '#') {
-            for (const char *d = ",;\t"; *d; d++)
+            for (const char *d = ",;"; *d; d++)
                 if (memchr(p, *d, n))
                     return *d;
             return 0;

@@ -126,6 +126,8 @@ static int nn_table_load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *ou
             d = t[0].d;
     }
     long classes = hp[T_CLASSES].i;
+    if (rc == NN_OK && classes == 1)
+        rc = nn_err_set(err, NN_EINPUT, "classes = 1: give 0 (the labels decide) or at least 2");
     if (rc == NN_OK && classes > 0 && max_label >= classes)
         rc = nn_err_set(err, NN_EINPUT, "classes = %ld but the labels go up to %d", classes, max_label);
     if (rc == NN_OK) {
