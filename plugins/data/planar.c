@@ -4,7 +4,11 @@
  * gaussian_quantiles likewise follow make_blobs / make_gaussian_quantiles,
  * flower is course 1's load_planar_dataset (seed 1, n_train 400) and spiral
  * CS231n's spiral. football is this project's stand-in for the
- * regularization notebook's data.mat (see football() below). */
+ * regularization notebook's data.mat (see football() below).
+ * The random streams are NumPy's exactly. sin and cos are the C library's
+ * (correctly rounded with glibc); NumPy 1.24 on AVX-512 CPUs computes them
+ * with SVML, which differs in the last bit or two, so there flower and
+ * spiral points agree with NumPy's to about 1e-15 rather than bit for bit. */
 #include "nnlab/plugin.h"
 
 #include <math.h>
