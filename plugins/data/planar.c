@@ -153,23 +153,29 @@ static int shuffle_rows(nn_rng *rng, long n, nn_real *X, int32_t *y)
     return NN_OK;
 }
 
+/* Point i at radius r and angle t as the course and CS231n write it:
+ * np.c_[r*np.sin(t), r*np.cos(t)], label cls. */
+static void polar_point(nn_real *X, int32_t *y, long i, double r, double t, int cls)
+{
+    X[2 * i] = r * sin(t);
+    X[2 * i + 1] = r * cos(t);
+    y[i] = cls;
+}
+
 /* course 1 planar_utils.load_planar_dataset (a = 4, one half per class,
  * ordered by class): t = linspace(j*3.12, (j+1)*3.12, N) + randn(N)*0.2,
  * r = a*sin(4t) + randn(N)*0.2, x = (r sin t, r cos t). */
 static void flower(const gen *g, nn_rng *rng, long n, nn_real *X, int32_t *y)
 {
     long o = 0;
-    for (int j = 0; j < 2; j++) {
-        long N = j ? n - n / 2 : n / 2;
-        for (long i = 0; i < N; i++)
+    for (int j = 0; j < 2; o += per_class(n, 2, j), j++) {
+        long N = per_class(n, 2, j);
+        for (long i = 0; i < N; i++) /* t first, kept in X until r is drawn */
             X[2 * (o + i)] = linspace2(j * 3.12, (j + 1) * 3.12, N, i) + nn_rng_randn(rng) * g->noise;
         for (long i = 0; i < N; i++) {
-            double t = X[2 * (o + i)], r = 4 * sin(4 * t) + nn_rng_randn(rng) * g->noise;
-            X[2 * (o + i)] = r * sin(t);
-            X[2 * (o + i) + 1] = r * cos(t);
-            y[o + i] = j;
+            double t = X[2 * (o + i)];
+            polar_point(X, y, o + i, 4 * sin(4 * t) + nn_rng_randn(rng) * g->noise, t, j);
         }
-        o += N;
     }
 }
 
@@ -178,16 +184,11 @@ static void flower(const gen *g, nn_rng *rng, long n, nn_real *X, int32_t *y)
 static void spiral(const gen *g, nn_rng *rng, long n, nn_real *X, int32_t *y)
 {
     long o = 0;
-    for (int j = 0; j < g->classes; j++) {
+    for (int j = 0; j < g->classes; o += per_class(n, g->classes, j), j++) {
         long N = per_class(n, g->classes, j);
-        for (long i = 0; i < N; i++) {
-            double r = linspace2(0.0, 1, N, i);
-            double t = linspace2(j * 4, (j + 1) * 4, N, i) + nn_rng_randn(rng) * g->noise;
-            X[2 * (o + i)] = r * sin(t);
-            X[2 * (o + i) + 1] = r * cos(t);
-            y[o + i] = j;
-        }
-        o += N;
+        for (long i = 0; i < N; i++)
+            polar_point(X, y, o + i, linspace2(0.0, 1, N, i),
+                        linspace2(j * 4, (j + 1) * 4, N, i) + nn_rng_randn(rng) * g->noise, j);
     }
 }
 
