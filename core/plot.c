@@ -155,9 +155,11 @@ static range series_range(const nn_series *s, int n, int f0, int f1, int log_y)
                 range_add(&g, (double)s[i].rows[k].epoch, row_value(&s[i].rows[k], f, log_y));
     if (g.x1 <= g.x0)
         g.x1 = g.x0 + 1;
-    double pad = g.y1 > g.y0 ? 0.05 * (g.y1 - g.y0) : 0.5;
-    g.y0 -= pad;
-    g.y1 += pad;
+    /* a flat curve gets a span of 2% of its value (PLplot loops on tiny spans) */
+    double span = fmax(g.y1 - g.y0, 0.02 * fmax(fmax(fabs(g.y0), fabs(g.y1)), 1e-3));
+    double mid = 0.5 * (g.y0 + g.y1);
+    g.y0 = mid - 0.55 * span;
+    g.y1 = mid + 0.55 * span;
     return g;
 }
 
@@ -303,25 +305,30 @@ static void draw_accuracy(const nn_series *s, int n, const char *title, const do
     legend_draw(&l, PL_POSITION_BOTTOM | PL_POSITION_RIGHT);
 }
 
-int nn_plot_loss(const char *path, const nn_series *s, int n, const char *title, int log_y,
-                 nn_err *err)
+/* One page of loss (loss = 1) or accuracy curves. */
+static int curve_page(const char *path, const nn_series *s, int n, const char *title, int loss,
+                      int log_y, nn_err *err)
 {
     nn_plot_page p;
     int rc = nn_plot_begin(&p, path, NN_PLOT_CURVE_W, NN_PLOT_CURVE_H, 0, err);
     if (rc)
         return rc;
-    draw_loss(s, n, title, log_y, NULL);
+    if (loss)
+        draw_loss(s, n, title, log_y, NULL);
+    else
+        draw_accuracy(s, n, title, NULL);
     return nn_plot_end(&p, err);
+}
+
+int nn_plot_loss(const char *path, const nn_series *s, int n, const char *title, int log_y,
+                 nn_err *err)
+{
+    return curve_page(path, s, n, title, 1, log_y, err);
 }
 
 int nn_plot_accuracy(const char *path, const nn_series *s, int n, const char *title, nn_err *err)
 {
-    nn_plot_page p;
-    int rc = nn_plot_begin(&p, path, NN_PLOT_CURVE_W, NN_PLOT_CURVE_H, 0, err);
-    if (rc)
-        return rc;
-    draw_accuracy(s, n, title, NULL);
-    return nn_plot_end(&p, err);
+    return curve_page(path, s, n, title, 0, 0, err);
 }
 
 int nn_plot_compare(const char *path, const nn_series *s, int n, const char *title, int log_y,

@@ -189,6 +189,7 @@ int nn_plot_decision_boundary(const char *path, nn_model *m, const nn_data *data
 
 typedef struct mis_layout {
     int scale, cell, rows, width, height;
+    double text; /* PLplot's default text grows with the page's longer side */
 } mis_layout;
 
 static mis_layout mis_layout_of(const nn_data *d)
@@ -200,6 +201,7 @@ static mis_layout mis_layout_of(const nn_data *d)
     l.rows = d->n_classes < SHOWN_CLASSES ? d->n_classes : SHOWN_CLASSES;
     l.width = MIS_LABEL_W + MIS_COLS * (l.cell + MIS_GAP) + MIS_GAP;
     l.height = MIS_TOP + l.rows * (l.cell + MIS_TEXT + MIS_GAP) + MIS_GAP;
+    l.text = 800.0 / (l.width > l.height ? l.width : l.height);
     return l;
 }
 
@@ -246,15 +248,15 @@ static void draw_mis_row(const nn_data *d, const nn_split *s, const int32_t *pre
         double x0 = MIS_LABEL_W + shown++ * (l->cell + MIS_GAP);
         draw_image(d, s->images + i * per, l->scale, x0, ytop);
         plcol0(NN_PLOT_INK);
-        plschr(0, 0.55);
+        plschr(0, 0.55 * l->text);
         plptex(x0 + l->cell / 2.0, ytop - l->cell - 13, 1, 0, 0.5, class_name(d, s->y[i], nb, sizeof nb));
     }
     plcol0(NN_PLOT_INK);
-    plschr(0, 0.75);
+    plschr(0, 0.75 * l->text);
     snprintf(txt, sizeof txt, "as %s", class_name(d, k, nb, sizeof nb));
     plptex(10, ytop - l->cell / 2.0 + 4, 1, 0, 0, txt);
     snprintf(txt, sizeof txt, "(%d wrong)", wrong);
-    plschr(0, 0.6);
+    plschr(0, 0.6 * l->text);
     plptex(10, ytop - l->cell / 2.0 - 14, 1, 0, 0, txt);
 }
 
@@ -275,10 +277,10 @@ int nn_plot_misclassified(const char *path, nn_model *m, const nn_data *data, co
         plvpor(0, 1, 0, 1);
         plwind(0, l.width, 0, l.height);
         char t[600];
-        snprintf(t, sizeof t, "%s: %s images misclassified, by predicted class (label: true class)",
+        snprintf(t, sizeof t, "%s: misclassified %s images by predicted class (below: true class)",
                  title, s == &data->test ? "test" : "validation");
         plcol0(NN_PLOT_INK);
-        plschr(0, 0.9);
+        plschr(0, 0.85 * l.text);
         plptex(l.width / 2.0, l.height - 32, 1, 0, 0.5, t);
         for (int k = 0; k < l.rows; k++)
             draw_mis_row(data, s, pred, k, &l);

@@ -201,6 +201,21 @@ static void test_curves(void **state)
     assert_int_equal(leftovers(), 0);
 }
 
+/* A flat loss (zero initialisation) whose values differ in the last bit:
+ * PLplot used to loop on the tiny axis span. */
+static void test_flat_curve(void **state)
+{
+    nn_metric_row rows[3] = {{0, 0, 0.69314718055994684, 0.5, NAN, 0.01, 0},
+                             {1, 1, 0.69314718055994673, 0.5, NAN, 0.01, 1},
+                             {2, 2, 0.69314718055994684, 0.5, NAN, 0.01, 2}};
+    nn_series s = {"flat", rows, 3};
+    nn_err err;
+    assert_int_equal(nn_plot_loss(in_dir("flat.png"), &s, 1, "flat", 0, &err), NN_OK);
+    assert_int_equal(nn_plot_loss(in_dir("flat_log.png"), &s, 1, "flat", 1, &err), NN_OK);
+    assert_int_equal(nn_plot_accuracy(in_dir("flat_acc.png"), &s, 1, "flat", &err), NN_OK);
+    expect_png("flat.png", NN_PLOT_CURVE_W, NN_PLOT_CURVE_H);
+}
+
 static void test_bad_folder(void **state)
 {
     nn_metric_row r = {0, 0, 1, NAN, NAN, 0.1, 0};
@@ -334,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curves),
+        cmocka_unit_test(test_flat_curve),
         cmocka_unit_test(test_bad_folder),
         cmocka_unit_test(test_boundary_pixels),
         cmocka_unit_test(test_misclassified),
