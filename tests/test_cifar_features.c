@@ -106,6 +106,7 @@ static void check_split(const nn_split *s, int first, int d)
 {
     double feat[144 + 10 + 3072];
     void *work = malloc(nn_imfeat_work_size(&all_features));
+    nn_imfeat_work_init(work, &all_features);
     for (size_t k = 0; k < s->m; k++) {
         int id = first + (int)k;
         const uint8_t *img = s->images + k * 3072;

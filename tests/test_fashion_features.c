@@ -168,6 +168,7 @@ static void check_split(const nn_split *s, int first, int d, int cell)
     nn_imfeat_opts o = {{NN_FEAT_HOG, NN_FEAT_PIXELS}, 2, cell, 1, {0}, SIDE, SIDE, 1};
     double feat[SIDE * SIDE * 10];
     void *work = malloc(nn_imfeat_work_size(&o));
+    nn_imfeat_work_init(work, &o);
     int hog = nn_hog_dim(SIDE, SIDE, cell);
     assert_int_equal(d, hog + SIDE * SIDE);
     for (size_t k = 0; k < s->m; k++) {

@@ -93,8 +93,13 @@ static void check_hue(FILE *f, const ref_case *rc, worst *w)
     int nbin, n;
     assert_int_equal(fscanf(f, "%d %15s %d", &nbin, source, &n), 3);
     assert_int_equal(n, nbin);
-    double out[NN_HUE_MAX_BINS];
-    nn_hue_hist(out, rc->img, (size_t)rc->h * rc->w, nbin);
+    double out[NN_HUE_MAX_BINS], exact[NN_HUE_MAX_BINS];
+    uint8_t *table = malloc(NN_HUE_TABLE_BYTES);
+    nn_hue_table(table, nbin);
+    nn_hue_hist(out, rc->img, (size_t)rc->h * rc->w, nbin, table);
+    nn_hue_hist(exact, rc->img, (size_t)rc->h * rc->w, nbin, NULL);
+    free(table);
+    assert_memory_equal(out, exact, sizeof(double) * nbin);
     snprintf(what, sizeof what, "%s hue nbin %d (%s)", rc->name, nbin, source);
     compare(f, out, n, w, what);
 }
@@ -146,16 +151,25 @@ static void test_reference_vectors(void **state)
 
 /* ---- fast decisions = exact decisions ------------------------------------------------- */
 
-static void check_bin(double gx, double gy, long *n, long *bad)
+typedef struct grads {
+    double *gx, *gy;
+    size_t n, cap;
+} grads;
+
+static void add_grad(grads *g, double gx, double gy)
 {
-    int fast = nn_hog_bin(gx, gy), exact = nn_hog_bin_exact(gx, gy);
-    (*n)++;
-    if (fast != exact && (*bad)++ < 5)
-        printf("hog bin: gx %.17g gy %.17g fast %d exact %d\n", gx, gy, fast, exact);
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 1 << 16;
+        g->gx = realloc(g->gx, g->cap * sizeof(double));
+        g->gy = realloc(g->gy, g->cap * sizeof(double));
+        assert_true(g->gx && g->gy);
+    }
+    g->gx[g->n] = gx;
+    g->gy[g->n++] = gy;
 }
 
 /* Gradients of real grey values: differences of 0.299 r + 0.587 g + 0.144 b. */
-static void bins_of_grey_differences(long *n, long *bad)
+static void grads_of_grey_differences(grads *g)
 {
     const double w[3] = {0.299, 0.587, 0.144};
     uint64_t s = 88172645463325252ull;
@@ -165,61 +179,97 @@ static void bins_of_grey_differences(long *n, long *bad)
             s ^= s << 13, s ^= s >> 7, s ^= s << 17;
             p[i / 3][i % 3] = (uint8_t)(k % 3 == 0 ? s % 4 + 100 : s); /* small gradients too */
         }
-        double g[4];
+        double v[4];
         for (int i = 0; i < 4; i++)
-            nn_imfeat_grey(&g[i], p[i], 1, 3, w);
-        check_bin(g[1] - g[0], g[2] - g[0], n, bad);
-        check_bin(0.0, g[3] - g[0], n, bad); /* last column: gx = 0 */
-        check_bin(g[1] - g[0], 0.0, n, bad); /* last row: gy = 0 */
+            nn_imfeat_grey(&v[i], p[i], 1, 3, w);
+        add_grad(g, v[1] - v[0], v[2] - v[0]);
+        add_grad(g, 0.0, v[3] - v[0]); /* last column: gx = 0 */
+        add_grad(g, v[1] - v[0], 0.0); /* last row: gy = 0 */
     }
 }
 
 /* Integer gradients (grey images), and gradients on and next to every edge. */
-static void bins_of_edges(long *n, long *bad)
+static void grads_of_edges(grads *g)
 {
     for (int gx = -255; gx <= 255; gx += 1)
         for (int gy = -255; gy <= 255; gy += 3)
-            check_bin(gx, gy, n, bad);
+            add_grad(g, gx, gy);
     for (int e = -85; e <= 85; e += 1) {
         double t = tan(e * M_PI / 180.0);
         for (double x = 1e-3; x < 300; x *= 1.7)
             for (int u = -3; u <= 3; u++)
-                check_bin(x, nextafter(x * t, u < 0 ? -INFINITY : INFINITY) + u * 1e-14 * x, n,
-                          bad);
+                add_grad(g, x, nextafter(x * t, u < 0 ? -INFINITY : INFINITY) + u * 1e-14 * x);
     }
     for (double y = 1e-6; y < 1e4; y *= 1.01) { /* gx = 0: orientation next to 0 / 180 */
-        check_bin(0.0, y, n, bad);
-        check_bin(0.0, -y, n, bad);
+        add_grad(g, 0.0, y);
+        add_grad(g, 0.0, -y);
     }
+}
+
+/* Bins as nn_hog finds them (row_bins: two lanes at a time plus a scalar
+ * tail, then the unsure ones recomputed) and as nn_hog_bin does, against the
+ * orientation formula. */
+static long count_disagreements(const grads *g)
+{
+    long bad = 0;
+    for (size_t start = 0; start < g->n; start += 63) {
+        int w = g->n - start < 63 ? (int)(g->n - start) : 63, hard[63];
+        unsigned char slot[63];
+        int n_hard = row_bins(slot, hard, 0, g->gx + start, g->gy + start, w);
+        for (int k = 0; k < n_hard; k++) {
+            int b = nn_hog_bin_exact(g->gx[start + hard[k]], g->gy[start + hard[k]]);
+            slot[hard[k]] = (unsigned char)(b < 0 ? NN_HOG_BINS : b);
+        }
+        for (int c = 0; c < w; c++) {
+            double gx = g->gx[start + c], gy = g->gy[start + c];
+            int exact = nn_hog_bin_exact(gx, gy), one = nn_hog_bin(gx, gy);
+            int row = slot[c] == NN_HOG_BINS ? -1 : slot[c];
+            if ((row != exact || one != exact) && bad++ < 5)
+                printf("hog bin: gx %.17g gy %.17g row %d single %d exact %d\n", gx, gy, row,
+                       one, exact);
+        }
+    }
+    return bad;
 }
 
 static void test_hog_bin_fast_equals_exact(void **state)
 {
     (void)state;
-    long n = 0, bad = 0;
-    bins_of_grey_differences(&n, &bad);
-    bins_of_edges(&n, &bad);
-    printf("hog bins: %ld gradients, %ld fast/exact disagreements\n", n, bad);
+    grads g = {0};
+    grads_of_grey_differences(&g);
+    grads_of_edges(&g);
+    long bad = count_disagreements(&g);
+    printf("hog bins: %zu gradients, %ld fast/exact disagreements\n", g.n, bad);
+    free(g.gx);
+    free(g.gy);
     assert_int_equal(bad, 0);
 }
 
 static void test_hue_bin_fast_equals_exact(void **state)
 {
     (void)state;
-    static const int nbins[] = {3, 10, 17, 256};
-    long n = 0, bad = 0;
-    for (size_t k = 0; k < sizeof nbins / sizeof nbins[0]; k++)
+    static const int nbins[] = {3, 10, 17, 255};
+    uint8_t *table = malloc(NN_HUE_TABLE_BYTES);
+    long n = 0, bad = 0, exact_slots = 0;
+    for (size_t k = 0; k < sizeof nbins / sizeof nbins[0]; k++) {
+        nn_hue_table(table, nbins[k]);
+        for (size_t i = 0; i < NN_HUE_TABLE_BYTES; i++)
+            exact_slots += table[i] == NN_HUE_EXACT;
         for (int r = 0; r < 256; r++)
             for (int g = 0; g < 256; g++)
                 for (int b = (r + g) % 11; b < 256; b += 11) {
                     uint8_t p[3] = {(uint8_t)r, (uint8_t)g, (uint8_t)b};
-                    int fast = nn_hue_bin(p, nbins[k], 0), exact = nn_hue_bin(p, nbins[k], 1);
+                    int fast = nn_hue_bin(p, nbins[k], table);
+                    int exact = nn_hue_bin(p, nbins[k], NULL);
                     n++;
                     if (fast != exact && bad++ < 5)
                         printf("hue bin: rgb %d %d %d nbin %d fast %d exact %d\n", r, g, b,
                                nbins[k], fast, exact);
                 }
-    printf("hue bins: %ld pixels, %ld fast/exact disagreements\n", n, bad);
+    }
+    free(table);
+    printf("hue bins: %ld pixels, %ld fast/exact disagreements (%ld table slots exact)\n", n,
+           bad, exact_slots);
     assert_int_equal(bad, 0);
 }
 

@@ -72,6 +72,8 @@ static void *worker(void *arg)
     void *work = malloc(nn_imfeat_work_size(job->opts));
     if (!feat || !work)
         atomic_store(&job->failed, 1);
+    else
+        nn_imfeat_work_init(work, job->opts);
     while (feat && work) {
         size_t start = atomic_fetch_add(&job->next, NN_CHUNK);
         if (start >= job->total)

@@ -7,6 +7,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- HOG: gradients and orientation bins ------------------------------------ */
 
@@ -47,12 +50,14 @@ int nn_hog_bin_exact(double gx, double gy)
     return bin_of_orientation(nn_hog_orientation(gx, gy));
 }
 
-/* tan of the positive bin edges 10, 30, 50, 70 degrees of atan2 (ori - 90):
- * the edges are symmetric, -70 ... -10 being their negatives. */
-static const double tan_pos_edge[4] = {0.17632698070846498, 0.5773502691896257,
-                                       1.19175359259421, 2.7474774194546216};
+/* tan of the positive bin edges 10, 30, 50, 70 degrees of atan2 (ori - 90);
+ * the negative edges are their mirror images. */
+#define NN_TAN10 0.17632698070846498
+#define NN_TAN30 0.5773502691896257
+#define NN_TAN50 1.19175359259421
+#define NN_TAN70 2.7474774194546216
 
-/* The bin without atan2 where that is safe: compare t = gy / (gx + 1e-15)
+/* The bin without atan2 where that is safe: compare |t|, t = gy / (gx + 1e-15),
  * with the edge tangents. Away from an edge by a relative 1e-9 the rounding of
  * atan2, * 180 / pi and + 90 (below 1e-13 degrees) cannot change the side, so
  * both paths agree (tests/test_image_features.c checks this). Near an edge or
@@ -61,16 +66,47 @@ static const double tan_pos_edge[4] = {0.17632698070846498, 0.5773502691896257,
 static inline int hog_bin_fast(double gx, double gy, int *sure)
 {
     double x = gx + 1e-15, t = gy / x, a = fabs(t), tol = 1e-9 * (1.0 + a);
-    int above = 0, near = 0;
-    for (int k = 0; k < 4; k++) {
-        above += a > tan_pos_edge[k];
-        near |= fabs(a - tan_pos_edge[k]) <= tol;
-    }
+    int above = (a > NN_TAN10) + (a > NN_TAN30) + (a > NN_TAN50) + (a > NN_TAN70);
+    int near = (fabs(a - NN_TAN10) <= tol) | (fabs(a - NN_TAN30) <= tol)
+               | (fabs(a - NN_TAN50) <= tol) | (fabs(a - NN_TAN70) <= tol);
     int b = 4 + (t < 0.0 ? -above : above);
     int pos = x > 0.0; /* x < 0: |atan2| > 90 degrees, so ori < 0 or > 180 */
     *sure = (fabs(x) > 1e-9 * fabs(gy)) & (!pos | !near);
     return NN_HOG_BINS + pos * (b - NN_HOG_BINS);
 }
+
+#if defined(__GNUC__)
+typedef double nn_v2d __attribute__((vector_size(16)));
+typedef long long nn_v2l __attribute__((vector_size(16)));
+
+static inline nn_v2d v2_abs(nn_v2d x)
+{
+    return (nn_v2d)((nn_v2l)x & 0x7fffffffffffffffLL);
+}
+
+/* hog_bin_fast on two gradients at once: the same operations lane by lane
+ * (comparisons give -1 for true). */
+static inline void hog_bin_fast2(const double *gx, const double *gy, unsigned char *slot,
+                                 int *sure)
+{
+    nn_v2d x, y;
+    memcpy(&x, gx, sizeof x);
+    memcpy(&y, gy, sizeof y);
+    x = x + 1e-15;
+    nn_v2d t = y / x, a = v2_abs(t), tol = 1e-9 * (1.0 + a);
+    nn_v2l above = -((a > NN_TAN10) + (a > NN_TAN30) + (a > NN_TAN50) + (a > NN_TAN70));
+    nn_v2l near = (v2_abs(a - NN_TAN10) <= tol) | (v2_abs(a - NN_TAN30) <= tol)
+                  | (v2_abs(a - NN_TAN50) <= tol) | (v2_abs(a - NN_TAN70) <= tol);
+    nn_v2l neg = t < 0.0, pos = x > 0.0;
+    nn_v2l b = 4 + ((above ^ neg) - neg);
+    nn_v2l s = (b & pos) | (NN_HOG_BINS & ~pos);
+    nn_v2l ok = (v2_abs(x) > 1e-9 * v2_abs(y)) & (~pos | ~near);
+    slot[0] = (unsigned char)s[0];
+    slot[1] = (unsigned char)s[1];
+    sure[0] = ok[0] != 0;
+    sure[1] = ok[1] != 0;
+}
+#endif
 
 int nn_hog_bin(double gx, double gy)
 {
@@ -92,7 +128,7 @@ size_t nn_hog_work_size(int h, int w, int cell)
 {
     size_t px = (size_t)h * w;
     size_t v = (size_t)(h / cell) * NN_HOG_BINS * w, t = (size_t)w * NN_HOG_SLOTS;
-    return (px + v + t) * sizeof(double) + px * sizeof(int) + px;
+    return (px + v + t + 2 * (size_t)w) * sizeof(double) + px * sizeof(int) + px;
 }
 
 /* Correctly rounded i / 255.0 for every byte (what im / 255 gives NumPy). */
@@ -116,8 +152,8 @@ void nn_imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
     }
 }
 
-/* Forward differences of grey (h, w) at pixel i = (r, c); 0 on the last
- * column / row. */
+/* Forward differences of grey (h, w) at pixel (r, c); 0 on the last column /
+ * row. */
 static inline void gradient_at(const double *grey, int h, int w, int r, int c, double *gx,
                                double *gy)
 {
@@ -126,22 +162,67 @@ static inline void gradient_at(const double *grey, int h, int w, int r, int c, d
     *gy = r + 1 < h ? grey[i + w] - grey[i] : 0.0;
 }
 
-/* mag: (h, w) gradient magnitude; slot: (h, w) bin, NN_HOG_BINS for none.
- * Pixels the fast test is unsure of are listed in hard, then recomputed. */
-static void hog_gradients(double *mag, unsigned char *slot, int *hard, const double *grey,
-                          int h, int w)
+/* gx, gy: (w) the differences of row r. */
+static void row_differences(double *gx, double *gy, const double *grey, int r, int h, int w)
+{
+    const double *g = grey + (size_t)r * w;
+    for (int c = 0; c + 1 < w; c++)
+        gx[c] = g[c + 1] - g[c];
+    gx[w - 1] = 0.0;
+    for (int c = 0; c < w; c++)
+        gy[c] = r + 1 < h ? g[c + w] - g[c] : 0.0;
+}
+
+/* mag: (w) sqrt(gx^2 + gy^2); two at a time with SSE2 (sqrtpd rounds as
+ * sqrt does). */
+static void row_magnitudes(double *mag, const double *gx, const double *gy, int w)
+{
+    int c = 0;
+#ifdef __SSE2__
+    for (; c + 2 <= w; c += 2) {
+        __m128d x = _mm_loadu_pd(gx + c), y = _mm_loadu_pd(gy + c);
+        _mm_storeu_pd(mag + c, _mm_sqrt_pd(_mm_add_pd(_mm_mul_pd(x, x), _mm_mul_pd(y, y))));
+    }
+#endif
+    for (; c < w; c++)
+        mag[c] = sqrt(gx[c] * gx[c] + gy[c] * gy[c]);
+}
+
+/* slot: (w) bins of one row; the columns the fast test is unsure of go into
+ * hard as pixel indices (base + column); returns how many. */
+static int row_bins(unsigned char *slot, int *hard, int base, const double *gx,
+                    const double *gy, int w)
+{
+    int n = 0, c = 0, sure[2];
+#if defined(__GNUC__)
+    for (; c + 2 <= w; c += 2) {
+        hog_bin_fast2(gx + c, gy + c, slot + c, sure);
+        hard[n] = base + c;
+        n += !sure[0];
+        hard[n] = base + c + 1;
+        n += !sure[1];
+    }
+#endif
+    for (; c < w; c++) {
+        slot[c] = (unsigned char)hog_bin_fast(gx[c], gy[c], sure);
+        hard[n] = base + c;
+        n += !sure[0];
+    }
+    return n;
+}
+
+/* mag: (h, w) gradient magnitude; slot: (h, w) bin, NN_HOG_BINS for none;
+ * gxy: (2 w) scratch; hard: (h w) scratch. Unsure pixels are recomputed. */
+static void hog_gradients(double *mag, unsigned char *slot, int *hard, double *gxy,
+                          const double *grey, int h, int w)
 {
     int n_hard = 0;
-    for (int r = 0; r < h; r++)
-        for (int c = 0; c < w; c++) {
-            int i = r * w + c, sure;
-            double gx, gy;
-            gradient_at(grey, h, w, r, c, &gx, &gy);
-            mag[i] = sqrt(gx * gx + gy * gy);
-            slot[i] = (unsigned char)hog_bin_fast(gx, gy, &sure);
-            hard[n_hard] = i;
-            n_hard += !sure;
-        }
+    for (int r = 0; r < h; r++) {
+        int row = r * w;
+        row_differences(gxy, gxy + w, grey, r, h, w);
+        row_magnitudes(mag + row, gxy, gxy + w, w);
+        n_hard += row_bins(slot + row, hard + n_hard, row, gxy, gxy + w, w);
+    }
     for (int k = 0; k < n_hard; k++) {
         int i = hard[k], b;
         double gx, gy;
@@ -163,14 +244,26 @@ static int reflect(int i, int n)
  * images, where a pixel is its magnitude in its own bin and 0 elsewhere.
  * Adding a zero difference leaves a sum as it is, so only the slots of the
  * entering and leaving pixels change: by (m_in - m_out) when they share a
- * bin, else by (m_in - 0) and (0 - m_out). Branch-free: when they share it,
- * the second update subtracts 0.0, which changes nothing. */
-static void run_step(double *tx, double m_in, int s_in, double m_out, int s_out)
+ * bin, else by (m_in - 0) and (0 - m_out). Branch-free, with apart = 0 or 1:
+ * m_out * 0 is 0, x - 0 is x, and subtracting 0 changes nothing. */
+static inline void run_step(double *tx, double m_in, int s_in, double m_out, int s_out)
 {
-    int same = s_in == s_out;
-    double add[2] = {m_in, m_in - m_out}, sub[2] = {m_out, 0.0};
-    tx[s_in] += add[same];
-    tx[s_out] -= sub[same];
+    double apart = (double)(s_in != s_out);
+    tx[s_in] += m_in - m_out * (1.0 - apart);
+    tx[s_out] -= m_out * apart;
+}
+
+/* 1 / cell when cell is a power of two (then sum * it equals sum / cell,
+ * both being the correctly rounded sum 2^-k), else 0. */
+static double pow2_inverse(int cell)
+{
+    return (cell & (cell - 1)) == 0 ? 1.0 / cell : 0.0;
+}
+
+/* SciPy's tmp / filter_size. */
+static inline double cell_mean(double sum, int cell, double inv_pow2)
+{
+    return inv_pow2 != 0.0 ? sum * inv_pow2 : sum / cell;
 }
 
 /* uniform_filter1d along axis 0 (down every column) of the nine masked images,
@@ -181,6 +274,7 @@ static void hog_filter_rows(double *v, double *t, const double *mag, const unsig
 {
     int s1 = cell / 2, s2 = cell - s1 - 1, nrows = h / cell;
     int last = s1 + (nrows - 1) * cell;
+    double inv = pow2_inverse(cell);
     memset(t, 0, (size_t)w * NN_HOG_SLOTS * sizeof(double));
     for (int k = -s1; k <= s2; k++) {
         size_t row = (size_t)reflect(k, h) * w;
@@ -198,32 +292,37 @@ static void hog_filter_rows(double *v, double *t, const double *mag, const unsig
             continue;
         for (int b = 0; b < NN_HOG_BINS; b++)
             for (int x = 0; x < w; x++)
-                v[((size_t)j * NN_HOG_BINS + b) * w + x] = t[x * NN_HOG_SLOTS + b] / cell;
+                v[((size_t)j * NN_HOG_BINS + b) * w + x] =
+                    cell_mean(t[x * NN_HOG_SLOTS + b], cell, inv);
         j++;
     }
 }
 
 /* uniform_filter1d along axis 1 of v's lines, kept at the cell-centre
- * columns: out[(cell_col * n_cell_rows + cell_row) * 9 + bin]. */
+ * columns: out[(cell_col * n_cell_rows + cell_row) * 9 + bin]. The nine bins
+ * of a cell row run side by side (independent sums, same operations). */
 static void hog_filter_cols(double *out, const double *v, int h, int w, int cell)
 {
     int s1 = cell / 2, s2 = cell - s1 - 1, nrows = h / cell, ncols = w / cell;
     int last = s1 + (ncols - 1) * cell;
-    for (int j = 0; j < nrows; j++)
-        for (int b = 0; b < NN_HOG_BINS; b++) {
-            const double *line = v + ((size_t)j * NN_HOG_BINS + b) * w;
-            double t = 0.0;
-            for (int k = -s1; k <= s2; k++)
-                t += line[reflect(k, w)];
-            for (int ll = 0, i = 0; ll <= last; ll++) {
-                if (ll > 0)
-                    t += line[ll + s2] - line[reflect(ll - 1 - s1, w)];
-                if (ll != s1 + i * cell)
-                    continue;
-                out[((size_t)i * nrows + j) * NN_HOG_BINS + b] = t / cell;
-                i++;
-            }
+    double inv = pow2_inverse(cell);
+    for (int j = 0; j < nrows; j++) {
+        const double *line = v + (size_t)j * NN_HOG_BINS * w; /* bin b at line + b w */
+        double t[NN_HOG_BINS] = {0};
+        for (int k = -s1; k <= s2; k++)
+            for (int b = 0, c = reflect(k, w); b < NN_HOG_BINS; b++)
+                t[b] += line[(size_t)b * w + c];
+        for (int ll = 0, i = 0; ll <= last; ll++) {
+            int in = ll + s2, gone = reflect(ll - 1 - s1, w);
+            for (int b = 0; ll > 0 && b < NN_HOG_BINS; b++)
+                t[b] += line[(size_t)b * w + in] - line[(size_t)b * w + gone];
+            if (ll != s1 + i * cell)
+                continue;
+            for (int b = 0; b < NN_HOG_BINS; b++)
+                out[((size_t)i * nrows + j) * NN_HOG_BINS + b] = cell_mean(t[b], cell, inv);
+            i++;
         }
+    }
 }
 
 void nn_hog(double *out, const double *grey, int h, int w, int cell, void *work)
@@ -232,32 +331,50 @@ void nn_hog(double *out, const double *grey, int h, int w, int cell, void *work)
     double *mag = work;                                    /* (h, w) */
     double *v = mag + px;                                  /* (h / cell, 9, w) */
     double *t = v + (size_t)(h / cell) * NN_HOG_BINS * w;  /* (w, NN_HOG_SLOTS) */
-    int *hard = (int *)(t + (size_t)w * NN_HOG_SLOTS);    /* (h * w) */
+    double *gxy = t + (size_t)w * NN_HOG_SLOTS;            /* (2, w) */
+    int *hard = (int *)(gxy + 2 * (size_t)w);              /* (h * w) */
     unsigned char *slot = (unsigned char *)(hard + px);   /* (h, w) */
-    hog_gradients(mag, slot, hard, grey, h, w);
+    hog_gradients(mag, slot, hard, gxy, grey, h, w);
     hog_filter_rows(v, t, mag, slot, h, w, cell);
     hog_filter_cols(out, v, h, w, cell);
 }
 
 /* ---- hue histogram ------------------------------------------------------------ */
 
-/* matplotlib.colors.rgb_to_hsv(im / 255)[..., 0] * 255 for one pixel; mx,
- * mn: its largest and smallest byte. The case picks the operands by channel: red max (g - b),
- * green (b - r) + 2, blue (r - g) + 4, later cases winning ties as in
- * matplotlib; doubles compare as their bytes do, so the choice is made on
- * integers. */
-static double hue255(const uint8_t *p, int mx, int mn)
+/* matplotlib's case for a pixel: c = 0 (red is the maximum, or grey), 1
+ * (green), 2 (blue), later cases winning ties as matplotlib's assignments
+ * do (doubles compare as their bytes do, so this is decided on integers);
+ * num: the case's byte difference (g - b, b - r or r - g); d = max - min. */
+static inline int hue_case(const uint8_t *p, int *num, int *d)
+{
+    int r = p[0], g = p[1], b = p[2];
+    int mx = r > g ? r : g, mn = r < g ? r : g;
+    mx = b > mx ? b : mx;
+    mn = b < mn ? b : mn;
+    int grey = mx == mn;
+    int blue = (b == mx) & !grey, green = (g == mx) & !blue & !grey;
+    int diff[3] = {g - b, b - r, r - g}, c = 2 * blue + green;
+    *num = diff[c];
+    *d = mx - mn;
+    return c;
+}
+
+/* matplotlib.colors.rgb_to_hsv(im / 255)[..., 0] * 255 for one pixel: red
+ * (g - b) / delta, green 2 + (b - r) / delta, blue 4 + (r - g) / delta on
+ * the values / 255, then (h / 6) % 1.0. */
+static double hue255(const uint8_t *p)
 {
     static const unsigned char ia[3] = {1, 2, 0}, ib[3] = {2, 0, 1};
     static const double base[3] = {0.0, 2.0, 4.0};
-    int grey = mx == mn; /* hue 0: (x - x) / 1 with the red case */
-    int blue = (p[2] == mx) & !grey, green = (p[1] == mx) & !blue & !grey;
-    int k = 2 * blue + green;
-    double delta = by255[mx] - by255[mn] + grey;
-    double h = base[k] + (by255[p[ia[k]]] - by255[p[ib[k]]]) / delta;
+    int num, d, c = hue_case(p, &num, &d);
+    int mx = p[0] > p[1] ? p[0] : p[1];
+    mx = p[2] > mx ? p[2] : mx;
+    if (d == 0)
+        return 0.0;
+    double h = base[c] + (by255[p[ia[c]]] - by255[p[ib[c]]]) / (by255[mx] - by255[mx - d]);
     h = h / 6.0;
-    /* (h / 6) % 1.0: h / 6 lies in [-1/6, 5/6], where NumPy's remainder
-     * (fmod, then + 1.0 for a negative result) is h or h + 1.0. */
+    /* h / 6 lies in [-1/6, 5/6], where NumPy's remainder (fmod, then + 1.0
+     * for a negative result) is h or h + 1.0. */
     h += h < 0.0 ? 1.0 : 0.0;
     return h * 255.0;
 }
@@ -274,33 +391,6 @@ static int hist_bin(double v, const double *e, int nbin, double inv_step)
     return k;
 }
 
-/* 1 / d for d = 1 .. 255 (entry 0 unused). */
-#define NN_R1(i) 1.0 / ((i) + ((i) == 0))
-#define NN_R4(i) NN_R1(i), NN_R1(i + 1), NN_R1(i + 2), NN_R1(i + 3)
-#define NN_R16(i) NN_R4(i), NN_R4(i + 4), NN_R4(i + 8), NN_R4(i + 12)
-#define NN_R64(i) NN_R16(i), NN_R16(i + 16), NN_R16(i + 32), NN_R16(i + 48)
-static const double inv_int[256] = {NN_R64(0), NN_R64(64), NN_R64(128), NN_R64(192)};
-
-/* The hue bin from an approximate hue (no division: within 1e-12 of
- * hue255's); *sure is 0 when it lies within 1e-9 of an inner edge. A grey
- * pixel or a red maximum with g == b has hue 0 exactly, in bin 0. */
-static inline int hue_bin_fast(const uint8_t *p, int mx, int mn, const double *e, int nbin,
-                               double inv_step, int *sure)
-{
-    static const unsigned char ia[3] = {1, 2, 0}, ib[3] = {2, 0, 1};
-    static const double base[3] = {0.0, 2.0, 4.0};
-    int grey = mx == mn;
-    int blue = (p[2] == mx) & !grey, green = (p[1] == mx) & !blue & !grey;
-    int c = 2 * blue + green;
-    double h = (base[c] + (p[ia[c]] - p[ib[c]]) * inv_int[mx - mn]) * (1.0 / 6.0);
-    h += h < 0.0 ? 1.0 : 0.0;
-    double v = h * 255.0;
-    int k = (int)(v * inv_step);
-    k = k > nbin - 1 ? nbin - 1 : k;
-    *sure = !((k > 0) & (v - e[k] <= 1e-9)) & !((k < nbin - 1) & (e[k + 1] - v <= 1e-9));
-    return k;
-}
-
 /* Histogram edges as np.linspace(0, 255, nbin + 1) makes them. */
 static void hue_edges(double *edge, int nbin)
 {
@@ -310,34 +400,66 @@ static void hue_edges(double *edge, int nbin)
     edge[nbin] = 255.0;
 }
 
-int nn_hue_bin(const uint8_t *p, int nbin, int exact)
+/* Table slot of (case, num, d): d^2 + num + d packs -d <= num <= d. */
+static inline size_t hue_slot(int c, int num, int d)
 {
-    double edge[NN_HUE_MAX_BINS + 1], inv_step = nbin / 255.0;
-    int mx = p[0] > p[1] ? p[0] : p[1], mn = p[0] < p[1] ? p[0] : p[1], sure;
-    mx = p[2] > mx ? p[2] : mx;
-    mn = p[2] < mn ? p[2] : mn;
-    hue_edges(edge, nbin);
-    int k = hue_bin_fast(p, mx, mn, edge, nbin, inv_step, &sure);
-    if (exact || !sure)
-        k = hist_bin(hue255(p, mx, mn), edge, nbin, inv_step);
-    return k;
+    return (size_t)c * 65536 + (size_t)(d * d + num + d);
 }
 
-void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin)
+/* 1 / d for d = 1 .. 255 (entry 0: 1). */
+#define NN_R1(i) 1.0 / ((i) + ((i) == 0))
+#define NN_R4(i) NN_R1(i), NN_R1(i + 1), NN_R1(i + 2), NN_R1(i + 3)
+#define NN_R16(i) NN_R4(i), NN_R4(i + 4), NN_R4(i + 8), NN_R4(i + 12)
+#define NN_R64(i) NN_R16(i), NN_R16(i + 16), NN_R16(i + 32), NN_R16(i + 48)
+static const double inv_int[256] = {NN_R64(0), NN_R64(64), NN_R64(128), NN_R64(192)};
+
+/* The bin of an approximate hue from (case, num, d) alone, within 1e-11 of
+ * hue255's; NN_HUE_EXACT when it lies within 1e-9 of an inner edge. Hue 0
+ * (grey, or red with g == b) is exact, in bin 0. */
+static int approx_bin(int c, int num, int d, const double *e, int nbin)
 {
-    double edge[NN_HUE_MAX_BINS + 1], inv_step = nbin / 255.0;
+    static const double base[3] = {0.0, 2.0, 4.0};
+    double h = (base[c] + num * inv_int[d]) * (1.0 / 6.0);
+    h += h < 0.0 ? 1.0 : 0.0;
+    double v = h * 255.0;
+    int k = (int)(v * (nbin / 255.0));
+    k = k > nbin - 1 ? nbin - 1 : k;
+    int near = (k > 0 && v - e[k] <= 1e-9) || (k < nbin - 1 && e[k + 1] - v <= 1e-9);
+    return near ? NN_HUE_EXACT : k;
+}
+
+void nn_hue_table(uint8_t *table, int nbin)
+{
+    double edge[NN_HUE_MAX_BINS + 1];
+    hue_edges(edge, nbin);
+    for (int c = 0; c < 3; c++)
+        for (int d = 0; d < 256; d++)
+            for (int num = -d; num <= d; num++)
+                table[hue_slot(c, num, d)] = (uint8_t)approx_bin(c, num, d, edge, nbin);
+}
+
+/* The bin: from the table, or from the exact hue (table NULL, or near an edge). */
+static inline int hue_bin(const uint8_t *p, const uint8_t *table, const double *edge, int nbin)
+{
+    int num, d, c = hue_case(p, &num, &d);
+    int k = table ? table[hue_slot(c, num, d)] : NN_HUE_EXACT;
+    return k != NN_HUE_EXACT ? k : hist_bin(hue255(p), edge, nbin, nbin / 255.0);
+}
+
+int nn_hue_bin(const uint8_t *rgb, int nbin, const uint8_t *table)
+{
+    double edge[NN_HUE_MAX_BINS + 1];
+    hue_edges(edge, nbin);
+    return hue_bin(rgb, table, edge, nbin);
+}
+
+void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const uint8_t *table)
+{
+    double edge[NN_HUE_MAX_BINS + 1];
     long count[NN_HUE_MAX_BINS] = {0};
     hue_edges(edge, nbin);
-    for (size_t i = 0; i < n_px; i++) {
-        const uint8_t *p = img + 3 * i;
-        int mx = p[0] > p[1] ? p[0] : p[1], mn = p[0] < p[1] ? p[0] : p[1], sure;
-        mx = p[2] > mx ? p[2] : mx;
-        mn = p[2] < mn ? p[2] : mn;
-        int k = hue_bin_fast(p, mx, mn, edge, nbin, inv_step, &sure);
-        if (!sure)
-            k = hist_bin(hue255(p, mx, mn), edge, nbin, inv_step);
-        count[k]++;
-    }
+    for (size_t i = 0; i < n_px; i++)
+        count[hue_bin(img + 3 * i, table, edge, nbin)]++;
     for (int i = 0; i < nbin; i++) { /* n / db / n.sum(), then * db */
         double db = edge[i + 1] - edge[i];
         out[i] = n_px ? (double)count[i] / db / (double)n_px * db : 0.0;
@@ -367,24 +489,70 @@ int nn_imfeat_dim(const nn_imfeat_opts *o)
     return d;
 }
 
+/* Scratch memory: grey products (3, 256): byte * weight; grey (h, w); HOG's
+ * scratch; the hue table when hue histograms are asked for. */
+typedef struct work_layout {
+    size_t products, grey, hog, hue, total; /* byte offsets */
+} work_layout;
+
+static work_layout layout_of(const nn_imfeat_opts *o)
+{
+    work_layout l = {0};
+    size_t px = (size_t)o->height * o->width;
+    l.grey = 3 * 256 * sizeof(double);
+    l.hog = l.grey + px * sizeof(double);
+    l.hue = l.hog + nn_hog_work_size(o->height, o->width, o->hog_cell);
+    l.total = l.hue;
+    for (int i = 0; i < o->n_kinds; i++)
+        if (o->kinds[i] == NN_FEAT_HUE)
+            l.total = l.hue + NN_HUE_TABLE_BYTES;
+    return l;
+}
+
 size_t nn_imfeat_work_size(const nn_imfeat_opts *o)
 {
-    size_t px = (size_t)o->height * o->width;
-    return px * sizeof(double) + nn_hog_work_size(o->height, o->width, o->hog_cell);
+    return layout_of(o).total;
+}
+
+void nn_imfeat_work_init(void *work, const nn_imfeat_opts *o)
+{
+    work_layout l = layout_of(o);
+    double *products = (double *)((char *)work + l.products);
+    for (int c = 0; c < 3; c++)
+        for (int v = 0; v < 256; v++)
+            products[c * 256 + v] = (double)v * o->grey[c];
+    if (l.total > l.hue)
+        nn_hue_table((uint8_t *)work + l.hue, o->hue_bins);
+}
+
+/* nn_imfeat_grey with the products looked up: the same sums of the same
+ * products. */
+static void grey_of(double *grey, const uint8_t *img, size_t n_px, int channels,
+                    const double *products)
+{
+    if (channels != 3) {
+        for (size_t i = 0; i < n_px; i++)
+            grey[i] = img[i];
+        return;
+    }
+    for (size_t i = 0; i < n_px; i++, img += 3)
+        grey[i] = (products[img[0]] + products[256 + img[1]]) + products[512 + img[2]];
 }
 
 void nn_imfeat_image(double *out, const uint8_t *img, const nn_imfeat_opts *o, void *work)
 {
     size_t px = (size_t)o->height * o->width, n = px * o->channels;
-    double *grey = work;
+    work_layout l = layout_of(o);
+    double *grey = (double *)((char *)work + l.grey);
+    const uint8_t *table = l.total > l.hue ? (const uint8_t *)work + l.hue : NULL;
     for (int i = 0; i < o->n_kinds; i++) {
         switch (o->kinds[i]) {
         case NN_FEAT_HOG:
-            nn_imfeat_grey(grey, img, px, o->channels, o->grey);
-            nn_hog(out, grey, o->height, o->width, o->hog_cell, grey + px);
+            grey_of(grey, img, px, o->channels, (const double *)((char *)work + l.products));
+            nn_hog(out, grey, o->height, o->width, o->hog_cell, (char *)work + l.hog);
             break;
         case NN_FEAT_HUE:
-            nn_hue_hist(out, img, px, o->hue_bins);
+            nn_hue_hist(out, img, px, o->hue_bins, table);
             break;
         case NN_FEAT_PIXELS:
             for (size_t j = 0; j < n; j++)

@@ -24,7 +24,9 @@
 #include "nnlab/plugin.h"
 
 #define NN_HOG_BINS 9
-#define NN_HUE_MAX_BINS 256
+#define NN_HUE_MAX_BINS 255
+#define NN_HUE_EXACT 255             /* hue table entry: compute this one */
+#define NN_HUE_TABLE_BYTES (3 * 65536)
 #define NN_FEAT_MAX 3
 
 typedef enum nn_feat_kind { NN_FEAT_HOG, NN_FEAT_HUE, NN_FEAT_PIXELS } nn_feat_kind;
@@ -55,16 +57,21 @@ void nn_imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
                     const double weights[3]);
 /* out: (nn_hog_dim) from grey: (h, w); work: nn_hog_work_size bytes. */
 void nn_hog(double *out, const double *grey, int h, int w, int cell, void *work);
-/* Hue bin of one RGB pixel: exact (from the hue), or as nn_hue_hist finds it
- * (fast, same result). */
-int nn_hue_bin(const uint8_t *rgb, int nbin, int exact);
-/* out: (nbin) hue histogram of img: (n_px, 3) HWC RGB; nbin <= NN_HUE_MAX_BINS. */
-void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin);
+/* Hue bins of every (matplotlib case, byte difference, max - min), or
+ * NN_HUE_EXACT where the hue must be computed (near a bin edge): table of
+ * NN_HUE_TABLE_BYTES bytes. */
+void nn_hue_table(uint8_t *table, int nbin);
+/* Hue bin of one RGB pixel: through the table, or exact (table NULL). */
+int nn_hue_bin(const uint8_t *rgb, int nbin, const uint8_t *table);
+/* out: (nbin) hue histogram of img: (n_px, 3) HWC RGB; table from
+ * nn_hue_table (NULL: every hue computed). nbin <= NN_HUE_MAX_BINS. */
+void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const uint8_t *table);
 
 /* Feature length for the options. */
 int nn_imfeat_dim(const nn_imfeat_opts *o);
-/* Bytes of scratch memory nn_imfeat_image needs. */
+/* Bytes of scratch memory nn_imfeat_image needs, and its set-up (once). */
 size_t nn_imfeat_work_size(const nn_imfeat_opts *o);
+void nn_imfeat_work_init(void *work, const nn_imfeat_opts *o);
 /* out: (nn_imfeat_dim) features of one image. */
 void nn_imfeat_image(double *out, const uint8_t *img, const nn_imfeat_opts *o, void *work);
 
