@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <plplot.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,10 @@ void nn_plot_color_rgb(int slot, int rgb[3])
 }
 
 static char abort_msg[512];
+/* PLplot exits the process on a fatal error; while armed, its exit handler
+ * jumps back here instead (only around driver lookup and plinit). */
+static jmp_buf exit_jmp;
+static int exit_armed;
 
 static void on_abort(PLCHAR_VECTOR msg)
 {
@@ -33,6 +38,11 @@ static void on_abort(PLCHAR_VECTOR msg)
 
 static int on_exit_(PLCHAR_VECTOR msg)
 {
+    snprintf(abort_msg, sizeof abort_msg, "%s", msg);
+    if (exit_armed) {
+        exit_armed = 0;
+        longjmp(exit_jmp, 1);
+    }
     fprintf(stderr, "nnlab: PLplot: %s\n", msg);
     return 1;
 }
@@ -42,7 +52,13 @@ int nn_plot_available(nn_err *err)
     const char *menu[128], *devs[128];
     const char **pm = menu, **pd = devs;
     int n = 128;
+    plsexit(on_exit_);
+    if (setjmp(exit_jmp))
+        return nn_err_set(err, NN_EINPUT, "plots: PLplot: %s (set output.plots = false to run without "
+                          "figures)", abort_msg);
+    exit_armed = 1;
     plgDevs(&pm, &pd, &n);
+    exit_armed = 0;
     for (int i = 0; i < n; i++)
         if (strcmp(pd[i], "pngcairo") == 0)
             return NN_OK;
@@ -85,7 +101,13 @@ int nn_plot_begin(nn_plot_page *p, const char *path, int width, int height, int 
     plsetopt("geometry", geo);
     plsetopt("drvopt", sharp ? "graphics_anti_aliasing=1" : "graphics_anti_aliasing=0");
     set_palette();
+    if (setjmp(exit_jmp)) {
+        unlink(p->tmp);
+        return nn_err_set(err, NN_EIO, "%s: PLplot: %s", path, abort_msg);
+    }
+    exit_armed = 1;
     plinit();
+    exit_armed = 0;
     pladv(0);
     return NN_OK;
 }
