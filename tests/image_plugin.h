@@ -177,6 +177,52 @@ static inline int ip_count_files(const char *dir, const char *suffix)
     return n;
 }
 
+/* Overwrites n bytes of <dir>/<name> at offset. */
+static inline void ip_poke(const char *dir, const char *name, long offset, const void *bytes,
+                           size_t n)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, offset, SEEK_SET), 0);
+    assert_int_equal(fwrite(bytes, 1, n, fp), n);
+    fclose(fp);
+}
+
+/* ---- fixture: a plugin on a fresh temp folder ------------------------------------------ */
+
+typedef struct ip_fixture {
+    char dir[256];
+    ip_plugin t;
+} ip_fixture;
+
+/* The plugin with path = a new temp folder, the three split sizes, no cache. */
+static inline ip_fixture *ip_fixture_new(const char *plugin, long n_train, long n_val,
+                                         long n_test)
+{
+    ip_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    ip_temp_dir(f->dir, sizeof f->dir);
+    ip_open(&f->t, plugin);
+    ip_set_str(&f->t, "path", f->dir);
+    ip_set_int(&f->t, "num_training", n_train);
+    ip_set_int(&f->t, "num_validation", n_val);
+    ip_set_int(&f->t, "num_test", n_test);
+    ip_set_int(&f->t, "cache", 0);
+    return f;
+}
+
+/* cmocka teardown for a fixture in *state. */
+static inline int ip_fixture_free(void **state)
+{
+    ip_fixture *f = *state;
+    ip_close(&f->t);
+    ip_rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
 static inline void ip_write_file(const char *path, const void *data, size_t n)
 {
     FILE *f = fopen(path, "wb");

@@ -67,32 +67,13 @@ static void make_folder(const char *dir)
     ip_write_file(path, meta, strlen(meta));
 }
 
-typedef struct fixture {
-    char dir[256];
-    ip_plugin t;
-} fixture;
+typedef ip_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    ip_temp_dir(f->dir, sizeof f->dir);
+    fixture *f = ip_fixture_new("cifar_features", 250, 40, 30);
     make_folder(f->dir);
-    ip_open(&f->t, "cifar_features");
-    ip_set_str(&f->t, "path", f->dir);
-    ip_set_int(&f->t, "num_training", 250);
-    ip_set_int(&f->t, "num_validation", 40);
-    ip_set_int(&f->t, "num_test", 30);
-    ip_set_int(&f->t, "cache", 0);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    ip_close(&f->t);
-    ip_rm_rf(f->dir);
-    free(f);
     return 0;
 }
 
@@ -338,12 +319,7 @@ static void test_too_few_records(void **state)
 static void test_bad_label(void **state)
 {
     fixture *f = *state;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/data_batch_4.bin", f->dir);
-    FILE *fp = fopen(path, "r+b");
-    assert_int_equal(fseek(fp, REC * 17, SEEK_SET), 0);
-    fputc(10, fp);
-    fclose(fp);
+    ip_poke(f->dir, "data_batch_4.bin", REC * 17, "\x0a", 1);
     ip_expect_error(&f->t, "/", NN_EINPUT, "data_batch_4.bin: record 17 has label 10");
 }
 
@@ -375,7 +351,7 @@ static void test_bad_features(void **state)
     ip_expect_error(&f->t, "/", NN_EINPUT, "empty");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ip_fixture_free)
 
 int main(void)
 {

@@ -130,33 +130,14 @@ static void make_folder(const char *dir, int gz, const idx_spec *const *override
     }
 }
 
-typedef struct fixture {
-    char dir[256];
-    ip_plugin t;
-} fixture;
+typedef ip_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    ip_temp_dir(f->dir, sizeof f->dir);
+    fixture *f = ip_fixture_new("fashion_features", 100, 20, 40);
     make_folder(f->dir, 1, NULL);
-    ip_open(&f->t, "fashion_features");
-    ip_set_str(&f->t, "path", f->dir);
-    ip_set_int(&f->t, "num_training", 100);
-    ip_set_int(&f->t, "num_validation", 20);
-    ip_set_int(&f->t, "num_test", 40);
     ip_set_int(&f->t, "normalize", 0);
-    ip_set_int(&f->t, "cache", 0);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    ip_close(&f->t);
-    ip_rm_rf(f->dir);
-    free(f);
     return 0;
 }
 
@@ -310,25 +291,17 @@ static void test_bad_data(void **state)
     ip_rm_rf(f->dir);
     assert_int_equal(mkdir(f->dir, 0700), 0);
     make_folder(f->dir, 0, NULL);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", f->dir);
-    FILE *fp = fopen(path, "r+b");
-    fseek(fp, 8 + 7, SEEK_SET);
-    fputc(12, fp);
-    fclose(fp);
+    ip_poke(f->dir, "t10k-labels-idx1-ubyte", 8 + 7, "\x0c", 1);
     ip_expect_error(&f->t, "/", NN_EINPUT, "t10k-labels-idx1-ubyte: label 7 is 12");
 }
 
 static void test_corrupt_gzip(void **state)
 {
     fixture *f = *state;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", f->dir);
-    FILE *fp = fopen(path, "r+b");
-    assert_int_equal(fseek(fp, 200, SEEK_SET), 0);
+    char path[4200], junk[64];
     for (int i = 0; i < 64; i++)
-        fputc(0x5a ^ i, fp);
-    fclose(fp);
+        junk[i] = (char)(0x5a ^ i);
+    ip_poke(f->dir, "train-images-idx3-ubyte.gz", 200, junk, sizeof junk);
     ip_expect_error(&f->t, "/", NN_EINPUT, "train-images-idx3-ubyte.gz: incorrect data check");
     make_folder(f->dir, 1, NULL);
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte.gz", f->dir);
@@ -382,7 +355,7 @@ static void test_installed_dataset(void **state)
     nn_data_free(&d);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ip_fixture_free)
 
 int main(void)
 {

@@ -86,24 +86,6 @@ static int alloc_splits(const nn_value *hp, nn_data *out, nn_err *err)
     return NN_OK;
 }
 
-/* Cache key: format version, input files, every option that shapes X. */
-static int build_key(nn_keybuf *k, const nn_value *hp, const nn_cifar_files *f, nn_err *err)
-{
-    nn_keybuf_printf(k, "cifar_features 1 real %zu\n", sizeof(nn_real));
-    for (int b = 0; b <= NN_CIFAR_BATCHES; b++) {
-        int rc = nn_keybuf_add_file(k, f->batch[b], err);
-        if (rc != NN_OK)
-            return rc;
-    }
-    nn_keybuf_printf(k, "n %ld %ld %ld features", hp[P_NTRAIN].i, hp[P_NVAL].i, hp[P_NTEST].i);
-    for (int i = 0; i < hp[P_FEATURES].n; i++)
-        nn_keybuf_printf(k, " %s", hp[P_FEATURES].strs[i]);
-    nn_keybuf_printf(k, "\nhue_bins %ld grey %s normalize %ld bias %ld hog_cell %ld\n",
-                     hp[P_HUE_BINS].i, hp[P_GREY].s, hp[P_NORMALIZE].i, hp[P_BIAS].i,
-                     hp[P_HOG_CELL].i);
-    return k->failed ? nn_err_set(err, NN_ENOMEM, "cifar_features: out of memory") : NN_OK;
-}
-
 /* Everything up to the features: files, classes, splits, images. */
 static int load_images(const nn_value *hp, const char *dir, nn_cifar_files *f, nn_data *out,
                        nn_err *err)
@@ -134,15 +116,16 @@ static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err
     rc = load_images(hp, dir, &files, out, err);
     if (rc != NN_OK)
         return rc;
-    nn_keybuf key = {0};
-    rc = build_key(&key, hp, &files, err);
+    const char *paths[NN_CIFAR_BATCHES + 2];
+    for (int b = 0; b <= NN_CIFAR_BATCHES; b++)
+        paths[b] = files.batch[b];
+    paths[NN_CIFAR_BATCHES + 1] = files.meta;
     nn_imfeat_run run = {.tag = "cifar_features", .opts = &opts,
                          .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
-                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .key = key.s};
-    if (rc == NN_OK)
-        rc = nn_imfeat_fill(&run, ctx, out, err);
-    nn_keybuf_free(&key);
-    return rc;
+                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
+                         .n_files = NN_ARRAY_LEN(paths), .decls = params, .hp = hp,
+                         .n_decls = NN_ARRAY_LEN(params)};
+    return nn_imfeat_fill(&run, ctx, out, err);
 }
 
 static const nn_data_ops ops = {.load = load};

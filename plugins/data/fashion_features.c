@@ -174,34 +174,18 @@ static int setup(const nn_value *hp, const fashion_files *f, nn_imfeat_opts *o, 
     return NN_OK;
 }
 
-static int build_key(nn_keybuf *k, const nn_value *hp, const fashion_files *f, nn_err *err)
-{
-    nn_keybuf_printf(k, "fashion_features 1 real %zu\n", sizeof(nn_real));
-    for (int i = 0; i < F_COUNT; i++) {
-        int rc = nn_keybuf_add_file(k, f->path[i], err);
-        if (rc != NN_OK)
-            return rc;
-    }
-    nn_keybuf_printf(k, "n %ld %ld %ld features", hp[P_NTRAIN].i, hp[P_NVAL].i, hp[P_NTEST].i);
-    for (int i = 0; i < hp[P_FEATURES].n; i++)
-        nn_keybuf_printf(k, " %s", hp[P_FEATURES].strs[i]);
-    nn_keybuf_printf(k, "\nnormalize %ld bias %ld hog_cell %ld\n", hp[P_NORMALIZE].i,
-                     hp[P_BIAS].i, hp[P_HOG_CELL].i);
-    return k->failed ? nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory") : NN_OK;
-}
-
 static int features(const nn_value *hp, const nn_data_ctx *ctx, const fashion_files *f,
                     const nn_imfeat_opts *o, const char *dir, nn_data *out, nn_err *err)
 {
-    nn_keybuf key = {0};
-    int rc = build_key(&key, hp, f, err);
+    const char *paths[F_COUNT];
+    for (int i = 0; i < F_COUNT; i++)
+        paths[i] = f->path[i];
     nn_imfeat_run run = {.tag = "fashion_features", .opts = o,
                          .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
-                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .key = key.s};
-    if (rc == NN_OK)
-        rc = nn_imfeat_fill(&run, ctx, out, err);
-    nn_keybuf_free(&key);
-    return rc;
+                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
+                         .n_files = F_COUNT, .decls = params, .hp = hp,
+                         .n_decls = NN_ARRAY_LEN(params)};
+    return nn_imfeat_fill(&run, ctx, out, err);
 }
 
 static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)

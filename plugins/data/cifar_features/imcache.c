@@ -68,6 +68,51 @@ void nn_keybuf_free(nn_keybuf *k)
     memset(k, 0, sizeof *k);
 }
 
+#define NN_CACHE_FORMAT 1 /* bump when the features or the layout change */
+
+static void key_value(nn_keybuf *k, const nn_param_decl *d, const nn_value *v)
+{
+    nn_keybuf_printf(k, "%s", d->name);
+    switch (d->type) {
+    case NN_T_REAL:
+        nn_keybuf_printf(k, " %.17g", (double)v->r);
+        break;
+    case NN_T_INT:
+    case NN_T_BOOL:
+        nn_keybuf_printf(k, " %ld", v->i);
+        break;
+    case NN_T_STRING:
+        nn_keybuf_printf(k, " %s", v->s);
+        break;
+    case NN_T_INTLIST:
+        for (int i = 0; i < v->n; i++)
+            nn_keybuf_printf(k, " %ld", v->ints[i]);
+        break;
+    case NN_T_REALLIST:
+        for (int i = 0; i < v->n; i++)
+            nn_keybuf_printf(k, " %.17g", (double)v->reals[i]);
+        break;
+    case NN_T_STRLIST:
+        for (int i = 0; i < v->n; i++)
+            nn_keybuf_printf(k, " %s", v->strs[i]);
+        break;
+    }
+    nn_keybuf_printf(k, "\n");
+}
+
+int nn_imfeat_key(nn_keybuf *k, const nn_imfeat_run *run, nn_err *err)
+{
+    nn_keybuf_printf(k, "%s format %d real %zu\n", run->tag, NN_CACHE_FORMAT, sizeof(nn_real));
+    for (int i = 0; i < run->n_files; i++) {
+        int rc = nn_keybuf_add_file(k, run->files[i], err);
+        if (rc != NN_OK)
+            return rc;
+    }
+    for (int i = 0; i < run->n_decls; i++)
+        key_value(k, &run->decls[i], &run->hp[i]);
+    return k->failed ? nn_err_set(err, NN_ENOMEM, "%s: out of memory", run->tag) : NN_OK;
+}
+
 static uint64_t fnv1a64(const char *s)
 {
     uint64_t h = 1469598103934665603ull;

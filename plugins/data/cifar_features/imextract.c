@@ -218,16 +218,17 @@ static int costly(const nn_imfeat_opts *o)
     return 0;
 }
 
-int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data,
-                   nn_err *err)
+/* Features through the cache whose key is key. */
+static int fill_keyed(const nn_imfeat_run *run, const char *key, const nn_data_ctx *ctx,
+                      nn_data *data, nn_err *err)
 {
     char file[4300];
     int want = run->use_cache && costly(run->opts);
     int cached = want && nn_imcache_path(file, sizeof file, ctx->cache_dir, run->data_dir,
-                                         run->tag, run->key) == 0;
+                                         run->tag, key) == 0;
     if (want && !cached && !ctx->quiet)
         fprintf(stderr, "%s: no writable cache folder; features are not cached\n", run->tag);
-    if (cached && nn_imcache_load(file, run->key, data)) {
+    if (cached && nn_imcache_load(file, key, data)) {
         if (!ctx->quiet)
             fprintf(stderr, "%s: features from cache %s\n", run->tag, file);
         return NN_OK;
@@ -235,11 +236,22 @@ int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *da
     int rc = compute(run, ctx, data, err);
     if (rc != NN_OK || !cached)
         return rc;
-    if (nn_imcache_store(file, run->key, data) != 0) {
+    if (nn_imcache_store(file, key, data) != 0) {
         if (!ctx->quiet)
             fprintf(stderr, "%s: could not write the cache %s\n", run->tag, file);
     } else if (!ctx->quiet) {
         fprintf(stderr, "%s: wrote cache %s\n", run->tag, file);
     }
     return NN_OK;
+}
+
+int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data,
+                   nn_err *err)
+{
+    nn_keybuf key = {0};
+    int rc = nn_imfeat_key(&key, run, err);
+    if (rc == NN_OK)
+        rc = fill_keyed(run, key.s, ctx, data, err);
+    nn_keybuf_free(&key);
+    return rc;
 }

@@ -85,7 +85,12 @@ typedef struct nn_imfeat_run {
     int bias;                /* append a column of ones */
     int use_cache;
     const char *data_dir;    /* dataset folder: default cache location */
-    const char *key;         /* input files and every option (cache key) */
+    /* The cache key: the input files and every parameter of the plugin. */
+    const char *const *files;
+    int n_files;
+    const nn_param_decl *decls;
+    const nn_value *hp;      /* (n_decls) in declaration order */
+    int n_decls;
 } nn_imfeat_run;
 
 /* Fills X of data->train, val and test (allocated with images and d =
@@ -114,6 +119,9 @@ void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...) __attribute__((format(
  * readable regular file. */
 int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err);
 void nn_keybuf_free(nn_keybuf *k);
+/* The cache key of a run: tag, format, sizeof(nn_real), the files, then
+ * every parameter as "name value". */
+int nn_imfeat_key(nn_keybuf *k, const nn_imfeat_run *run, nn_err *err);
 
 /* Picks the cache file for a key: ctx->cache_dir, else <data_dir>/.nnlab_cache
  * (unless data_dir is under /usr), else $XDG_CACHE_HOME/nnlab or
