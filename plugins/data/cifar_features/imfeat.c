@@ -16,7 +16,9 @@
 /* NumPy's arctan2 (SVML on AVX-512 machines, as on the course's) returns
  * copysign(pi/2 - x / |y|, y) when 0 < x <= 1e-9 |y|; glibc rounds correctly
  * instead. It matters for gx == 0 (x = 1e-15): the orientation is then 0 or
- * 180 (no bin) or a hair inside (bin 0 or 8) depending on that last ulp. */
+ * 180 (no bin) or a hair inside (bin 0 or 8) depending on that last ulp.
+ * Elsewhere the two may differ in the last bit, which could only matter for
+ * an orientation within about 1e-13 degrees of an inner bin edge. */
 static double numpy_atan2(double y, double x)
 {
     if (x > 0.0 && x <= 1e-9 * fabs(y))
