@@ -136,15 +136,16 @@ static void text_size(double k)
     plschr(0, k * chr_scale);
 }
 
-enum { F_LOSS, F_TRAIN, F_VAL };
+enum { F_LOSS, F_VLOSS, F_TRAIN, F_VAL };
 
 /* Plotted value of a row (NAN when absent): loss (log10 when log_y) or accuracy in %. */
 static double row_value(const nn_metric_row *r, int field, int log_y)
 {
-    double v = field == F_LOSS ? r->loss : field == F_TRAIN ? r->train_acc : r->val_acc;
+    const double v4[4] = {r->loss, r->val_loss, r->train_acc, r->val_acc};
+    double v = v4[field];
     if (!isfinite(v))
         return NAN;
-    if (field != F_LOSS)
+    if (field >= F_TRAIN)
         return 100.0 * v;
     return log_y ? (v > 0 ? log10(v) : NAN) : v;
 }
@@ -286,25 +287,32 @@ static int series_color(int i)
     return order[i % 10];
 }
 
-static void draw_loss(const nn_series *s, int n, const char *title, int log_y, const double *vp)
-{
-    range g = series_range(s, n, F_LOSS, F_LOSS, log_y);
-    frame(&g, log_y, x_label(s, n), log_y ? "training loss (cross-entropy, nats, log scale)"
-                                          : "training loss (cross-entropy, nats)", title, vp);
-    legend l = {0};
-    for (int i = 0; i < n; i++) {
-        curve(&s[i], F_LOSS, log_y, series_color(i), 1);
-        legend_add(&l, n == 1 ? "training loss" : s[i].name, "", series_color(i), 1);
-    }
-    legend_draw(&l, PL_POSITION_TOP | PL_POSITION_RIGHT);
-}
-
 static int has_field(const nn_series *s, int field)
 {
     for (long k = 0; k < s->n; k++)
         if (isfinite(row_value(&s->rows[k], field, 0)))
             return 1;
     return 0;
+}
+
+/* Training loss (solid) and validation loss (dashed) where measured. */
+static void draw_loss(const nn_series *s, int n, const char *title, int log_y, const double *vp)
+{
+    range g = series_range(s, n, F_LOSS, F_VLOSS, log_y);
+    frame(&g, log_y, x_label(s, n), log_y ? "loss (cross-entropy, nats, log scale)"
+                                          : "loss (cross-entropy, nats)", title, vp);
+    legend l = {0};
+    for (int i = 0; i < n; i++) {
+        int one = n == 1;
+        curve(&s[i], F_LOSS, log_y, series_color(i), 1);
+        legend_add(&l, one ? "training" : s[i].name, one ? "" : " training", series_color(i), 1);
+        if (!has_field(&s[i], F_VLOSS))
+            continue;
+        curve(&s[i], F_VLOSS, log_y, one ? series_color(1) : series_color(i), 2);
+        legend_add(&l, one ? "validation" : s[i].name, one ? "" : " validation",
+                   one ? series_color(1) : series_color(i), 2);
+    }
+    legend_draw(&l, PL_POSITION_TOP | PL_POSITION_RIGHT);
 }
 
 static void draw_accuracy(const nn_series *s, int n, const char *title, const double *vp)
@@ -362,7 +370,7 @@ int nn_plot_compare(const char *path, const nn_series *s, int n, const char *tit
         return rc;
     static const double left[4] = {0.07, 0.48, 0.13, 0.84}, right[4] = {0.56, 0.97, 0.13, 0.84};
     chr_scale = 0.7;
-    draw_loss(s, n, "training loss", log_y, left);
+    draw_loss(s, n, "loss", log_y, left);
     draw_accuracy(s, n, "accuracy", right);
     plvpor(0, 1, 0, 1);
     plcol0(NN_PLOT_INK);
@@ -414,7 +422,7 @@ int nn_plots_write(const nn_experiment *x, const nn_data *data, nn_model *m, con
     const nn_value *lv = nn_section_get(&x->output, "log_scale");
     nn_series s = {x->name, t->rows, t->n_rows};
     char title[512];
-    snprintf(title, sizeof title, "%s: training loss", x->name);
+    snprintf(title, sizeof title, "%s: loss", x->name);
     int rc = nn_plot_loss(nn_path_join(dir, "loss.png"), &s, 1, title, lv && lv->i, err);
     snprintf(title, sizeof title, "%s: accuracy", x->name);
     if (rc == NN_OK && any_accuracy(&s))

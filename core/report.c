@@ -64,7 +64,7 @@ static int write_metrics(const nn_trainer *t, const char *path, nn_err *err)
     int rc = nn_atomic_open(&a, path, err);
     if (rc)
         return rc;
-    fputs("epoch,iteration,loss,train_accuracy,val_accuracy,lr,seconds\n", a.f);
+    fputs("epoch,iteration,loss,train_accuracy,val_accuracy,lr,seconds,val_loss\n", a.f);
     for (long i = 0; i < t->n_rows; i++) {
         const nn_metric_row *r = &t->rows[i];
         fprintf(a.f, "%ld,%ld,", r->epoch, r->iteration);
@@ -75,7 +75,8 @@ static int write_metrics(const nn_trainer *t, const char *path, nn_err *err)
         csv_num(a.f, r->train_acc, 0);
         csv_num(a.f, r->val_acc, 0);
         csv_num(a.f, r->lr, 0);
-        csv_num(a.f, r->seconds, 1);
+        csv_num(a.f, r->seconds, 0);
+        csv_num(a.f, r->val_loss, 1);
     }
     return nn_atomic_commit(&a, err);
 }

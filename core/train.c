@@ -161,7 +161,7 @@ static nn_metric_row *new_row(nn_trainer *t, long epoch, double loss, double lr,
     if (t->n_rows >= t->cap_rows)
         return NULL;
     nn_metric_row *r = &t->rows[t->n_rows++];
-    *r = (nn_metric_row){epoch, t->iteration, loss, NAN, NAN, lr, now_seconds() - t0};
+    *r = (nn_metric_row){epoch, t->iteration, loss, NAN, NAN, lr, now_seconds() - t0, NAN};
     return r;
 }
 
@@ -171,8 +171,10 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
     if (v->m == 0)
         return;
     nn_eval e = nn_model_evaluate(t->model, v->X, v->y, v->m, t->data->d);
-    if (row)
+    if (row) {
         row->val_acc = e.accuracy;
+        row->val_loss = e.loss;
+    }
     if (nn_schedule_monitor(&t->sched))
         nn_schedule_observe(&t->sched, epoch,
                             strcmp(nn_schedule_monitor(&t->sched), "val_loss") == 0 ? e.loss : e.accuracy);

@@ -10,6 +10,7 @@
 typedef struct nn_metric_row {
     long epoch, iteration;
     double loss, train_acc, val_acc, lr, seconds; /* NAN = not measured */
+    double val_loss;             /* mean data loss on the validation split, or NAN */
 } nn_metric_row;
 
 typedef struct nn_train_cb {

@@ -19,7 +19,7 @@ static size_t read_losses(const char *dir, long every, double *out, size_t cap)
     assert_non_null(f);
     size_t n = 0;
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "epoch,iteration,loss,train_accuracy,val_accuracy,lr,seconds\n");
+    assert_string_equal(line, "epoch,iteration,loss,train_accuracy,val_accuracy,lr,seconds,val_loss\n");
     while (fgets(line, sizeof line, f) && n < cap) {
         long epoch, it;
         double loss;

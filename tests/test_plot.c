@@ -186,7 +186,7 @@ static void test_curves(void **state)
     nn_metric_row rows[20];
     for (int i = 0; i < 20; i++)
         rows[i] = (nn_metric_row){i * 10, i * 10, 1.0 / (i + 1), 0.5 + 0.02 * i,
-                                  i % 2 ? NAN : 0.45 + 0.02 * i, 0.01, i};
+                                  i % 2 ? NAN : 0.45 + 0.02 * i, 0.01, i, i % 2 ? NAN : 1.2 / (i + 1)};
     rows[7].loss = NAN;
     nn_series s[2] = {{"a", rows, 20}, {"b", rows + 5, 15}};
     nn_err err;
@@ -205,9 +205,9 @@ static void test_curves(void **state)
  * PLplot used to loop on the tiny axis span. */
 static void test_flat_curve(void **state)
 {
-    nn_metric_row rows[3] = {{0, 0, 0.69314718055994684, 0.5, NAN, 0.01, 0},
-                             {1, 1, 0.69314718055994673, 0.5, NAN, 0.01, 1},
-                             {2, 2, 0.69314718055994684, 0.5, NAN, 0.01, 2}};
+    nn_metric_row rows[3] = {{0, 0, 0.69314718055994684, 0.5, NAN, 0.01, 0, NAN},
+                             {1, 1, 0.69314718055994673, 0.5, NAN, 0.01, 1, NAN},
+                             {2, 2, 0.69314718055994684, 0.5, NAN, 0.01, 2, NAN}};
     nn_series s = {"flat", rows, 3};
     nn_err err;
     assert_int_equal(nn_plot_loss(in_dir("flat.png"), &s, 1, "flat", 0, &err), NN_OK);
@@ -218,7 +218,7 @@ static void test_flat_curve(void **state)
 
 static void test_bad_folder(void **state)
 {
-    nn_metric_row r = {0, 0, 1, NAN, NAN, 0.1, 0};
+    nn_metric_row r = {0, 0, 1, NAN, NAN, 0.1, 0, NAN};
     nn_series s = {"a", &r, 1};
     nn_err err = {{0}};
     assert_int_equal(nn_plot_loss("/nonexistent/dir/loss.png", &s, 1, "t", 0, &err), NN_EIO);

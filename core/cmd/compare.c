@@ -81,31 +81,33 @@ static void csv_columns(const char *header, const char *const *want, int n, int 
     }
 }
 
+#define N_COLS 8
+
 static void csv_row(const char *line, const int *col, nn_metric_row *r)
 {
-    double v[7];
-    for (int i = 0; i < 7; i++)
+    double v[N_COLS];
+    for (int i = 0; i < N_COLS; i++)
         v[i] = NAN;
     int c = 0;
     for (const char *p = line; *p && *p != '\n'; c++) {
         size_t len = strcspn(p, ",\n");
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < N_COLS; i++)
             if (col[i] == c && len > 0)
                 v[i] = strtod(p, NULL);
         p += len + (p[len] == ',');
     }
-    *r = (nn_metric_row){(long)v[0], (long)v[1], v[2], v[3], v[4], v[5], v[6]};
+    *r = (nn_metric_row){(long)v[0], (long)v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
 }
 
 static int read_metrics(const char *path, run_info *r, nn_err *err)
 {
-    static const char *const want[7] = {"epoch", "iteration", "loss", "train_accuracy",
-                                        "val_accuracy", "lr", "seconds"};
+    static const char *const want[N_COLS] = {"epoch", "iteration", "loss", "train_accuracy",
+                                             "val_accuracy", "lr", "seconds", "val_loss"};
     char *s = slurp(path);
     if (!s)
         return nn_err_set(err, NN_EIO, "%s: cannot read", path);
-    int col[7];
-    csv_columns(s, want, 7, col);
+    int col[N_COLS];
+    csv_columns(s, want, N_COLS, col);
     long lines = 0;
     for (const char *p = s; *p; p++)
         lines += *p == '\n';

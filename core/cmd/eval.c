@@ -113,6 +113,10 @@ static int evaluate(const eval_opts *o, const nn_registry *reg, nn_experiment *x
     rc = nn_load_data(src, d, o->quiet, err);
     if (o->data_file)
         nn_experiment_free(&xd);
+    else if (rc == NN_EINPUT || rc == NN_EIO) /* relative data paths now start at RUN_DIR */
+        snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+                 " (data files are looked up from the run folder; --data EXPERIMENT_FILE reads them "
+                 "as the experiment does)");
     nn_model m;
     if (rc || (rc = nn_build_model(x, d, 256, &m, err)))
         return rc;

@@ -16,7 +16,7 @@ done
 head -c 80 "$T/a/weights/W1.npy" | grep -q "'shape': (10, 2)" || fail "W1 shape"
 head -c 80 "$T/a/weights/b2.npy" | grep -q "'shape': (5,)" || fail "b2 shape"
 grep -q '"status": "ok"' "$T/a/summary.json" || fail "status"
-[ "$(head -1 "$T/a/metrics.csv")" = "epoch,iteration,loss,train_accuracy,val_accuracy,lr,seconds" ] || fail "csv header"
+[ "$(head -1 "$T/a/metrics.csv")" = "epoch,iteration,loss,train_accuracy,val_accuracy,lr,seconds,val_loss" ] || fail "csv header"
 ls "$T/a" | grep -q tmp && fail "temporary files left behind"
 
 # the resolved config reruns to identical numbers
