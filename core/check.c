@@ -1004,15 +1004,22 @@ static double lr_search(const nn_plugin *p, const nn_value *hp, objective f, con
     return best;
 }
 
+/* A run over n parameters; x0 (n) drawn from N(0, 1) with rng seeded seed. */
+static void opt_random_start(opt_run *r, const nn_plugin *p, const nn_value *hp, size_t n, nn_real *x0,
+                             nn_rng *rng, uint32_t seed)
+{
+    opt_init(r, p, hp, n);
+    nn_rng_seed(rng, seed);
+    randn_fill(rng, x0, n, 1);
+}
+
 static void optim_zero_and_lr0(nn_checker *c, const nn_plugin *p, const nn_value *hp)
 {
     enum { N = 9 };
     opt_run r;
-    opt_init(&r, p, hp, N);
     nn_real x0[N];
     nn_rng rng;
-    nn_rng_seed(&rng, 51);
-    randn_fill(&rng, x0, N, 1);
+    opt_random_start(&r, p, hp, N, x0, &rng, 51);
     if (p->ops.optim->flags & NN_OPTIM_DECOUPLED_DECAY) {
         report(c, SKIP, "zero gradient changes nothing",
                "declares decoupled weight decay (NN_OPTIM_DECOUPLED_DECAY): a zero gradient may move parameters");
@@ -1168,11 +1175,9 @@ static void optim_extremes(nn_checker *c, const nn_plugin *p, const nn_value *hp
 {
     enum { N = 8 };
     opt_run r;
-    opt_init(&r, p, hp, N);
     nn_real x0[N];
     nn_rng rng;
-    nn_rng_seed(&rng, 71);
-    randn_fill(&rng, x0, N, 1);
+    opt_random_start(&r, p, hp, N, x0, &rng, 71);
     char bad[160] = "";
     double biggest = 0;
     for (int mode = 0; mode < 2 && !bad[0]; mode++) {
