@@ -44,7 +44,7 @@ const nn_param_decl nn_output_params[] = {
 const int nn_output_n_params = NN_ARRAY_LEN(nn_output_params);
 
 static const char *const top_keys[] = {"name", "seed", "data", "model", "init", "optim",
-                                       "reg", "train", "output", NULL};
+                                       "reg", "train", "output", "base_dir", NULL};
 
 /* ---- declarations -------------------------------------------------------- */
 
@@ -514,6 +514,34 @@ static int read_reg_list(nn_experiment *x, const nn_registry *reg, nn_err *err)
     return NN_OK;
 }
 
+/* base_dir: the folder relative data paths start from. Default: the
+ * experiment file's folder. Recorded as an absolute path so that a resolved
+ * config.cfg in a run folder finds the same files. */
+static int read_base_dir(nn_experiment *x, config_setting_t *root, nn_err *err)
+{
+    config_setting_t *s = config_setting_get_member(root, "base_dir");
+    char dir[4096];
+    if (s) {
+        if (config_setting_type(s) != CONFIG_TYPE_STRING)
+            return fail(x, s, NULL, err, "expected a folder name in double quotes");
+        const char *v = config_setting_get_string(s);
+        if (v[0] == '/')
+            snprintf(dir, sizeof dir, "%s", v);
+        else
+            snprintf(dir, sizeof dir, "%s/%s", x->base_dir, v);
+    } else {
+        snprintf(dir, sizeof dir, "%s", x->base_dir);
+        s = config_setting_add(root, "base_dir", CONFIG_TYPE_STRING);
+    }
+    char *abs = realpath(dir, NULL);
+    if (!abs)
+        return fail(x, s, NULL, err, "folder '%s' does not exist", dir);
+    snprintf(x->base_dir, sizeof x->base_dir, "%s", abs);
+    free(abs);
+    config_setting_set_string(s, x->base_dir);
+    return NN_OK;
+}
+
 static int read_top(nn_experiment *x, nn_err *err)
 {
     config_setting_t *root = config_root_setting(&x->cfg);
@@ -524,8 +552,8 @@ static int read_top(nn_experiment *x, nn_err *err)
         for (int j = 0; top_keys[j] && !known; j++)
             known = strcmp(k, top_keys[j]) == 0;
         if (!known) {
-            const char *near = closest(k, (const char *const *)top_keys, 9);
-            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output)",
+            const char *near = closest(k, (const char *const *)top_keys, 10);
+            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir)",
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
     }
@@ -553,7 +581,7 @@ static int read_top(nn_experiment *x, nn_err *err)
     if (!is_integer(s) || config_setting_get_int64(s) < 0 || config_setting_get_int64(s) > 4294967295LL)
         return fail(x, s, NULL, err, "expected an integer in [0, 4294967295]");
     x->seed = (uint32_t)config_setting_get_int64(s);
-    return NN_OK;
+    return read_base_dir(x, root, err);
 }
 
 /* "a.b[0].c" -> libconfig path "a.b.[0].c" */

@@ -86,6 +86,8 @@ static void test_types_and_ranges(void **s)
     ERR(2, "data = { plugin = \"planar\"; shape = \"moon\"; };\n", "@FILE:2: data.shape:", "did you mean 'moons'");
     ERR(1, "name = \"t\"; seed = -4;\n", "@FILE:1: seed:");
     ERR(6, "train = { epochs = 5; seed = 5000000000L; };\n", "@FILE:6: train.seed:", "outside");
+    ERR(1, "name = \"t\"; seed = 1; base_dir = \"/nonexistent_dir\";\n",
+        "@FILE:1: base_dir: folder '/nonexistent_dir' does not exist");
 }
 
 static void test_plugins(void **s)

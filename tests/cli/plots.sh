@@ -80,11 +80,15 @@ grep -q '^test accuracy: ' "$T/other.out" || fail "eval --data output"
 "$NN_CMD" eval "$T/a" --data "$T/img.cfg" --plugin-path "$NN_FIXTURE_DIR" 2> "$T/err" > /dev/null; rc=$?
 [ $rc = 2 ] || fail "eval on data of another shape: exit $rc"
 "$NN_CMD" eval "$T/nowhere" 2> "$T/err"; [ $? = 2 ] || fail "eval of a missing folder"
-# data files relative to the experiment: eval points at --data
+# data files relative to the experiment: the run folder's config.cfg records
+# base_dir, so eval (and a rerun of config.cfg) finds them
 "$NN_CMD" export "$EXP" -o "$T/npd" > /dev/null || fail "export"
 printf 'name="rel"; data={plugin="npy"; x_train="npd/X_train.npy"; y_train="npd/y_train.npy";};\ntrain={epochs=20;};\n' > "$T/rel.cfg"
 "$NN_CMD" run "$T/rel.cfg" -o "$T/rel" -q > "$T/rel.out" || fail "npy run"
-"$NN_CMD" eval "$T/rel" 2> "$T/err" > /dev/null; [ $? = 2 ] || fail "eval without --data found relative files"
+"$NN_CMD" eval "$T/rel" | grep -q "^$(cat "$T/rel.out")$" || fail "eval on relative files"
+mv "$T/npd" "$T/npd_moved"
+"$NN_CMD" eval "$T/rel" 2> "$T/err" > /dev/null; [ $? = 2 ] || fail "eval with the data gone"
 grep -q -- "--data EXPERIMENT_FILE" "$T/err" || fail "no --data hint: $(cat "$T/err")"
+mv "$T/npd_moved" "$T/npd"
 "$NN_CMD" eval "$T/rel" --data "$T/rel.cfg" | grep -q "^$(cat "$T/rel.out")$" || fail "eval --data on relative files"
 echo "plots: ok"
