@@ -132,7 +132,8 @@ static int not_found(const nn_registry *r, const char *name, nn_kind kind, nn_er
     suggest_ctx s = {.want = name, .best_d = 1 << 30};
     nn_registry_scan(r, kind, suggest_cb, &s);
     char hint[128] = "";
-    if (s.best_d <= 3 && s.best[0])
+    int near = (int)strlen(name) / 2; /* a suggestion must be closer than half the name */
+    if (s.best[0] && s.best_d <= (near < 1 ? 1 : near > 3 ? 3 : near))
         snprintf(hint, sizeof hint, "; did you mean '%s'?", s.best);
     return nn_err_set(err, NN_EPLUGIN, "unknown %s plugin '%s'%s (available: %s)",
                       kind ? nn_kind_name(kind) : "", name, hint,
@@ -170,7 +171,7 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
     nn_err e;
     int rc = nn_plugin_validate(out->desc, &e);
     if (rc == NN_OK && kind && out->desc->kind != kind)
-        rc = nn_err_set(&e, NN_EPLUGIN, "is a %s plugin, expected a %s plugin",
+        rc = nn_err_set(&e, NN_EPLUGIN, "is of kind %s, expected kind %s",
                         nn_kind_name(out->desc->kind), nn_kind_name(kind));
     if (rc == NN_OK && !is_path && strcmp(out->desc->name, name_or_path) != 0)
         rc = nn_err_set(&e, NN_EPLUGIN, "declares the name '%s' but its file is named '%s'",

@@ -44,7 +44,7 @@ grep -q '^FAIL.*mean and variance' <("$NN_CMD" check "$F/reg/grad_x2.so") && fai
 expect 1 "$F/optim/wrong_abi.so" "FAIL optim/wrong_abi  loads:" "ABI version 99, this nnlab needs 1 (rebuild the plugin)"
 expect 1 "$F/optim/wrong_real_size.so" "FAIL optim/wrong_real_size  loads:" \
   "built for a 4-byte nn_real, this nnlab uses 8 bytes"
-expect 1 "$F/optim/wrong_kind.so" "FAIL optim/wrong_kind  loads:" "is a init plugin, expected a optim plugin"
+expect 1 "$F/optim/wrong_kind.so" "FAIL optim/wrong_kind  loads:" "is of kind init, expected kind optim"
 expect 1 "$F/optim/no_entry.so" "FAIL optim/no_entry  loads:" "missing entry symbol 'nnlab_plugin'"
 expect 1 "$F/init/bad_default.so" "FAIL init/bad_default  loads:" "parameter 'gain': default 5 outside [0, 1]"
 
