@@ -166,6 +166,18 @@ static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *b, const
 
 static double softplus(double z) { return (z > 0 ? z : 0) + log1p(exp(-fabs(z))); }
 
+/* Column j of Z (K, mb): its maximum in *mx, returns sum_k exp(z_k - mx). */
+static double softmax_column(const nn_real *Z, int K, long mb, long j, double *mx)
+{
+    double m = -INFINITY, s = 0;
+    for (int k = 0; k < K; k++)
+        m = fmax(m, Z[(size_t)k * (size_t)mb + (size_t)j]);
+    for (int k = 0; k < K; k++)
+        s += exp(Z[(size_t)k * (size_t)mb + (size_t)j] - m);
+    *mx = m;
+    return s;
+}
+
 /* Summed loss of the output pre-activations ZL against labels. */
 static double output_loss(const nn_model *m, const nn_real *ZL, long mb)
 {
@@ -177,11 +189,7 @@ static double output_loss(const nn_model *m, const nn_real *ZL, long mb)
         return sum;
     }
     for (long j = 0; j < mb; j++) {
-        double mx = -INFINITY, s = 0;
-        for (int k = 0; k < K; k++)
-            mx = fmax(mx, ZL[(size_t)k * (size_t)mb + (size_t)j]);
-        for (int k = 0; k < K; k++)
-            s += exp(ZL[(size_t)k * (size_t)mb + (size_t)j] - mx);
+        double mx, s = softmax_column(ZL, K, mb, j, &mx);
         sum += mx + log(s) - ZL[(size_t)m->yb[j] * (size_t)mb + (size_t)j];
     }
     return sum;
@@ -224,11 +232,7 @@ static void output_backward(const nn_model *m, nn_real *dZ, long mb)
         return;
     }
     for (long j = 0; j < mb; j++) {
-        double mx = -INFINITY, s = 0;
-        for (int k = 0; k < K; k++)
-            mx = fmax(mx, ZL[(size_t)k * (size_t)mb + (size_t)j]);
-        for (int k = 0; k < K; k++)
-            s += exp(ZL[(size_t)k * (size_t)mb + (size_t)j] - mx);
+        double mx, s = softmax_column(ZL, K, mb, j, &mx);
         for (int k = 0; k < K; k++) {
             size_t i = (size_t)k * (size_t)mb + (size_t)j;
             double p = exp(ZL[i] - mx) / s;
