@@ -133,7 +133,7 @@ static int fail(const nn_experiment *x, const config_setting_t *s, const char *k
     if (line > 0)
         return nn_err_set(err, NN_EINPUT, "%s:%d: %s: %s", x->file, line, k, msg);
     if (s && config_setting_parent(s))
-        return nn_err_set(err, NN_EINPUT, "%s: %s: %s (value given with -s)", x->file, k, msg);
+        return nn_err_set(err, NN_EINPUT, "%s: %s: %s (value given on the command line)", x->file, k, msg);
     return nn_err_set(err, NN_EINPUT, "%s: %s: %s", x->file, k, msg);
 }
 

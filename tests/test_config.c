@@ -116,7 +116,7 @@ static void test_syntax_and_files(void **s)
 
 static void test_overrides(void **s)
 {
-    const char *f1[] = {"optim.lr: expected a number", "given with -s", NULL};
+    const char *f1[] = {"optim.lr: expected a number", "given on the command line", NULL};
     expect_error(base, "optim.lr=\"x\"", f1);
     const char *f2[] = {"-s model.hidden", "cannot parse value", NULL};
     expect_error(base, "model.hidden=[7,", f2);

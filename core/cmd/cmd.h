@@ -2,6 +2,8 @@
 #ifndef NN_CMD_H
 #define NN_CMD_H
 
+#include <stdio.h>
+
 #include "nnlab/plugin.h"
 
 typedef struct nn_command {
@@ -13,6 +15,7 @@ typedef struct nn_command {
 int nn_cmd_run(int argc, char **argv);
 int nn_cmd_list(int argc, char **argv);
 int nn_cmd_export(int argc, char **argv);
+int nn_cmd_sweep(int argc, char **argv);
 int nn_cmd_eval(int argc, char **argv);
 int nn_cmd_compare(int argc, char **argv);
 int nn_cmd_check(int argc, char **argv);
@@ -27,5 +30,21 @@ int nn_exit_status(int rc);
 
 /* Parses "--plugin-path X" or "--plugin-path=X" at argv[*i]; returns 1 if consumed. */
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out);
+
+/* A run folder's summary.json and metrics.csv (compare, sweep). */
+#include "train.h"
+typedef struct nn_run_info {
+    char name[128], status[32];
+    double train, val, test, best_val, loss, seconds;
+    long iterations;
+    nn_metric_row *rows; /* owned: free() */
+    long n_rows;
+} nn_run_info;
+int nn_run_info_read(const char *dir, nn_run_info *r, nn_err *err);
+
+/* The compare command's work: compare.md and compare.png in out, and the
+ * table on `table` unless NULL. */
+#define NN_COMPARE_MAX 12
+int nn_compare(char *const *dirs, int n, const char *out, int log_y, FILE *table, nn_err *err);
 
 #endif

@@ -11,15 +11,9 @@
 #include "plot.h"
 #include "report.h"
 
-#define MAX_RUNS 12
+#define MAX_RUNS NN_COMPARE_MAX
 
-typedef struct run_info {
-    char name[128], status[32];
-    double train, val, test, loss, seconds;
-    long iterations;
-    nn_metric_row *rows;
-    long n_rows;
-} run_info;
+typedef nn_run_info run_info;
 
 static char *slurp(const char *path)
 {
@@ -121,7 +115,7 @@ static int read_metrics(const char *path, run_info *r, nn_err *err)
     return NN_OK;
 }
 
-static int read_run(const char *dir, run_info *r, nn_err *err)
+int nn_run_info_read(const char *dir, run_info *r, nn_err *err)
 {
     memset(r, 0, sizeof *r);
     char *js = slurp(nn_path_join(dir, "summary.json"));
@@ -134,6 +128,7 @@ static int read_run(const char *dir, run_info *r, nn_err *err)
     r->test = json_num(js, "test_accuracy");
     r->loss = json_num(js, "final_loss");
     r->seconds = json_num(js, "seconds");
+    r->best_val = json_num(js, "best_val_accuracy");
     r->iterations = (long)json_num(js, "iterations");
     free(js);
     if (!r->name[0])
@@ -193,6 +188,27 @@ static int plot_runs(const char *out, const run_info *r, int n, int log_y, nn_er
     return nn_plot_compare(nn_path_join(out, "compare.png"), s, n, title, log_y, err);
 }
 
+int nn_compare(char *const *dirs, int n, const char *out, int log_y, FILE *table, nn_err *err)
+{
+    run_info r[MAX_RUNS];
+    int rc = n >= 1 && n <= MAX_RUNS ? NN_OK : nn_err_set(err, NN_EINPUT, "compare: 1 to %d runs", MAX_RUNS);
+    int done = 0;
+    for (; rc == NN_OK && done < n; done++)
+        rc = nn_run_info_read(dirs[done], &r[done], err);
+    if (rc == NN_OK && (rc = nn_mkdirs(out, err)) == NN_OK) {
+        if (table)
+            print_table(table, r, n);
+        rc = write_md(out, r, n, dirs, err);
+    }
+    if (rc == NN_OK)
+        rc = plot_runs(out, r, n, log_y, err);
+    if (rc == NN_OK && table)
+        fprintf(table, "wrote %s/compare.md and %s/compare.png\n", out, out);
+    for (int i = 0; i < done; i++)
+        free(r[i].rows);
+    return rc;
+}
+
 int nn_cmd_compare(int argc, char **argv)
 {
     const char *out = "compare";
@@ -213,21 +229,8 @@ int nn_cmd_compare(int argc, char **argv)
                 MAX_RUNS);
         return 2;
     }
-    run_info r[MAX_RUNS];
     nn_err err = {{0}};
-    int rc = NN_OK, done = 0;
-    for (; done < n && rc == NN_OK; done++)
-        rc = read_run(dirs[done], &r[done], &err);
-    if (rc == NN_OK && (rc = nn_mkdirs(out, &err)) == NN_OK) {
-        print_table(stdout, r, n);
-        rc = write_md(out, r, n, dirs, &err);
-    }
-    if (rc == NN_OK)
-        rc = plot_runs(out, r, n, log_y, &err);
-    if (rc == NN_OK)
-        printf("wrote %s/compare.md and %s/compare.png\n", out, out);
-    for (int i = 0; i < done; i++)
-        free(r[i].rows);
+    int rc = nn_compare(dirs, n, out, log_y, stdout, &err);
     if (rc)
         fprintf(stderr, "nnlab: %s\n", err.msg);
     return nn_exit_status(rc);

@@ -9,5 +9,6 @@ const nn_command nn_extra_commands[] = {
     {"compare", "overlay runs' curves, table of summaries: nnlab compare RUN_DIR... [-o DIR] [--log]", nn_cmd_compare},
     {"check", "plugin conformance and gradient checks: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]", nn_cmd_check},
     {"new", "start a plugin from a commented template: nnlab new KIND NAME [-o FILE]", nn_cmd_new},
+    {"sweep", "run a grid of settings across the cores, ranked: nnlab sweep FILE -g key=v1,v2... [-j N] [-o DIR]", nn_cmd_sweep},
     {NULL, NULL, NULL},
 };
