@@ -223,6 +223,15 @@ int nn_npy_read(const char *path, nn_npy *out, nn_err *err)
         goto done;
     }
     size_t bytes = out->count * (size_t)size;
+    /* A shape larger than the file is a truncated file, not a reason to
+     * allocate what the header claims. */
+    struct stat st;
+    long pos = ftell(f);
+    if (pos >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_size < pos || (uint64_t)(st.st_size - pos) < (uint64_t)bytes)) {
+        nn_err_set(err, rc, "%s: truncated: expected %zu data bytes", path, bytes);
+        goto done;
+    }
     unsigned char *raw = malloc(bytes ? bytes : 1);
     out->data = malloc((out->count ? out->count : 1) * sizeof(double));
     if (!raw || !out->data) {

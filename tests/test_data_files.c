@@ -223,6 +223,35 @@ static void test_bad_files(void **s)
     }
 }
 
+/* A header that claims far more data than the file holds is a truncated file
+ * (NN_EINPUT), not an allocation of what the header claims (NN_ENOMEM). */
+static void test_npy_huge_shape(void **s)
+{
+    static const char *const shapes[] = {"(1099511627776, 1)", "(100000000, 100)", "(7, 3)"};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        char hdr[128], p[300];
+        int len = snprintf(hdr, sizeof hdr, "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }",
+                           shapes[i]);
+        while ((10 + len + 1) % 64)
+            hdr[len++] = ' ';
+        hdr[len++] = '\n';
+        unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)len, 0};
+        path_of(p, "huge.npy");
+        FILE *f = fopen(p, "wb");
+        assert_non_null(f);
+        fwrite(head, 1, 10, f);
+        fwrite(hdr, 1, (size_t)len, f);
+        fwrite(X, 1, 16, f); /* two of the values */
+        fclose(f);
+        nn_npy a;
+        nn_err err = {{0}};
+        assert_int_equal(nn_npy_read(p, &a, &err), NN_EINPUT);
+        if (!strstr(err.msg, "huge.npy: truncated"))
+            fail_msg("expected 'truncated' in '%s'", err.msg);
+        assert_null(a.data);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_csv_values),
         cmocka_unit_test(test_csv_names),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_npy_huge_shape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
