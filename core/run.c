@@ -59,14 +59,30 @@ int nn_load_data(const nn_experiment *x, nn_data *data, int quiet, nn_err *err)
 
 static const char *const act_names[] = {"relu", "leaky_relu", "tanh", "sigmoid"};
 
+/* "file:line: model.KEY: message" for a model value that the data or the
+ * layer limit refuse (the line of the value, or of the model section when
+ * the value is a default). */
+static int model_fail(const nn_experiment *x, const char *key, nn_err *err, const char *msg)
+{
+    const config_setting_t *s = config_setting_get_member(x->model.setting, key);
+    int line = s ? config_setting_source_line(s) : 0;
+    if (line <= 0)
+        line = config_setting_source_line(x->model.setting);
+    if (line > 0)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: model.%s: %s", x->file, line, key, msg);
+    return nn_err_set(err, NN_EINPUT, "%s: model.%s: %s", x->file, key, msg);
+}
+
 int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, nn_model *m,
                    nn_err *err)
 {
     nn_model_spec spec = {0};
     const nn_value *hidden = nn_section_get(&x->model, "hidden");
-    if (hidden->n + 1 > NN_MAX_LAYERS)
-        return nn_err_set(err, NN_EINPUT, "%s: model.hidden: at most %d hidden layers", x->file,
-                          NN_MAX_LAYERS - 1);
+    char msg[128];
+    if (hidden->n + 1 > NN_MAX_LAYERS) {
+        snprintf(msg, sizeof msg, "at most %d hidden layers", NN_MAX_LAYERS - 1);
+        return model_fail(x, "hidden", err, msg);
+    }
     const char *act = nn_section_get(&x->model, "activation")->s;
     for (int i = 0; i < 4; i++)
         if (strcmp(act, act_names[i]) == 0)
@@ -75,9 +91,10 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
     const char *out = nn_section_get(&x->model, "output")->s;
     spec.out = strcmp(out, "softmax") == 0 || (strcmp(out, "auto") == 0 && data->n_classes > 2)
                    ? NN_OUT_SOFTMAX : NN_OUT_SIGMOID;
-    if (spec.out == NN_OUT_SIGMOID && data->n_classes != 2)
-        return nn_err_set(err, NN_EINPUT, "%s: model.output: sigmoid needs 2 classes, the data have %d",
-                          x->file, data->n_classes);
+    if (spec.out == NN_OUT_SIGMOID && data->n_classes != 2) {
+        snprintf(msg, sizeof msg, "sigmoid needs 2 classes, the data have %d", data->n_classes);
+        return model_fail(x, "output", err, msg);
+    }
     spec.n_layers = hidden->n + 1;
     spec.sizes[0] = data->d;
     for (int i = 0; i < hidden->n; i++)

@@ -33,6 +33,17 @@ grep -q "bad.cfg:3: optim.momentum: unknown key" "$T/err" || fail "message: $(ca
 "$NN_CMD" run "$EXP" -o "$T/d" -q -s 'optim.lr=oops' 2> "$T/err"; [ $? = 2 ] || fail "bad -s exit"
 [ -e "$T/d" ] && fail "bad -s left a run folder"
 
+# a model the data or the layer limit refuse: exit 2, file:line: key, no run folder
+printf 'name="x";\ndata={plugin="planar"; shape="blobs"; classes=3;};\nmodel={hidden=[4];\n  output="sigmoid";};\n' > "$T/sig.cfg"
+"$NN_CMD" run "$T/sig.cfg" -o "$T/g" -q 2> "$T/err"; rc=$?
+[ $rc = 2 ] || fail "sigmoid with 3 classes: exit $rc"
+grep -q "sig.cfg:4: model.output: sigmoid needs 2 classes" "$T/err" || fail "message: $(cat "$T/err")"
+[ -e "$T/g" ] && fail "sigmoid with 3 classes left a run folder"
+printf 'name="x";\ndata={plugin="planar";};\nmodel={\n  hidden=[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2];};\n' > "$T/deep.cfg"
+"$NN_CMD" run "$T/deep.cfg" -o "$T/g" -q 2> "$T/err"; rc=$?
+[ $rc = 2 ] || fail "16 hidden layers: exit $rc"
+grep -q "deep.cfg:4: model.hidden: at most 15 hidden layers" "$T/err" || fail "message: $(cat "$T/err")"
+
 # divergence: exit 1, status diverged, message
 printf 'name="div"; seed=4;\ndata={plugin="planar"; shape="moons"; n_train=200; noise=0.3;};\nmodel={hidden=[8];};\ninit={plugin="random"; scale=100.0;};\noptim={plugin="sgd"; lr=1e6;};\ntrain={epochs=300;};\n' > "$T/div.cfg"
 "$NN_CMD" run "$T/div.cfg" -o "$T/e" -q 2> "$T/err"; rc=$?
