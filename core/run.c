@@ -101,6 +101,17 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
         spec.sizes[i + 1] = (int)hidden->ints[i];
     spec.sizes[spec.n_layers] = spec.out == NN_OUT_SIGMOID ? 1 : data->n_classes;
     spec.batch_cap = batch_cap;
+    /* refuse sizes no machine here can hold (1e9 doubles = 8 GB) as bad input */
+    double params = 0, acts = 0;
+    for (int l = 0; l < spec.n_layers; l++) {
+        params += ((double)spec.sizes[l] + 1) * spec.sizes[l + 1];
+        acts += 2.0 * spec.sizes[l + 1] * (double)batch_cap;
+    }
+    if (params > 1e9 || acts > 1e9) {
+        snprintf(msg, sizeof msg, "%.3g parameters and %.3g activation values: too large (limit 1e9 each)",
+                 params, acts);
+        return model_fail(x, "hidden", err, msg);
+    }
     int rc = nn_model_create(m, &spec, err);
     if (rc)
         return rc;
@@ -146,9 +157,13 @@ static int weights_io(const nn_model *m, nn_real *theta, const char *dir, int wr
         } else {
             nn_npy a;
             rc = nn_npy_read(path, &a, err);
-            if (rc == NN_OK && a.count != t->n) {
-                rc = nn_err_set(err, NN_EINPUT, "%s: %zu values, the model needs %d x %d", path,
-                                a.count, t->rows, t->cols);
+            int ndim = t->is_bias ? 1 : 2;
+            if (rc == NN_OK && (a.ndim != ndim || a.shape[0] != (size_t)t->rows ||
+                                (ndim == 2 && a.shape[1] != (size_t)t->cols))) {
+                char want[48];
+                snprintf(want, sizeof want, ndim == 2 ? "(%d, %d)" : "(%d,)", t->rows, t->cols);
+                rc = nn_err_set(err, NN_EINPUT, "%s: shape does not match the model, which needs %s",
+                                path, want);
             } else if (rc == NN_OK) {
                 memcpy(theta + t->off, a.data, t->n * sizeof(nn_real));
             }

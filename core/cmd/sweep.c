@@ -4,6 +4,7 @@
  * when the data have a validation split, else by training accuracy) in
  * DIR/sweep.md and overlays the best runs in DIR/compare.png. Every
  * combination is checked before anything runs; a bad value is exit 2. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,8 @@ static void run_all(const sweep *s, int *status)
         }
         int ws;
         pid_t p = wait(&ws);
+        if (p < 0 && errno == EINTR)
+            continue;
         if (p < 0)
             break;
         for (long c = 0; c < next; c++)
@@ -316,11 +319,17 @@ int nn_cmd_sweep(int argc, char **argv)
         run_all(&s, status);
         rc = report(&s, &err);
     }
+    /* the sweep's status: 2 if a run met bad input, else 1 if one diverged or failed */
+    int worst = 0;
+    for (long c = 0; status && c < s.n_combos; c++)
+        worst = status[c] > worst ? status[c] : worst;
     free(status);
     for (int i = 0; i < s.n_axes; i++)
         for (int k = 0; k < s.ax[i].n; k++)
             free(s.ax[i].values[k]);
     if (rc)
         fprintf(stderr, "nnlab: %s\n", err.msg);
-    return nn_exit_status(rc);
+    if (rc == NN_OK && worst)
+        fprintf(stderr, "nnlab sweep: some runs did not finish ok (see their run.log)\n");
+    return rc ? nn_exit_status(rc) : (worst >= 2 ? 2 : worst);
 }

@@ -54,6 +54,15 @@ grep -q '"status": "diverged"' "$T/e/summary.json" || fail "summary status"
 # list
 "$NN_CMD" list optim | grep -q '^optim  sgd' || fail "list optim"
 "$NN_CMD" list bogus 2>/dev/null; [ $? = 2 ] || fail "list bogus"
+# eval refuses weights whose shape does not match the model (b1 in place of W1)
+cp -r "$T/a" "$T/w" && cp "$T/w/weights/b1.npy" "$T/w/weights/W1.npy"
+"$NN_CMD" eval "$T/w" > /dev/null 2> "$T/err"; [ $? = 2 ] || fail "eval accepted a mis-shaped W1"
+grep -q "W1.npy: shape does not match the model, which needs (10, 2)" "$T/err" || fail "shape message: $(cat "$T/err")"
+# a model too large to hold is bad input (exit 2, file:line), not out of memory
+"$NN_CMD" run "$EXP" -o "$T/huge" -q -s 'model.hidden=[1000000, 1000000]' 2> "$T/err"; [ $? = 2 ] || fail "huge model exit"
+grep -q "init_he.cfg:[0-9]*: model.hidden: .*too large" "$T/err" || fail "huge model message: $(cat "$T/err")"
+[ -e "$T/huge" ] && fail "huge model left a run folder"
+
 # export: the data plugin's arrays as .npy
 "$NN_CMD" export "$EXP" -o "$T/x" > /dev/null || fail "export"
 head -c 80 "$T/x/X_train.npy" | grep -q "'descr': '<f8', 'fortran_order': False, 'shape': (300, 2)" || fail "X_train header"

@@ -8,7 +8,8 @@ EXP="$NN_SOURCE_DIR/experiments/init_he.cfg"
 
 printf 'name="sw"; seed=4;\ndata={plugin="planar"; shape="moons"; n_train=200; noise=0.3;};\nmodel={hidden=[8];};\ninit={plugin="random"; scale=1.0;};\noptim={plugin="sgd"; lr=0.1;};\ntrain={epochs=300;};\n' > "$T/sw.cfg"
 "$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.5,1e6 -g 'model.hidden=[8],[4]' -s init.scale=100.0 \
-  -j 2 -o "$T/s" > "$T/out" 2> "$T/err" || fail "sweep failed: $(cat "$T/err")"
+  -j 2 -o "$T/s" > "$T/out" 2> "$T/err"; rc=$?
+[ $rc = 1 ] || fail "sweep with a diverged run: exit $rc (want 1): $(cat "$T/err")"
 [ "$(ls -d "$T"/s/sw_* | wc -l)" = 6 ] || fail "expected 6 run folders"
 for f in sweep.md compare.png compare.md sw_000/summary.json sw_005/run.log; do
   [ -s "$T/s/$f" ] || fail "missing $f"
@@ -30,4 +31,9 @@ first_bad=$(grep -n '^| sw_' "$T/out" | grep -v '| ok |' | head -1 | cut -d: -f1
 grep -q "optim.lr" "$T/err" || fail "message: $(cat "$T/err")"
 [ -e "$T/bad" ] && fail "bad grid left a folder"
 "$NN_CMD" sweep "$EXP" -o "$T/none" 2> /dev/null; [ $? = 2 ] || fail "no grid accepted"
+# all runs fine: exit 0; a run whose data file is missing: exit 2
+"$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.1 -s train.epochs=20 -o "$T/fine" > /dev/null 2>&1 || fail "ok sweep exit $?"
+printf 'name="nf"; data={plugin="npy"; x_train="missing.npy"; y_train="missing_y.npy";};\n' > "$T/nf.cfg"
+"$NN_CMD" sweep "$T/nf.cfg" -g optim.lr=0.05,0.1 -o "$T/nf" > /dev/null 2>&1; rc=$?
+[ $rc = 2 ] || fail "sweep over missing data: exit $rc (want 2)"
 echo "sweep: ok"
