@@ -13,7 +13,7 @@ int nn_atomic_open(nn_atomic *a, const char *path, nn_err *err)
     snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
     a->f = fopen(a->tmp, "wb");
     if (!a->f)
-        return nn_err_set(err, NN_EIO, "%s: cannot write: %s", a->tmp, strerror(errno));
+        return nn_err_set(err, NN_EIO, "%s: cannot write: %s", a->path, strerror(errno));
     return NN_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "nnlab/io.h"
 #include "registry.h"
 
 static const char tpl_init[] =
@@ -329,15 +330,18 @@ int nn_cmd_new(int argc, char **argv)
     }
     const char *tpl = kind == NN_KIND_INIT ? tpl_init : kind == NN_KIND_OPTIM ? tpl_optim
                     : kind == NN_KIND_REG ? tpl_reg : tpl_data;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "nnlab new: %s: cannot write: %s\n", path, strerror(errno));
-        return 2;
+    nn_atomic a;
+    nn_err err;
+    int rc = nn_atomic_open(&a, path, &err);
+    if (rc == NN_OK && write_template(a.f, tpl, name) != 0) {
+        nn_atomic_abort(&a);
+        rc = nn_err_set(&err, NN_EIO, "%s: write failed", path);
+    } else if (rc == NN_OK) {
+        rc = nn_atomic_commit(&a, &err);
     }
-    int rc = write_template(f, tpl, name);
-    if (fclose(f) != 0 || rc != 0) {
-        fprintf(stderr, "nnlab new: %s: write failed\n", path);
-        return 1;
+    if (rc) {
+        fprintf(stderr, "nnlab new: %s\n", err.msg);
+        return 2;
     }
     printf("wrote %s: a %s plugin named '%s'\n"
            "build: cc -shared -fPIC $(pkg-config --cflags --libs nnlab) %s -o %s.so\n"
