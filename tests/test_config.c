@@ -3,7 +3,7 @@
  * checks; defaults are filled in and the resolved file reruns identically. */
 #include "testutil.h"
 
-#include "config.h"
+#include "experiment.h"
 
 static const char *base =
     "name = \"t\"; seed = 1;\n"                                   /* 1 */

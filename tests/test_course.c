@@ -4,7 +4,7 @@
  * (gd / momentum / Adam) with its per-epoch cost curves, to 1e-9 relative. */
 #include "testutil.h"
 
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "run.h"
 

@@ -6,7 +6,7 @@
 
 #include <libgen.h>
 
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "nnlab/io.h"
 #include "run.h"

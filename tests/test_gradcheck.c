@@ -9,7 +9,7 @@
  *    ReLU kinks (detected and skipped), weight penalties (included in J). */
 #include "testutil.h"
 
-#include "config.h"
+#include "experiment.h"
 #include "gradcheck.h"
 #include "model.h"
 

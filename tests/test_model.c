@@ -3,7 +3,7 @@
  * saturated outputs, the best-model deep copy, and the divergence stop. */
 #include "testutil.h"
 
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "model.h"
 #include "run.h"

@@ -6,7 +6,7 @@
  * planar shapes equal their NumPy / scikit-learn definitions. */
 #include "testutil.h"
 
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "model.h"
 #include "run.h"

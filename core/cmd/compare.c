@@ -10,6 +10,7 @@
 #include "nnlab/io.h"
 #include "plot.h"
 #include "report.h"
+#include "util.h"
 
 #define MAX_RUNS NN_COMPARE_MAX
 

@@ -7,12 +7,13 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "nnlab/io.h"
 #include "predict.h"
 #include "report.h"
 #include "run.h"
+#include "util.h"
 
 typedef struct eval_opts {
     const char *run, *data_file, *pred_dir, *plugin_path;

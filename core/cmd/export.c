@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "nnlab/io.h"
 #include "report.h"
 #include "run.h"
+#include "util.h"
 
 static int export_split(const nn_data *d, const nn_split *s, const char *dir, const char *name,
                         nn_err *err)

@@ -13,10 +13,11 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "config.h"
+#include "experiment.h"
 #include "nnlab/io.h"
 #include "report.h"
 #include "run.h"
+#include "util.h"
 
 #define MAX_AXES 8
 #define MAX_VALUES 32

@@ -10,7 +10,7 @@ mkdir flat
 for kind in init optim reg data; do
   "$NN_CMD" new $kind my_$kind > out || fail "new $kind"
   grep -q "wrote my_$kind.c: a $kind plugin named 'my_$kind'" out || fail "new $kind message"
-  cc -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -shared -fPIC -I"$NN_SOURCE_DIR/core" \
+  cc -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -shared -fPIC -I"$NN_SOURCE_DIR/core/include" \
      my_$kind.c -o flat/my_$kind.so -L"$NN_BUILD_DIR" -lnnlab -lm || fail "build $kind"
   "$NN_CMD" check ./flat/my_$kind.so > check.out; rc=$?
   [ $rc = 0 ] || { cat check.out; fail "check $kind: exit $rc"; }

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "decls.h"
+#include "util.h"
 
 static const char *const kind_names[] = {NULL, "init", "optim", "reg", "data"};
 
@@ -84,12 +85,6 @@ void nn_registry_free(nn_registry *r)
     r->n_dirs = 0;
 }
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int nn_registry_find(const nn_registry *r, const char *name, nn_kind kind, char *out, size_t n)
 {
     for (int i = 0; i < r->n_dirs; i++) {
@@ -97,11 +92,11 @@ int nn_registry_find(const nn_registry *r, const char *name, nn_kind kind, char 
             if (kind && k != (int)kind)
                 continue;
             snprintf(out, n, "%s/%s/%s.so", r->dirs[i], kind_names[k], name);
-            if (file_exists(out))
+            if (nn_file_exists(out))
                 return 1;
         }
         snprintf(out, n, "%s/%s.so", r->dirs[i], name);
-        if (file_exists(out))
+        if (nn_file_exists(out))
             return 1;
     }
     return 0;
@@ -147,7 +142,7 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
     size_t len = strlen(name_or_path);
     int is_path = strchr(name_or_path, '/') || (len > 3 && strcmp(name_or_path + len - 3, ".so") == 0);
     if (is_path) {
-        if (!file_exists(name_or_path))
+        if (!nn_file_exists(name_or_path))
             return nn_err_set(err, NN_EPLUGIN, "%s: no such plugin file", name_or_path);
         snprintf(out->path, sizeof out->path, "%s", name_or_path);
     } else {
@@ -295,7 +290,7 @@ static void scan_dir(const char *dir, nn_kind kind, int flat, char seen[][80], i
         if (dup || *n_seen >= 512)
             continue;
         snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
-        if (flat && (!file_exists(path) || peek_kind(path) != kind))
+        if (flat && (!nn_file_exists(path) || peek_kind(path) != kind))
             continue;
         memcpy(seen[(*n_seen)++], key, sizeof key);
         fn(ud, kind, names[i], path);
@@ -318,26 +313,4 @@ void nn_registry_scan(const nn_registry *r, nn_kind kind, nn_registry_fn fn, voi
     }
     for (int i = 0; kind == 0 && i < r->n_dirs; i++)
         scan_dir(r->dirs[i], 0, 1, seen, &n_seen, fn, ud);
-}
-
-int nn_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 1 << 20;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (a[i - 1] != b[j - 1]);
-            int del = row[j] + 1, ins = row[j - 1] + 1;
-            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            prev = cur;
-        }
-    }
-    return row[lb];
 }

@@ -12,6 +12,7 @@
 #include "nnlab/io.h"
 #include "plot.h"
 #include "report.h"
+#include "util.h"
 
 static int check_split(const nn_data *d, const nn_split *s, const char *name, const char *plugin,
                        nn_err *err)

@@ -1,5 +1,5 @@
 /* config.c: reading, checking and resolving experiment files. */
-#include "config.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,90 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decls.h"
 #include "nnlab/io.h"
-#include "schedule.h"
-
-/* ---- the core's option tables ------------------------------------------ */
-
-const nn_param_decl nn_model_params[] = {
-    {"hidden", NN_T_INTLIST, 0, "[]", 1, 1e6, NULL, "hidden layer sizes, e.g. [10, 5]"},
-    {"activation", NN_T_STRING, 0, "relu", 0, 0, "relu|leaky_relu|tanh|sigmoid", "hidden activation"},
-    {"leaky_slope", NN_T_REAL, 0.01, NULL, 0, 1, NULL, "negative slope of leaky_relu"},
-    {"output", NN_T_STRING, 0, "auto", 0, 0, "auto|sigmoid|softmax",
-     "output layer: sigmoid + binary cross-entropy, softmax + cross-entropy, auto by class count"},
-};
-const int nn_model_n_params = NN_ARRAY_LEN(nn_model_params);
-
-const nn_param_decl nn_train_params[] = {
-    {"epochs", NN_T_INT, 100, NULL, 1, 1e9, NULL, "passes over the training set (full batch: iterations)"},
-    {"batch_size", NN_T_INT, 0, NULL, 0, 1e9, NULL, "examples per step; 0 = full batch"},
-    {"log_every", NN_T_INT, 100, NULL, 1, 1e9, NULL, "log and record metrics every N epochs"},
-    {"shuffle", NN_T_STRING, 0, "stream", 0, 0, "stream|reseed|none",
-     "mini-batch order: one seeded stream; reseed with train.seed + epoch + 1 each epoch (the notebooks); none"},
-    {"val_every", NN_T_INT, 1, NULL, 1, 1e9, NULL, "measure validation accuracy every N epochs (best-model tracking)"},
-    {"clip_norm", NN_T_REAL, 0, NULL, 0, 1e300, NULL, "clip the global gradient norm to this value; 0 = off"},
-    {"clip_value", NN_T_REAL, 0, NULL, 0, 1e300, NULL, "clip each gradient element to [-v, v]; 0 = off"},
-    {"threads", NN_T_INT, 0, NULL, 0, 1024, NULL, "BLAS and data threads; 0 = library default"},
-};
-const int nn_train_n_params = NN_ARRAY_LEN(nn_train_params);
-
-const nn_param_decl nn_output_params[] = {
-    {"dir", NN_T_STRING, 0, "", 0, 0, NULL, "run folder; empty = runs/<name>"},
-    {"plots", NN_T_BOOL, 1, NULL, 0, 1, NULL, "write plots into the run folder"},
-    {"log_scale", NN_T_BOOL, 0, NULL, 0, 1, NULL, "loss plot on a logarithmic y axis"},
-    {"weights", NN_T_BOOL, 1, NULL, 0, 1, NULL, "write initial, final and best weights as .npy"},
-};
-const int nn_output_n_params = NN_ARRAY_LEN(nn_output_params);
+#include "options.h"
+#include "util.h"
 
 static const char *const top_keys[] = {"name", "seed", "data", "model", "init", "optim",
                                        "reg", "train", "output", "base_dir", NULL};
-
-/* ---- declarations -------------------------------------------------------- */
-
-static int choice_ok(const char *choices, const char *v)
-{
-    size_t n = strlen(v);
-    for (const char *p = choices; p && *p;) {
-        const char *e = strchr(p, '|');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && strncmp(p, v, n) == 0)
-            return 1;
-        p = e ? e + 1 : p + len;
-    }
-    return 0;
-}
-
-int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err)
-{
-    for (int i = 0; i < n; i++) {
-        const nn_param_decl *p = &d[i];
-        if (!p->name || !nn_name_valid(p->name))
-            return nn_err_set(err, NN_EPLUGIN, "parameter %d has an invalid name", i);
-        for (int j = 0; j < i; j++)
-            if (strcmp(d[j].name, p->name) == 0)
-                return nn_err_set(err, NN_EPLUGIN, "parameter '%s' declared twice", p->name);
-        if (strcmp(p->name, "plugin") == 0 || strcmp(p->name, "seed") == 0)
-            return nn_err_set(err, NN_EPLUGIN, "parameter name '%s' is reserved", p->name);
-        if (!p->doc || !p->doc[0])
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s' has no doc", p->name);
-        if (p->type < NN_T_REAL || p->type > NN_T_STRLIST)
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s' has an unknown type", p->name);
-        int numeric = p->type == NN_T_REAL || p->type == NN_T_INT || p->type == NN_T_BOOL;
-        if (numeric && !(p->min <= p->def && p->def <= p->max))
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default %g outside [%g, %g]",
-                              p->name, p->def, p->min, p->max);
-        if (p->type == NN_T_INT && p->def != floor(p->def))
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': integer default %g", p->name, p->def);
-        if (p->type == NN_T_BOOL && p->def != 0 && p->def != 1)
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': boolean default %g", p->name, p->def);
-        if (p->type == NN_T_STRING && !p->def_str)
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': string without default", p->name);
-        if (p->type == NN_T_STRING && p->choices && !choice_ok(p->choices, p->def_str))
-            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default '%s' not among %s",
-                              p->name, p->def_str, p->choices);
-    }
-    return NN_OK;
-}
 
 /* ---- messages -------------------------------------------------------------- */
 
@@ -257,7 +180,7 @@ static int check_range(const nn_experiment *x, const config_setting_t *s, const 
 static int check_choice(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
                         const char *v, nn_err *err)
 {
-    if (!p->choices || choice_ok(p->choices, v))
+    if (!p->choices || nn_choice_ok(p->choices, v))
         return NN_OK;
     const char *cands[32];
     char buf[512];

@@ -11,11 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "experiment.h"
 #include "data.h"
 #include "gradcheck.h"
 #include "model.h"
 #include "run.h"
+#include "util.h"
 
 enum { PASS, FAIL, SKIP };
 
@@ -1398,19 +1399,13 @@ static nn_kind kind_of_dir(const char *path)
     return k;
 }
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int nn_check_plugin(nn_checker *c, const char *spec, nn_err *err)
 {
     char path[4096], base[80];
     nn_kind want = 0;
     const char *slash = strchr(spec, '/');
     size_t len = strlen(spec);
-    int by_path = (len > 3 && strcmp(spec + len - 3, ".so") == 0) || file_exists(spec);
+    int by_path = (len > 3 && strcmp(spec + len - 3, ".so") == 0) || nn_file_exists(spec);
     if (!by_path && slash && !strchr(slash + 1, '/')) {
         char kind[16];
         snprintf(kind, sizeof kind, "%.*s", (int)(slash - spec), spec);
@@ -1422,7 +1417,7 @@ int nn_check_plugin(nn_checker *c, const char *spec, nn_err *err)
         return nn_err_set(err, NN_EINPUT, "%s: no such plugin file", spec);
     }
     if (by_path) {
-        if (!file_exists(spec))
+        if (!nn_file_exists(spec))
             return nn_err_set(err, NN_EINPUT, "%s: no such plugin file", spec);
         snprintf(path, sizeof path, "%s%s", strchr(spec, '/') ? "" : "./", spec);
         want = kind_of_dir(path);

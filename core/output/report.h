@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "experiment.h"
 #include "model.h"
 #include "train.h"
 
@@ -28,9 +28,6 @@ int nn_report_write(const nn_report *r, const nn_experiment *x, const nn_model *
                     const nn_trainer *t, const char *dir, nn_err *err);
 
 void nn_report_versions(FILE *f);
-
-/* "dir/name" in a static buffer (valid until the next call). */
-const char *nn_path_join(const char *dir, const char *name);
 
 /* Progress line on a terminal (stderr); silent when not a terminal or quiet. */
 void nn_progress_begin(long epochs, int quiet);

@@ -1,6 +1,7 @@
 /* plot.c: PLplot pages (pngcairo, white background, atomic rename), the
  * palette, loss and accuracy curves, and the figures of a run folder. */
 #include "plot.h"
+#include "util.h"
 
 #include <math.h>
 #include <plplot.h>

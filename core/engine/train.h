@@ -3,7 +3,7 @@
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
 
-#include "config.h"
+#include "experiment.h"
 #include "model.h"
 #include "schedule.h"
 

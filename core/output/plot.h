@@ -4,7 +4,7 @@
 #ifndef NN_PLOT_H
 #define NN_PLOT_H
 
-#include "config.h"
+#include "experiment.h"
 #include "model.h"
 #include "report.h"
 #include "train.h"

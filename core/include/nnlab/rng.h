@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnlab/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,24 +22,24 @@ typedef struct nn_rng {
 } nn_rng;
 
 /* np.random.seed(seed) for an integer seed in [0, 2^32). */
-void nn_rng_seed(nn_rng *r, uint32_t seed);
-uint32_t nn_rng_u32(nn_rng *r);
+NN_API void nn_rng_seed(nn_rng *r, uint32_t seed);
+NN_API uint32_t nn_rng_u32(nn_rng *r);
 /* np.random.rand(): uniform [0, 1) with 53 bits. */
-double nn_rng_rand(nn_rng *r);
+NN_API double nn_rng_rand(nn_rng *r);
 /* np.random.randn(): legacy polar Box-Muller, caching the second value. */
-double nn_rng_randn(nn_rng *r);
+NN_API double nn_rng_randn(nn_rng *r);
 /* Uniform integer in [0, max] as NumPy's legacy random_interval. */
-uint64_t nn_rng_interval(nn_rng *r, uint64_t max);
+NN_API uint64_t nn_rng_interval(nn_rng *r, uint64_t max);
 /* np.random.shuffle of an int64 array (legacy Fisher-Yates from the end). */
-void nn_rng_shuffle(nn_rng *r, int64_t *a, size_t n);
+NN_API void nn_rng_shuffle(nn_rng *r, int64_t *a, size_t n);
 /* np.random.permutation(n) into out (n). */
-void nn_rng_permutation(nn_rng *r, int64_t *out, size_t n);
+NN_API void nn_rng_permutation(nn_rng *r, int64_t *out, size_t n);
 /* Fill out with randn() / rand() in order. */
-void nn_rng_fill_randn(nn_rng *r, double *out, size_t n);
-void nn_rng_fill_rand(nn_rng *r, double *out, size_t n);
+NN_API void nn_rng_fill_randn(nn_rng *r, double *out, size_t n);
+NN_API void nn_rng_fill_rand(nn_rng *r, double *out, size_t n);
 /* A seed derived deterministically from a parent seed and a label, for
  * sections that do not set their own seed. */
-uint32_t nn_rng_derive(uint32_t parent, const char *label);
+NN_API uint32_t nn_rng_derive(uint32_t parent, const char *label);
 
 #ifdef __cplusplus
 }

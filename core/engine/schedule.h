@@ -7,15 +7,11 @@
 #define NN_SCHEDULE_H
 
 #include "nnlab/plugin.h"
+#include "options.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Keys of the optim.schedule group, in the order of the nn_value array that
- * nn_schedule_init takes. */
-extern const nn_param_decl nn_schedule_params[];
-extern const int nn_schedule_n_params;
 
 typedef enum nn_schedule_type {
     NN_SCHED_CONSTANT,

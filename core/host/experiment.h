@@ -1,19 +1,15 @@
-/* config.h: experiment files (libconfig). The core reads them, applies the
+/* experiment.h: experiment files (libconfig). The core reads them, applies the
  * declared defaults, checks types and ranges, refuses unknown keys, and hands
  * every plugin a filled parameter block. Errors read "file:line: key: what". */
-#ifndef NN_CONFIG_H
-#define NN_CONFIG_H
+#ifndef NN_EXPERIMENT_H
+#define NN_EXPERIMENT_H
 
 #include <libconfig.h>
 
 #include "nnlab/plugin.h"
 #include "registry.h"
 
-#define NN_MAX_PARAMS 64
 #define NN_MAX_REG 8
-
-/* Check a table of declarations (names, types, defaults inside ranges). */
-int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err);
 
 typedef struct nn_section {
     char path[64];               /* "data", "optim", "reg[0]", "model", ... */
@@ -54,13 +50,5 @@ const nn_value *nn_section_get(const nn_section *s, const char *name);
 /* Reads a plugin's parameter block from a group that holds only its own keys
  * (plus "plugin" and "seed"), e.g. for nnlab check. Opens nothing. */
 int nn_section_read_plugin_params(nn_section *s, const nn_experiment *x, nn_err *err);
-
-/* Core option tables (Redis style: one row per option). */
-extern const nn_param_decl nn_model_params[];
-extern const int nn_model_n_params;
-extern const nn_param_decl nn_train_params[];
-extern const int nn_train_n_params;
-extern const nn_param_decl nn_output_params[];
-extern const int nn_output_n_params;
 
 #endif

@@ -21,21 +21,21 @@ typedef struct nn_atomic {
     char path[4096];
     char tmp[4200];
 } nn_atomic;
-int nn_atomic_open(nn_atomic *a, const char *path, nn_err *err);
-int nn_atomic_commit(nn_atomic *a, nn_err *err);
-void nn_atomic_abort(nn_atomic *a);
+NN_API int nn_atomic_open(nn_atomic *a, const char *path, nn_err *err);
+NN_API int nn_atomic_commit(nn_atomic *a, nn_err *err);
+NN_API void nn_atomic_abort(nn_atomic *a);
 /* Write a whole buffer atomically. */
-int nn_write_file_atomic(const char *path, const void *buf, size_t n, nn_err *err);
+NN_API int nn_write_file_atomic(const char *path, const void *buf, size_t n, nn_err *err);
 
 /* mkdir -p */
-int nn_mkdirs(const char *path, nn_err *err);
+NN_API int nn_mkdirs(const char *path, nn_err *err);
 
 /* .npy of little-endian C-order data with the given dtype descr (e.g. "<f8",
  * "<i4"); ndim 1 or 2. Written atomically. */
-int nn_npy_write(const char *path, const char *descr, const void *data, size_t elem_size,
+NN_API int nn_npy_write(const char *path, const char *descr, const void *data, size_t elem_size,
                  int ndim, const size_t *shape, nn_err *err);
 /* .npy: dtype '<f8' from doubles; ndim 1 or 2. */
-int nn_npy_write_f64(const char *path, const double *data, int ndim,
+NN_API int nn_npy_write_f64(const char *path, const double *data, int ndim,
                      const size_t *shape, nn_err *err);
 
 /* A loaded .npy array, converted to double. Owned by the caller; release
@@ -47,8 +47,8 @@ typedef struct nn_npy {
     size_t shape[2];
     size_t count;
 } nn_npy;
-int nn_npy_read(const char *path, nn_npy *out, nn_err *err);
-void nn_npy_free(nn_npy *a);
+NN_API int nn_npy_read(const char *path, nn_npy *out, nn_err *err);
+NN_API void nn_npy_free(nn_npy *a);
 
 #ifdef __cplusplus
 }

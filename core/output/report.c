@@ -9,13 +9,7 @@
 #include <unistd.h>
 
 #include "nnlab/io.h"
-
-const char *nn_path_join(const char *dir, const char *name)
-{
-    static char buf[4200];
-    snprintf(buf, sizeof buf, "%s/%s", dir, name);
-    return buf;
-}
+#include "util.h"
 
 void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
                     const nn_trainer *t)

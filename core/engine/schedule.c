@@ -6,48 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#define NN_BIG 1e9
-
-const nn_param_decl nn_schedule_params[] = {
-    {"type", NN_T_STRING, 0, "constant", 0, 0,
-     "constant|step|exponential|inverse_time|cosine|plateau", "schedule kind"},
-    {"per_epoch", NN_T_BOOL, 1, NULL, 0, 1, NULL,
-     "t counts epochs (true) or iterations (false); plateau is per epoch"},
-    {"step_size", NN_T_INT, 10, NULL, 1, NN_BIG, NULL,
-     "step: multiply by gamma every step_size units of t (StepLR)"},
-    {"gamma", NN_T_REAL, 0.1, NULL, 0, 1, NULL,
-     "step, exponential: decay factor; exponential is lr0 * gamma^t"},
-    {"decay_rate", NN_T_REAL, 1, NULL, 0, 1e6, NULL,
-     "inverse_time: lr0 / (1 + decay_rate * t / decay_steps)"},
-    {"decay_steps", NN_T_INT, 1, NULL, 1, NN_BIG, NULL,
-     "inverse_time: units of t per decay_rate (the course's time_interval)"},
-    {"staircase", NN_T_BOOL, 0, NULL, 0, 1, NULL,
-     "inverse_time: use floor(t / decay_steps) (the course's schedule_lr_decay)"},
-    {"t_max", NN_T_INT, 100, NULL, 1, NN_BIG, NULL,
-     "cosine: half period, counted after the warm-up (CosineAnnealingLR)"},
-    {"eta_min", NN_T_REAL, 0, NULL, 0, 10, NULL, "cosine: lowest learning rate"},
-    {"warmup", NN_T_INT, 0, NULL, 0, NN_BIG, NULL,
-     "linear warm-up length in units of t; the schedule starts after it"},
-    {"warmup_start_factor", NN_T_REAL, 1.0 / 3, NULL, 0, 1, NULL,
-     "warm-up starts at lr0 * this and rises linearly to lr0 (LinearLR)"},
-    {"monitor", NN_T_STRING, 0, "val_loss", 0, 0, "val_loss|val_accuracy",
-     "plateau: metric observed at the end of each epoch"},
-    {"mode", NN_T_STRING, 0, "auto", 0, 0, "auto|min|max",
-     "plateau: min or max is better; auto = min for val_loss, max for val_accuracy"},
-    {"factor", NN_T_REAL, 0.1, NULL, 0, 1, NULL, "plateau: lr *= factor on a plateau"},
-    {"patience", NN_T_INT, 10, NULL, 0, NN_BIG, NULL,
-     "plateau: epochs without improvement tolerated before reducing"},
-    {"threshold", NN_T_REAL, 1e-4, NULL, 0, 1e6, NULL,
-     "plateau: least change that counts as an improvement"},
-    {"threshold_mode", NN_T_STRING, 0, "rel", 0, 0, "rel|abs",
-     "plateau: threshold relative to the best value or absolute"},
-    {"cooldown", NN_T_INT, 0, NULL, 0, NN_BIG, NULL,
-     "plateau: epochs to wait after a reduction before counting again"},
-    {"min_lr", NN_T_REAL, 0, NULL, 0, 10, NULL, "plateau: lower bound of the lr"},
-    {"eps", NN_T_REAL, 1e-8, NULL, 0, 1, NULL,
-     "plateau: a reduction smaller than this is skipped"},
-};
-const int nn_schedule_n_params = NN_ARRAY_LEN(nn_schedule_params);
+#include "options.h"
 
 enum {
     P_TYPE, P_PER_EPOCH, P_STEP_SIZE, P_GAMMA, P_DECAY_RATE, P_DECAY_STEPS,

@@ -19,7 +19,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "experiment.h"
 #include "model.h"
 
 #define NN_GC_DEFAULT_EPS 1e-6

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnlab/api.h"
 #include "nnlab/rng.h"
 
 #ifdef __cplusplus
@@ -56,7 +57,7 @@ typedef struct nn_err {
 } nn_err;
 
 /* printf-style: set err->msg (no-op when err is NULL); returns code. */
-int nn_err_set(nn_err *err, int code, const char *fmt, ...)
+NN_API int nn_err_set(nn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 typedef enum nn_kind {
@@ -78,6 +79,9 @@ typedef enum nn_type {
     NN_T_REALLIST, /* e.g. keep_probs = [0.8, 0.9] */
     NN_T_STRLIST   /* e.g. features = ["hog", "hue_hist"] */
 } nn_type;
+
+/* At most this many parameters per plugin. */
+#define NN_MAX_PARAMS 64
 
 typedef struct nn_param_decl {
     const char *name;    /* [a-z0-9_]+ */
@@ -208,9 +212,9 @@ typedef struct nn_data_ctx {
 
 /* Core-owned storage for a split: allocates X (m, d), y (m), and images when
  * with_images is set (uses data->height/width/channels). */
-int nn_split_alloc(nn_data *data, nn_split *split, size_t m, int with_images);
+NN_API int nn_split_alloc(nn_data *data, nn_split *split, size_t m, int with_images);
 /* Core-owned copy of a class name. */
-int nn_data_set_class_name(nn_data *data, int k, const char *name);
+NN_API int nn_data_set_class_name(nn_data *data, int k, const char *name);
 
 typedef struct nn_data_ops {
     /* Fill *out (d, n_classes, splits via nn_split_alloc). On failure return

@@ -3,7 +3,7 @@
 #ifndef NN_RUN_H
 #define NN_RUN_H
 
-#include "config.h"
+#include "experiment.h"
 #include "model.h"
 #include "train.h"
 

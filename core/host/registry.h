@@ -49,7 +49,4 @@ int nn_registry_find(const nn_registry *r, const char *name, nn_kind kind, char 
 typedef void (*nn_registry_fn)(void *ud, nn_kind kind, const char *name, const char *path);
 void nn_registry_scan(const nn_registry *r, nn_kind kind, nn_registry_fn fn, void *ud);
 
-/* Edit distance, for "did you mean" suggestions. */
-int nn_edit_distance(const char *a, const char *b);
-
 #endif

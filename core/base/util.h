@@ -1,0 +1,23 @@
+/* util.h: small helpers every layer may use: paths, file tests, edit
+ * distance for "did you mean" suggestions, and the relative difference the
+ * gradient checks report. */
+#ifndef NN_UTIL_H
+#define NN_UTIL_H
+
+#include <stddef.h>
+
+/* "dir/name" in a static buffer (valid until the next call). */
+const char *nn_path_join(const char *dir, const char *name);
+
+/* 1 when path names a regular file. */
+int nn_file_exists(const char *path);
+
+/* Edit distance (Levenshtein) of two names of at most 64 characters; a large
+ * number for longer ones. */
+int nn_edit_distance(const char *a, const char *b);
+
+/* The relative difference of two vectors from the squared norms of their
+ * difference and of each: ||a - b|| / (||a|| + ||b||), 0 when both are 0. */
+double nn_rel_diff(double diff2, double a2, double b2);
+
+#endif

@@ -1,0 +1,13 @@
+/* decls.h: parameter declarations (nn_param_decl tables) and their checks. */
+#ifndef NN_DECLS_H
+#define NN_DECLS_H
+
+#include "nnlab/plugin.h"
+
+/* Check a table of declarations (names, types, defaults inside ranges). */
+int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err);
+
+/* 1 when v is one of choices "a|b|c". */
+int nn_choice_ok(const char *choices, const char *v);
+
+#endif
