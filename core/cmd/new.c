@@ -117,7 +117,7 @@ static const char tpl_optim[] =
     "}\n"
     "\n"
     "/* n_slots (per-parameter state arrays), flags, step */\n"
-    "static const nn_optim_ops ops = {1, 0, step};\n"
+    "static const nn_optim_ops ops = {.n_slots = 1, .flags = 0, .step = step};\n"
     "\n"
     "static const nn_plugin desc = {\n"
     "    NN_ABI_VERSION, sizeof(nn_real), NN_KIND_OPTIM,\n"

@@ -196,8 +196,9 @@ static int validate_ops(const nn_plugin *p, nn_err *err)
     case NN_KIND_OPTIM:
         if (!p->ops.optim || !p->ops.optim->step)
             return nn_err_set(err, NN_EPLUGIN, "optim plugin without a step operation");
-        if (p->ops.optim->n_slots < 0 || p->ops.optim->n_slots > 8)
-            return nn_err_set(err, NN_EPLUGIN, "n_slots %d outside 0..8", p->ops.optim->n_slots);
+        if (p->ops.optim->n_slots < 0 || p->ops.optim->n_slots > NN_MAX_SLOTS)
+            return nn_err_set(err, NN_EPLUGIN, "n_slots %d outside 0..%d (NN_MAX_SLOTS)",
+                              p->ops.optim->n_slots, NN_MAX_SLOTS);
         if (p->n_params < 1 || strcmp(p->params[0].name, "lr") != 0 || p->params[0].type != NN_T_REAL)
             return nn_err_set(err, NN_EPLUGIN, "an optimizer must declare 'lr' (real) as its first hyperparameter");
         return NN_OK;
@@ -221,8 +222,12 @@ int nn_plugin_validate(const nn_plugin *p, nn_err *err)
 {
     if (!p)
         return nn_err_set(err, NN_EPLUGIN, "entry returned no descriptor");
-    if (p->abi_version != NN_ABI_VERSION)
-        return nn_err_set(err, NN_EPLUGIN, "ABI version %d, this nnlab needs %d (rebuild the plugin)",
+    if (p->abi_version > NN_ABI_VERSION)
+        return nn_err_set(err, NN_EPLUGIN,
+                          "ABI version %d is newer than this nnlab's ABI %d (upgrade nnlab, or rebuild the plugin against this nnlab's plugin.h)",
+                          p->abi_version, NN_ABI_VERSION);
+    if (p->abi_version < 1)
+        return nn_err_set(err, NN_EPLUGIN, "ABI version %d, this nnlab reads ABI 1 to %d (rebuild the plugin)",
                           p->abi_version, NN_ABI_VERSION);
     if (p->real_size != (int)sizeof(nn_real))
         return nn_err_set(err, NN_EPLUGIN,
@@ -252,7 +257,7 @@ static nn_kind peek_kind(const char *path)
     nn_plugin_entry entry;
     *(void **)&entry = dlsym(dl, NN_ENTRY_SYMBOL);
     const nn_plugin *p = entry ? entry() : NULL;
-    nn_kind k = p && p->abi_version == NN_ABI_VERSION && p->kind >= NN_KIND_INIT &&
+    nn_kind k = p && p->abi_version >= 1 && p->abi_version <= NN_ABI_VERSION && p->kind >= NN_KIND_INIT &&
                 p->kind <= NN_KIND_DATA ? p->kind : 0;
     dlclose(dl);
     return k;

@@ -24,7 +24,18 @@
 extern "C" {
 #endif
 
-#define NN_ABI_VERSION 1
+/* 1: the first ABI. 2: optimizer shapes, per-slot lengths, scratch, global
+ * scalars with a reduce pass, evaluation point, whole-model steps that
+ * re-evaluate the loss (all appended; a v1 plugin loads and runs unchanged). */
+#define NN_ABI_VERSION 2
+
+/* Limits a plugin author must respect (the core refuses a descriptor beyond
+ * them with a message naming the limit). */
+#define NN_MAX_SLOTS 8      /* optimizer state arrays per tensor */
+#define NN_MAX_SCALARS 64   /* optimizer global scalars */
+#define NN_MAX_REDUCE 16    /* sums of an optimizer's reduce pass */
+#define NN_MAX_EVALS 1000   /* extra loss and gradient evaluations per step */
+#define NN_MAX_HOOKS 8      /* activation regularizers (dropout, noise) per model */
 
 /* One numeric type for all numeric code. */
 #ifndef NN_REAL
@@ -121,27 +132,116 @@ typedef struct nn_init_ops {
 } nn_init_ops;
 
 /* ------------------------------------------------------------------------ */
-/* optim: a stateless update rule over flat arrays.                         */
+/* optim: a stateless update rule; the core owns every piece of state.
+ *
+ * One training step, as the core runs it (a v1 plugin only has step 4):
+ *   1. the loss and its gradient at param on the batch (penalties and
+ *      clipping included);
+ *   2. reduce pass (n_reduce > 0): for every tensor in order, reduce() adds
+ *      this tensor's terms into acc (n_reduce sums, zeroed first) and may
+ *      update the tensor's slots;
+ *   3. scalars_update(): once, the only place global scalars change in a
+ *      per-tensor rule;
+ *   4. step() for every tensor in order, or model_step() once when the
+ *      plugin has one (it may call evaluate() up to max_evals() times);
+ *   5. constraints of regularizers.
+ * Evaluation (validation, test, best-model copy, weights/ and best_weights/)
+ * uses eval_point() when the plugin has one, the raw parameters otherwise;
+ * the raw iterate stays in the core's state for a resume.
+ *
+ * Families (nnlab list optim shows them; nnlab check picks its checks):
+ *   elementwise  v1-style rule, each element on its own: the update does not
+ *                depend on how the flat array is split into tensors;
+ *   per-tensor   NN_OPTIM_PER_TENSOR: whole-tensor norms or trust ratios
+ *                (LAMB, LARS): the order and interleaving of tensors must not
+ *                change the result;
+ *   matrix       NN_OPTIM_MATRIX: uses rows/cols (Muon, Shampoo, Adafactor):
+ *                checked on matrices, degenerate shapes included;
+ *   global       n_scalars > 0 (Prodigy, D-Adaptation, Schedule-Free);
+ *   eval-point   eval_point != NULL (Schedule-Free, ASGD, Lookahead);
+ *   re-evaluating  model_step != NULL (SAM, L-BFGS). */
 
 enum {
-    NN_OPTIM_DECOUPLED_DECAY = 1u << 0 /* a zero gradient may still move params */
+    NN_OPTIM_DECOUPLED_DECAY = 1u << 0, /* a zero gradient may still move params */
+    /* ABI 2 */
+    NN_OPTIM_PER_TENSOR = 1u << 1,      /* an element's update depends on its whole tensor */
+    NN_OPTIM_MATRIX = 1u << 2           /* the rule uses the shape of 2-D weights */
 };
 
 typedef struct nn_optim_step {
     nn_real *param;         /* (n) updated in place */
     const nn_real *grad;    /* (n) */
-    nn_real *const *slot;   /* n_slots arrays of (n), zeroed by the core at start */
+    nn_real *const *slot;   /* n_slots arrays of slot_len[k] (default n), zeroed by the core at start */
     size_t n;
     long t;                 /* step count, 1 for the first step */
     nn_real lr;             /* learning rate after the schedule */
     int is_bias;            /* 1 for a bias vector */
+    /* ABI 2: always filled by the core; a v1 plugin never reads them. */
+    int rows, cols;         /* a weight is (rows = fan_out, cols = fan_in) row-major; a bias (n, 1) */
+    int layer, n_layers;    /* 0-based weight layer; the first is 0, the last n_layers - 1 */
+    int index, n_tensors;   /* position of this tensor in the step (W1, b1, W2, b2, ...) */
+    const size_t *slot_len; /* (n_slots) elements of each slot */
+    nn_real *scratch;       /* scratch_len elements of this tensor's own scratch, or NULL:
+                               contents undefined on entry (the checks fill it with NaN),
+                               nothing kept there between calls */
+    size_t scratch_len;
+    const nn_real *scalars; /* (n_scalars) global scalars, read-only here */
+    const nn_real *reduced; /* (n_reduce) this step's sums of the reduce pass, or NULL */
 } nn_optim_step;
 
+/* A whole-model step (ABI 2): every tensor at once, with re-evaluation. */
+typedef struct nn_optim_model {
+    nn_real *param;         /* (n) all parameters, flat (tensor i starts at tensors[i].param) */
+    nn_real *grad;          /* (n) gradient of the loss at param on this step's batch */
+    double loss;            /* that loss: mean data loss plus penalties */
+    size_t n;
+    int n_tensors;
+    const nn_optim_step *tensors; /* per tensor: views of param, grad, slots, scratch, shape */
+    nn_real *scalars;       /* (n_scalars) global scalars, read-write here */
+    long t;
+    nn_real lr;
+    /* Loss and gradient at the current param on the same batch, with the
+     * same dropout masks, penalties and clipping: overwrites grad and *loss.
+     * Returns NN_OK, or NN_EINTERNAL once max_evals() calls are used up. */
+    int (*evaluate)(void *core, double *loss);
+    void *core;
+} nn_optim_model;
+
 typedef struct nn_optim_ops {
-    int n_slots;            /* per-parameter state arrays the core must own */
+    int n_slots;            /* per-tensor state arrays the core must own (<= NN_MAX_SLOTS) */
     unsigned flags;         /* NN_OPTIM_* */
     void (*step)(const nn_value *hp, const nn_optim_step *s);
+    /* ABI 2: read only when the descriptor's abi_version >= 2; NULL or 0 = unused. */
+    /* Elements of slot k for a (rows, cols) tensor; NULL: rows * cols. */
+    size_t (*slot_len)(const nn_value *hp, int slot, int rows, int cols);
+    /* Elements of scratch for a (rows, cols) tensor; NULL: none. */
+    size_t (*scratch_len)(const nn_value *hp, int rows, int cols);
+    int n_scalars;          /* global scalars the core must own (<= NN_MAX_SCALARS), zeroed */
+    /* Sets the scalars' starting values (after zeroing); NULL: zeros. */
+    void (*scalars_init)(const nn_value *hp, nn_real *scalars);
+    int n_reduce;           /* sums of the reduce pass (<= NN_MAX_REDUCE) */
+    /* Adds this tensor's terms into acc (n_reduce); may update its slots.
+     * s->reduced is NULL here. */
+    void (*reduce)(const nn_value *hp, const nn_optim_step *s, nn_real *acc);
+    /* Once per step after the reduce pass (acc is NULL without one). */
+    void (*scalars_update)(const nn_value *hp, nn_real *scalars, const nn_real *acc, long t,
+                           nn_real lr);
+    /* Writes the point the model is evaluated at into out (n); changes
+     * nothing. At step 0 it must equal param. */
+    void (*eval_point)(const nn_value *hp, const nn_optim_step *s, nn_real *out);
+    /* Replaces the per-tensor steps when set (step may then be NULL). */
+    int (*model_step)(const nn_value *hp, const nn_optim_model *m);
+    /* Most evaluate() calls one model_step makes (<= NN_MAX_EVALS); NULL: 0. */
+    int (*max_evals)(const nn_value *hp);
 } nn_optim_ops;
+
+/* C = alpha * op(A) op(B) + beta * C over row-major matrices with the core's
+ * BLAS (op(X) = X, or its transpose when trans_x is nonzero); C is (m, n),
+ * op(A) (m, k), op(B) (k, n). For matrix rules, so that a plugin need not
+ * link a BLAS of its own. */
+NN_API void nn_gemm(int trans_a, int trans_b, int m, int n, int k, nn_real alpha,
+                    const nn_real *A, int lda, const nn_real *B, int ldb, nn_real beta,
+                    nn_real *C, int ldc);
 
 /* ------------------------------------------------------------------------ */
 /* reg: weight penalties, activation hooks, constraints.                    */
