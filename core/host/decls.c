@@ -5,7 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "registry.h"
 
 int nn_choice_ok(const char *choices, const char *v)
 {
@@ -50,4 +49,13 @@ int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err)
                               p->name, p->def_str, p->choices);
     }
     return NN_OK;
+}
+
+int nn_name_valid(const char *name)
+{
+    size_t n = 0;
+    for (const char *p = name; *p; p++, n++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return n > 0 && n <= 64;
 }

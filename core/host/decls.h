@@ -4,6 +4,10 @@
 
 #include "nnlab/plugin.h"
 
+/* 1 when name matches [a-z0-9_]+ (at most 64 characters): plugin and
+ * parameter names. */
+int nn_name_valid(const char *name);
+
 /* Check a table of declarations (names, types, defaults inside ranges). */
 int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err);
 

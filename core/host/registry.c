@@ -29,15 +29,6 @@ int nn_kind_parse(const char *s, nn_kind *out)
     return -1;
 }
 
-int nn_name_valid(const char *name)
-{
-    size_t n = 0;
-    for (const char *p = name; *p; p++, n++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-            return 0;
-    return n > 0 && n <= 64;
-}
-
 static void add_dirs(nn_registry *r, const char *list)
 {
     if (!list)

@@ -2,6 +2,7 @@
 #ifndef NN_REGISTRY_H
 #define NN_REGISTRY_H
 
+#include "decls.h"
 #include "nnlab/plugin.h"
 
 #define NN_MAX_SEARCH_DIRS 32
@@ -25,8 +26,6 @@ void nn_registry_free(nn_registry *r);
 
 const char *nn_kind_name(nn_kind kind);
 int nn_kind_parse(const char *s, nn_kind *out);
-/* 1 when name matches [a-z0-9_]+ (at most 64 characters). */
-int nn_name_valid(const char *name);
 
 /* Open a plugin by name (searching the path; kind may be 0 for any) or by a
  * path containing '/' or ending in ".so". Validates the descriptor. */
