@@ -6,15 +6,6 @@
 #include "cmd.h"
 #include "run.h"
 
-int nn_exit_status(int rc)
-{
-    if (rc == NN_OK)
-        return 0;
-    if (rc == NN_EINPUT || rc == NN_EIO || rc == NN_EPLUGIN)
-        return 2;
-    return 1;
-}
-
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out)
 {
     if (strncmp(argv[*i], "--plugin-path=", 14) == 0) {

@@ -51,16 +51,31 @@ typedef NN_REAL nn_real;
 #define NN_EXPORT
 #endif
 
-/* Error codes: 0 is success, failures are negative. */
+/* Error codes: 0 is success, failures are negative. The one table of codes:
+ * X(name, value, exit status of the nnlab command, message). The enum, the
+ * names, nn_strerror() and nn_exit_status() are all generated from it. */
+#define NN_ERRNO_MAP(X)                                                        \
+    X(NN_OK, 0, 0, "success")                                                  \
+    X(NN_EINPUT, -1, 2, "bad input")                                           \
+    X(NN_EIO, -2, 2, "a file could not be read or written")                    \
+    X(NN_ENOMEM, -3, 1, "out of memory")                                       \
+    X(NN_EPLUGIN, -4, 2, "a plugin could not be loaded or is inconsistent")    \
+    X(NN_EDIVERGED, -5, 1, "training produced a non-finite value")             \
+    X(NN_EINTERNAL, -6, 1, "internal error")
+
 enum {
-    NN_OK = 0,
-    NN_EINPUT = -1,    /* bad user input: config, file contents (exit status 2) */
-    NN_EIO = -2,       /* a file could not be read or written (exit status 2) */
-    NN_ENOMEM = -3,    /* allocation failed */
-    NN_EPLUGIN = -4,   /* a plugin could not be loaded or is inconsistent */
-    NN_EDIVERGED = -5, /* training produced a non-finite value (exit status 1) */
-    NN_EINTERNAL = -6
+#define NN_ERRNO_ENUM(name, value, status, msg) name = value,
+    NN_ERRNO_MAP(NN_ERRNO_ENUM)
+#undef NN_ERRNO_ENUM
 };
+
+/* The code's message ("bad input"); "unknown error" for a code not in the table. */
+NN_API const char *nn_strerror(int code);
+/* The code's name ("NN_EINPUT"); "NN_UNKNOWN" for a code not in the table. */
+NN_API const char *nn_err_name(int code);
+/* Exit status of the nnlab command for a code: 0 for NN_OK, 2 for bad input
+ * (NN_EINPUT, NN_EIO, NN_EPLUGIN), 1 otherwise (also for unknown codes). */
+NN_API int nn_exit_status(int code);
 
 /* Caller-owned error buffer. Functions that fail write one message here. */
 typedef struct nn_err {
