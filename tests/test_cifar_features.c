@@ -9,7 +9,7 @@
 
 #include "image_plugin.h"
 
-#include "../plugins/data/cifar_features/imfeat.c"
+#include "../plugins/lib/imfeat/imfeat.c"
 
 #define REC 3073
 #define PER_BATCH 60
@@ -79,15 +79,15 @@ static int setup(void **state)
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-static const nn_imfeat_opts all_features = {
-    {NN_FEAT_HOG, NN_FEAT_HUE, NN_FEAT_PIXELS}, 3, 8, 10, {0.299, 0.587, 0.144}, 32, 32, 3};
+static const imfeat_opts all_features = {
+    {IMFEAT_HOG, IMFEAT_HUE, IMFEAT_PIXELS}, 3, 8, 10, {0.299, 0.587, 0.144}, 32, 32, 3};
 
 /* Split s holds records first.. in order: labels, HWC pixels, raw features. */
 static void check_split(const nn_split *s, int first, int d)
 {
     double feat[144 + 10 + 3072];
-    void *work = malloc(nn_imfeat_work_size(&all_features));
-    nn_imfeat_work_init(work, &all_features);
+    void *work = malloc(imfeat_work_size(&all_features));
+    imfeat_work_init(work, &all_features);
     for (size_t k = 0; k < s->m; k++) {
         int id = first + (int)k;
         const uint8_t *img = s->images + k * 3072;
@@ -95,7 +95,7 @@ static void check_split(const nn_split *s, int first, int d)
         for (int i = 0; i < 1024; i++)
             for (int c = 0; c < 3; c++)
                 assert_int_equal(img[3 * i + c], plane_byte(id, c, i));
-        nn_imfeat_image(feat, img, &all_features, work);
+        imfeat_image(feat, img, &all_features, work);
         for (int j = 0; j < d; j++)
             if (s->X[k * (size_t)d + j] != feat[j])
                 fail_msg("record %d column %d: %.17g, expected %.17g", id, j,

@@ -9,7 +9,7 @@
 
 #include "image_plugin.h"
 
-#include "../plugins/data/cifar_features/imfeat.c"
+#include "../plugins/lib/imfeat/imfeat.c"
 
 #define SIDE 28
 #define N_TRAIN 120
@@ -146,11 +146,11 @@ static int setup(void **state)
 /* Split s holds records first..: labels, pixels, HOG (cell) then pixels / 255. */
 static void check_split(const nn_split *s, int first, int d, int cell)
 {
-    nn_imfeat_opts o = {{NN_FEAT_HOG, NN_FEAT_PIXELS}, 2, cell, 1, {0}, SIDE, SIDE, 1};
+    imfeat_opts o = {{IMFEAT_HOG, IMFEAT_PIXELS}, 2, cell, 1, {0}, SIDE, SIDE, 1};
     double feat[SIDE * SIDE * 10];
-    void *work = malloc(nn_imfeat_work_size(&o));
-    nn_imfeat_work_init(work, &o);
-    int hog = nn_hog_dim(SIDE, SIDE, cell);
+    void *work = malloc(imfeat_work_size(&o));
+    imfeat_work_init(work, &o);
+    int hog = imfeat_hog_dim(SIDE, SIDE, cell);
     assert_int_equal(d, hog + SIDE * SIDE);
     for (size_t k = 0; k < s->m; k++) {
         int id = first + (int)k;
@@ -158,7 +158,7 @@ static void check_split(const nn_split *s, int first, int d, int cell)
         assert_int_equal(s->y[k], label_of(id));
         for (int i = 0; i < SIDE * SIDE; i++)
             assert_int_equal(img[i], pixel_of(id, i));
-        nn_imfeat_image(feat, img, &o, work);
+        imfeat_image(feat, img, &o, work);
         for (int j = 0; j < d; j++)
             assert_true(s->X[k * (size_t)d + j] == feat[j]);
         assert_true(s->X[k * (size_t)d + hog + 100] == pixel_of(id, 100) / 255.0);

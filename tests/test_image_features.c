@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../plugins/data/cifar_features/imfeat.c"
+#include "../plugins/lib/imfeat/imfeat.c"
 
 #define TOL 1e-12
 #define REF_FILE NN_TEST_DATA "/image_features_ref.txt"
@@ -76,12 +76,12 @@ static void check_hog(FILE *f, const ref_case *rc, worst *w)
     char grey[16], source[16], what[128];
     int cell, n;
     assert_int_equal(fscanf(f, "%15s %d %15s %d", grey, &cell, source, &n), 4);
-    assert_int_equal(n, nn_hog_dim(rc->h, rc->w, cell));
+    assert_int_equal(n, imfeat_hog_dim(rc->h, rc->w, cell));
     double wt[3] = {0.299, 0.587, strcmp(grey, "bt601") == 0 ? 0.114 : 0.144};
     double g[64 * 64], out[64 * 64 * 9];
-    void *work = malloc(nn_hog_work_size(rc->h, rc->w, cell));
-    nn_imfeat_grey(g, rc->img, (size_t)rc->h * rc->w, rc->c, wt);
-    nn_hog(out, g, rc->h, rc->w, cell, work);
+    void *work = malloc(imfeat_hog_work_size(rc->h, rc->w, cell));
+    imfeat_grey(g, rc->img, (size_t)rc->h * rc->w, rc->c, wt);
+    imfeat_hog(out, g, rc->h, rc->w, cell, work);
     free(work);
     snprintf(what, sizeof what, "%s hog %s cell %d (%s)", rc->name, grey, cell, source);
     compare(f, out, n, w, what);
@@ -93,11 +93,11 @@ static void check_hue(FILE *f, const ref_case *rc, worst *w)
     int nbin, n;
     assert_int_equal(fscanf(f, "%d %15s %d", &nbin, source, &n), 3);
     assert_int_equal(n, nbin);
-    double out[NN_HUE_MAX_BINS], exact[NN_HUE_MAX_BINS];
-    uint8_t *table = malloc(NN_HUE_TABLE_BYTES);
-    nn_hue_table(table, nbin);
-    nn_hue_hist(out, rc->img, (size_t)rc->h * rc->w, nbin, table);
-    nn_hue_hist(exact, rc->img, (size_t)rc->h * rc->w, nbin, NULL);
+    double out[IMFEAT_HUE_MAX_BINS], exact[IMFEAT_HUE_MAX_BINS];
+    uint8_t *table = malloc(IMFEAT_HUE_TABLE_BYTES);
+    imfeat_hue_table(table, nbin);
+    imfeat_hue_hist(out, rc->img, (size_t)rc->h * rc->w, nbin, table);
+    imfeat_hue_hist(exact, rc->img, (size_t)rc->h * rc->w, nbin, NULL);
     free(table);
     assert_memory_equal(out, exact, sizeof(double) * nbin);
     snprintf(what, sizeof what, "%s hue nbin %d (%s)", rc->name, nbin, source);
@@ -181,7 +181,7 @@ static void grads_of_grey_differences(grads *g)
         }
         double v[4];
         for (int i = 0; i < 4; i++)
-            nn_imfeat_grey(&v[i], p[i], 1, 3, w);
+            imfeat_grey(&v[i], p[i], 1, 3, w);
         add_grad(g, v[1] - v[0], v[2] - v[0]);
         add_grad(g, 0.0, v[3] - v[0]); /* last column: gx = 0 */
         add_grad(g, v[1] - v[0], 0.0); /* last row: gy = 0 */
@@ -206,8 +206,8 @@ static void grads_of_edges(grads *g)
     }
 }
 
-/* Bins as nn_hog finds them (row_bins: two lanes at a time plus a scalar
- * tail, then the unsure ones recomputed) and as nn_hog_bin does, against the
+/* Bins as imfeat_hog finds them (row_bins: two lanes at a time plus a scalar
+ * tail, then the unsure ones recomputed) and as imfeat_hog_bin does, against the
  * orientation formula. */
 static long count_disagreements(const grads *g)
 {
@@ -217,13 +217,13 @@ static long count_disagreements(const grads *g)
         unsigned char slot[63];
         int n_hard = row_bins(slot, hard, 0, g->gx + start, g->gy + start, w);
         for (int k = 0; k < n_hard; k++) {
-            int b = nn_hog_bin_exact(g->gx[start + hard[k]], g->gy[start + hard[k]]);
-            slot[hard[k]] = (unsigned char)(b < 0 ? NN_HOG_BINS : b);
+            int b = imfeat_hog_bin_exact(g->gx[start + hard[k]], g->gy[start + hard[k]]);
+            slot[hard[k]] = (unsigned char)(b < 0 ? IMFEAT_HOG_BINS : b);
         }
         for (int c = 0; c < w; c++) {
             double gx = g->gx[start + c], gy = g->gy[start + c];
-            int exact = nn_hog_bin_exact(gx, gy), one = nn_hog_bin(gx, gy);
-            int row = slot[c] == NN_HOG_BINS ? -1 : slot[c];
+            int exact = imfeat_hog_bin_exact(gx, gy), one = imfeat_hog_bin(gx, gy);
+            int row = slot[c] == IMFEAT_HOG_BINS ? -1 : slot[c];
             if ((row != exact || one != exact) && bad++ < 5)
                 printf("hog bin: gx %.17g gy %.17g row %d single %d exact %d\n", gx, gy, row,
                        one, exact);
@@ -249,18 +249,18 @@ static void test_hue_bin_fast_equals_exact(void **state)
 {
     (void)state;
     static const int nbins[] = {3, 10, 17, 255};
-    uint8_t *table = malloc(NN_HUE_TABLE_BYTES);
+    uint8_t *table = malloc(IMFEAT_HUE_TABLE_BYTES);
     long n = 0, bad = 0, exact_slots = 0;
     for (size_t k = 0; k < sizeof nbins / sizeof nbins[0]; k++) {
-        nn_hue_table(table, nbins[k]);
-        for (size_t i = 0; i < NN_HUE_TABLE_BYTES; i++)
-            exact_slots += table[i] == NN_HUE_EXACT;
+        imfeat_hue_table(table, nbins[k]);
+        for (size_t i = 0; i < IMFEAT_HUE_TABLE_BYTES; i++)
+            exact_slots += table[i] == IMFEAT_HUE_EXACT;
         for (int r = 0; r < 256; r++)
             for (int g = 0; g < 256; g++)
                 for (int b = (r + g) % 11; b < 256; b += 11) {
                     uint8_t p[3] = {(uint8_t)r, (uint8_t)g, (uint8_t)b};
-                    int fast = nn_hue_bin(p, nbins[k], table);
-                    int exact = nn_hue_bin(p, nbins[k], NULL);
+                    int fast = imfeat_hue_bin(p, nbins[k], table);
+                    int exact = imfeat_hue_bin(p, nbins[k], NULL);
                     n++;
                     if (fast != exact && bad++ < 5)
                         printf("hue bin: rgb %d %d %d nbin %d fast %d exact %d\n", r, g, b,
@@ -278,13 +278,13 @@ static void test_hue_bin_fast_equals_exact(void **state)
 static void test_dimensions(void **state)
 {
     (void)state;
-    nn_imfeat_opts o = {{NN_FEAT_HOG, NN_FEAT_HUE, NN_FEAT_PIXELS}, 3, 8, 10,
+    imfeat_opts o = {{IMFEAT_HOG, IMFEAT_HUE, IMFEAT_PIXELS}, 3, 8, 10,
                         {0.299, 0.587, 0.144}, 32, 32, 3};
-    assert_int_equal(nn_imfeat_dim(&o), 144 + 10 + 3072);
-    o = (nn_imfeat_opts){{NN_FEAT_HOG}, 1, 7, 1, {0}, 28, 28, 1};
-    assert_int_equal(nn_imfeat_dim(&o), 4 * 4 * 9);
+    assert_int_equal(imfeat_dim(&o), 144 + 10 + 3072);
+    o = (imfeat_opts){{IMFEAT_HOG}, 1, 7, 1, {0}, 28, 28, 1};
+    assert_int_equal(imfeat_dim(&o), 4 * 4 * 9);
     o.hog_cell = 4;
-    assert_int_equal(nn_imfeat_dim(&o), 7 * 7 * 9);
+    assert_int_equal(imfeat_dim(&o), 7 * 7 * 9);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 /* features_bench.c: timing driver for features_bench.py (not part of the
  * build; the script compiles it with cc together with
- * plugins/data/cifar_features/imfeat.c).
+ * plugins/lib/imfeat/imfeat.c).
  *
  * usage: features_bench IMAGES N REPEATS OUT
  * IMAGES: N raw RGB 32x32 images (HWC bytes). Prints, for "hog", "hue" and
@@ -28,17 +28,17 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median over repeats of the time per image; out: (n, dim) features. */
-static double time_per_image(const nn_imfeat_opts *o, const unsigned char *img, int n,
+static double time_per_image(const imfeat_opts *o, const unsigned char *img, int n,
                              int repeats, double *out)
 {
-    int dim = nn_imfeat_dim(o);
-    void *work = malloc(nn_imfeat_work_size(o));
-    nn_imfeat_work_init(work, o);
+    int dim = imfeat_dim(o);
+    void *work = malloc(imfeat_work_size(o));
+    imfeat_work_init(work, o);
     double *t = malloc((size_t)repeats * sizeof(double));
     for (int r = 0; r < repeats; r++) {
         double t0 = now_us();
         for (int i = 0; i < n; i++)
-            nn_imfeat_image(out + (size_t)i * dim, img + (size_t)i * 3072, o, work);
+            imfeat_image(out + (size_t)i * dim, img + (size_t)i * 3072, o, work);
         t[r] = (now_us() - t0) / n;
     }
     qsort(t, (size_t)repeats, sizeof *t, cmp_double);
@@ -63,11 +63,11 @@ int main(int argc, char **argv)
         return 1;
     }
     fclose(f);
-    nn_imfeat_opts o = {{NN_FEAT_HOG, NN_FEAT_HUE}, 1, 8, 10, {0.299, 0.587, 0.144}, 32, 32, 3};
+    imfeat_opts o = {{IMFEAT_HOG, IMFEAT_HUE}, 1, 8, 10, {0.299, 0.587, 0.144}, 32, 32, 3};
     printf("hog %.3f\n", time_per_image(&o, img, n, repeats, out));
-    o.kinds[0] = NN_FEAT_HUE;
+    o.kinds[0] = IMFEAT_HUE;
     printf("hue %.3f\n", time_per_image(&o, img, n, repeats, out));
-    o.kinds[0] = NN_FEAT_HOG;
+    o.kinds[0] = IMFEAT_HOG;
     o.n_kinds = 2;
     printf("hog+hue %.3f\n", time_per_image(&o, img, n, repeats, out));
     f = fopen(argv[4], "wb");

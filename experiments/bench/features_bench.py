@@ -5,7 +5,7 @@ scikit-image's hog, on the same 1000 RGB 32x32 images (a benchmark, not a test).
     /usr/bin/python3 experiments/bench/features_bench.py [--cifar DIR] [-n 1000]
                                                         [--repeats 7] [--cc cc]
 
-The C side is plugins/data/cifar_features/imfeat.c, compiled here with cc
+The C side is plugins/lib/imfeat/imfeat.c, compiled here with cc
 (-O2 -ffp-contract=off, as the project builds it) into a small driver
 (features_bench.c) and run on one thread. The NumPy side is features.py's
 hog_feature and color_histogram_hsv as re-implemented in
@@ -66,9 +66,9 @@ def median_per_image(fn, images, repeats):
 def run_c(args, images, tmp):
     exe = os.path.join(tmp, "features_bench")
     src = os.path.join(ROOT, "experiments", "bench", "features_bench.c")
-    feat_dir = os.path.join(ROOT, "plugins", "data", "cifar_features")
+    feat_dir = os.path.join(ROOT, "plugins", "lib", "imfeat")
     subprocess.run([args.cc, "-O2", "-std=c11", "-ffp-contract=off", "-D_DEFAULT_SOURCE",
-                    "-I", os.path.join(ROOT, "core"), "-I", feat_dir, src,
+                    "-I", os.path.join(ROOT, "core", "include"), "-I", feat_dir, src,
                     os.path.join(feat_dir, "imfeat.c"), "-o", exe, "-lm"], check=True)
     img_file, out_file = os.path.join(tmp, "images.bin"), os.path.join(tmp, "features.bin")
     images.tofile(img_file)

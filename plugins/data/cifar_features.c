@@ -4,7 +4,7 @@
  * val = the next num_validation, test = the first num_test of test_batch.bin;
  * class names from batches.meta.txt. X holds the features listed in
  * `features` (HOG, hue histogram, pixels; definitions in
- * cifar_features/imfeat.h, identical to CS231n's features.py), normalised with
+ * the imfeat library's imfeat.h, identical to CS231n's features.py), normalised with
  * the training mean and std as the assignment does, optionally with a column
  * of ones. The raw images stay in split.images (m, 32, 32, 3) for plots.
  * Features are cached on disk, keyed by the files' sizes and times and every
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cifar_features/cifar_read.h"
-#include "cifar_features/imfeat.h"
+#include "imfeat/imfeat.h"
 
 enum { P_PATH, P_NTRAIN, P_NVAL, P_NTEST, P_FEATURES, P_HUE_BINS, P_GREY, P_NORMALIZE,
        P_BIAS, P_CACHE, P_HOG_CELL };
@@ -31,7 +31,7 @@ static const nn_param_decl params[] = {
                  "test images: the first ones of test_batch.bin"},
     [P_FEATURES] = {"features", NN_T_STRLIST, 0, "[\"hog\", \"hue_hist\"]", 0, 0,
                     "hog|hue_hist|pixels", "features in output order"},
-    [P_HUE_BINS] = {"hue_bins", NN_T_INT, 10, NULL, 1, NN_HUE_MAX_BINS, NULL,
+    [P_HUE_BINS] = {"hue_bins", NN_T_INT, 10, NULL, 1, IMFEAT_HUE_MAX_BINS, NULL,
                     "bins of the hue histogram"},
     [P_GREY] = {"grey", NN_T_STRING, 0, "cs231n", 0, 0, "cs231n|bt601",
                 "grey weights for HOG: cs231n = 0.299, 0.587, 0.144 (as shipped); "
@@ -41,42 +41,42 @@ static const nn_param_decl params[] = {
     [P_BIAS] = {"bias", NN_T_BOOL, 0, NULL, 0, 1, NULL, "append a column of ones"},
     [P_CACHE] = {"cache", NN_T_BOOL, 1, NULL, 0, 1, NULL,
                  "keep extracted features on disk (ctx cache folder or <path>/.nnlab_cache)"},
-    [P_HOG_CELL] = {"hog_cell", NN_T_INT, 8, NULL, 2, NN_CIFAR_SIDE, NULL,
+    [P_HOG_CELL] = {"hog_cell", NN_T_INT, 8, NULL, 2, CIFAR_SIDE, NULL,
                     "HOG cell side in pixels"},
 };
 
 /* Feature options for 32x32 RGB images. */
-static int feature_opts(const nn_value *hp, nn_imfeat_opts *o, nn_err *err)
+static int feature_opts(const nn_value *hp, imfeat_opts *o, nn_err *err)
 {
     static const double cs231n[3] = {0.299, 0.587, 0.144}, bt601[3] = {0.299, 0.587, 0.114};
     int bt = strcmp(hp[P_GREY].s, "bt601") == 0;
-    *o = (nn_imfeat_opts){.hog_cell = (int)hp[P_HOG_CELL].i, .hue_bins = (int)hp[P_HUE_BINS].i,
-                          .height = NN_CIFAR_SIDE, .width = NN_CIFAR_SIDE, .channels = 3};
+    *o = (imfeat_opts){.hog_cell = (int)hp[P_HOG_CELL].i, .hue_bins = (int)hp[P_HUE_BINS].i,
+                       .height = CIFAR_SIDE, .width = CIFAR_SIDE, .channels = 3};
     for (int c = 0; c < 3; c++)
         o->grey[c] = bt ? bt601[c] : cs231n[c];
-    return nn_imfeat_parse_kinds(o, &hp[P_FEATURES], params[P_FEATURES].choices, err);
+    return imfeat_parse_kinds(o, &hp[P_FEATURES], params[P_FEATURES].choices, err);
 }
 
 /* Enough records for the splits asked for? */
-static int check_counts(const nn_value *hp, const nn_cifar_files *f, const char *dir,
+static int check_counts(const nn_value *hp, const cifar_files *f, const char *dir,
                         nn_err *err)
 {
-    size_t have = nn_cifar_train_records(f), want = (size_t)(hp[P_NTRAIN].i + hp[P_NVAL].i);
+    size_t have = cifar_train_records(f), want = (size_t)(hp[P_NTRAIN].i + hp[P_NVAL].i);
     if (want > have)
         return nn_err_set(err, NN_EINPUT,
                           "%s: the data batches hold %zu images, fewer than num_training + "
                           "num_validation = %zu",
                           dir, have, want);
-    if ((size_t)hp[P_NTEST].i > f->records[NN_CIFAR_BATCHES])
+    if ((size_t)hp[P_NTEST].i > f->records[CIFAR_BATCHES])
         return nn_err_set(err, NN_EINPUT, "%s: holds %zu images, fewer than num_test = %ld",
-                          f->batch[NN_CIFAR_BATCHES], f->records[NN_CIFAR_BATCHES],
+                          f->batch[CIFAR_BATCHES], f->records[CIFAR_BATCHES],
                           hp[P_NTEST].i);
     return NN_OK;
 }
 
 static int alloc_splits(const nn_value *hp, nn_data *out, nn_err *err)
 {
-    out->height = out->width = NN_CIFAR_SIDE;
+    out->height = out->width = CIFAR_SIDE;
     out->channels = 3;
     if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 1) != NN_OK
         || nn_split_alloc(out, &out->val, (size_t)hp[P_NVAL].i, 1) != NN_OK
@@ -87,45 +87,45 @@ static int alloc_splits(const nn_value *hp, nn_data *out, nn_err *err)
 }
 
 /* Everything up to the features: files, classes, splits, images. */
-static int load_images(const nn_value *hp, const char *dir, nn_cifar_files *f, nn_data *out,
+static int load_images(const nn_value *hp, const char *dir, cifar_files *f, nn_data *out,
                        nn_err *err)
 {
-    int rc = nn_cifar_locate(f, dir, err);
+    int rc = cifar_locate(f, dir, err);
     if (rc == NN_OK)
         rc = check_counts(hp, f, dir, err);
     if (rc == NN_OK)
-        rc = nn_cifar_read_meta(f->meta, out, err);
+        rc = cifar_read_meta(f->meta, out, err);
     if (rc == NN_OK)
         rc = alloc_splits(hp, out, err);
     if (rc == NN_OK)
-        rc = nn_cifar_read(f, out, err);
+        rc = cifar_read(f, out, err);
     return rc;
 }
 
 static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)
 {
-    nn_cifar_files files;
-    nn_imfeat_opts opts;
+    cifar_files files;
+    imfeat_opts opts;
     char dir[4096];
     int rc = feature_opts(hp, &opts, err);
     if (rc != NN_OK)
         return rc;
-    if (nn_path_join(dir, sizeof dir, ctx->base_dir, hp[P_PATH].s) != 0)
+    if (imfeat_path_join(dir, sizeof dir, ctx->base_dir, hp[P_PATH].s) != 0)
         return nn_err_set(err, NN_EINPUT, "path: '%s' is too long", hp[P_PATH].s);
-    out->d = nn_imfeat_dim(&opts) + (int)hp[P_BIAS].i;
+    out->d = imfeat_dim(&opts) + (int)hp[P_BIAS].i;
     rc = load_images(hp, dir, &files, out, err);
     if (rc != NN_OK)
         return rc;
-    const char *paths[NN_CIFAR_BATCHES + 2];
-    for (int b = 0; b <= NN_CIFAR_BATCHES; b++)
+    const char *paths[CIFAR_BATCHES + 2];
+    for (int b = 0; b <= CIFAR_BATCHES; b++)
         paths[b] = files.batch[b];
-    paths[NN_CIFAR_BATCHES + 1] = files.meta;
-    nn_imfeat_run run = {.tag = "cifar_features", .opts = &opts,
-                         .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
-                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
-                         .n_files = NN_ARRAY_LEN(paths), .decls = params, .hp = hp,
-                         .n_decls = NN_ARRAY_LEN(params)};
-    return nn_imfeat_fill(&run, ctx, out, err);
+    paths[CIFAR_BATCHES + 1] = files.meta;
+    imfeat_run run = {.tag = "cifar_features", .opts = &opts,
+                      .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
+                      .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
+                      .n_files = NN_ARRAY_LEN(paths), .decls = params, .hp = hp,
+                      .n_decls = NN_ARRAY_LEN(params)};
+    return imfeat_fill(&run, ctx, out, err);
 }
 
 static const nn_data_ops ops = {.load = load};

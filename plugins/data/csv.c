@@ -11,13 +11,17 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "nn_table.h"
+#include "table/table.h"
 
-enum { P_LABEL_COLUMN = T_CLASSES + 1, P_HEADER, P_DELIMITER };
+enum { P_LABEL_COLUMN = TABLE_CLASSES + 1, P_HEADER, P_DELIMITER };
 
 static const nn_param_decl params[] = {
-    NN_TABLE_FILE_PARAMS("CSV file, relative to the experiment file"),
+    TABLE_FILE_PARAMS("CSV file, relative to the experiment file"),
     {"label_column", NN_T_INT, -1, NULL, -1000000, 1000000, NULL,
      "column holding the label, 0-based; negative counts from the end (-1 = last)"},
     {"header", NN_T_BOOL, 0, NULL, 0, 1, NULL, "the first row of every file holds column names"},
@@ -170,7 +174,7 @@ static int collect_names(names *nm, char **lab, size_t m, const char *file, nn_e
     return NN_OK;
 }
 
-/* Labels into class numbers (or raw values for nn_table_check). */
+/* Labels into class numbers (or raw values for the table library's check). */
 static int labels(names *nm, int is_train, char **lab, size_t m, const long *lines, const char *file,
                   double *y, nn_err *err)
 {
@@ -340,7 +344,7 @@ static int load_text(const char *path, const nn_value *hp, text *t, nn_err *err)
     return NN_OK;
 }
 
-static int read_split(const nn_value *hp, void *ud, nn_table *tb, nn_err *err)
+static int read_split(const nn_value *hp, void *ud, table_split *tb, nn_err *err)
 {
     names *nm = ud;
     int is_train = nm->splits_read++ == 0;
@@ -385,7 +389,8 @@ static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err
 {
     names nm;
     memset(&nm, 0, sizeof nm);
-    int rc = nn_table_load(hp, ctx, out, err, read_split, &nm, 1);
+    const table_reader reader = {.read = read_split, .ud = &nm, .y_optional = 1};
+    int rc = table_load(hp, ctx, &reader, out, err);
     if (rc == NN_OK && nm.used) {
         if (nm.n > out->n_classes)
             rc = nn_err_set(err, NN_EINPUT, "classes = %d but the labels have %d names", out->n_classes, nm.n);

@@ -4,16 +4,16 @@
  *
  * Train = the first num_training images of train-images-idx3-ubyte(.gz),
  * val = the next num_validation, test = the first num_test of t10k. The
- * features, normalisation, bias column and cache are cifar_features' (shared
- * code in cifar_features/); the raw images stay in split.images (m, 28, 28, 1). */
+ * features, normalisation, bias column and cache are cifar_features' (the
+ * imfeat library, plugins/lib/imfeat); the raw images stay in split.images (m, 28, 28, 1). */
 #include "nnlab/plugin.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cifar_features/imfeat.h"
 #include "fashion_features/idx_read.h"
+#include "imfeat/imfeat.h"
 
 enum { P_PATH, P_NTRAIN, P_NVAL, P_NTEST, P_FEATURES, P_NORMALIZE, P_BIAS, P_CACHE,
        P_HOG_CELL };
@@ -35,7 +35,7 @@ static const nn_param_decl params[] = {
     [P_CACHE] = {"cache", NN_T_BOOL, 1, NULL, 0, 1, NULL,
                  "keep extracted features on disk (ctx cache folder, <path>/.nnlab_cache "
                  "or ~/.cache/nnlab)"},
-    [P_HOG_CELL] = {"hog_cell", NN_T_INT, 7, NULL, 2, NN_IDX_MAX_SIDE, NULL,
+    [P_HOG_CELL] = {"hog_cell", NN_T_INT, 7, NULL, 2, IDX_MAX_SIDE, NULL,
                     "HOG cell side in pixels (7: 4x4 cells, 4: 7x7 cells)"},
 };
 
@@ -47,7 +47,7 @@ enum { F_TRAIN_X, F_TRAIN_Y, F_TEST_X, F_TEST_Y, F_COUNT };
 
 typedef struct fashion_files {
     char path[F_COUNT][4096];
-    nn_idx idx[F_COUNT];
+    idx_file idx[F_COUNT];
 } fashion_files;
 
 /* <dir>/<name>.gz, or <dir>/<name> when only the uncompressed file exists. */
@@ -55,12 +55,12 @@ static int pick_file(char *out, size_t n, const char *dir, const char *name, nn_
 {
     char gz[4200];
     snprintf(gz, sizeof gz, "%s.gz", name);
-    if (nn_path_join(out, n, dir, gz) != 0)
+    if (imfeat_path_join(out, n, dir, gz) != 0)
         return nn_err_set(err, NN_EINPUT, "%s: path too long", dir);
     if (access(out, F_OK) == 0)
         return NN_OK;
     char plain[4096];
-    if (nn_path_join(plain, sizeof plain, dir, name) == 0 && access(plain, F_OK) == 0)
+    if (imfeat_path_join(plain, sizeof plain, dir, name) == 0 && access(plain, F_OK) == 0)
         snprintf(out, n, "%s", plain);
     return NN_OK; /* a missing file is reported when it is opened */
 }
@@ -70,16 +70,15 @@ static int open_files(fashion_files *f, const nn_value *hp, const char *dir, nn_
 {
     static const char *const names[F_COUNT] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-    static const uint32_t magic[F_COUNT] = {NN_IDX_IMAGES, NN_IDX_LABELS, NN_IDX_IMAGES,
-                                            NN_IDX_LABELS};
+    static const uint32_t magic[F_COUNT] = {IDX_IMAGES, IDX_LABELS, IDX_IMAGES, IDX_LABELS};
     for (int i = 0; i < F_COUNT; i++) {
         int rc = pick_file(f->path[i], sizeof f->path[i], dir, names[i], err);
         if (rc == NN_OK)
-            rc = nn_idx_open(&f->idx[i], f->path[i], magic[i], err);
+            rc = idx_open(&f->idx[i], f->path[i], magic[i], err);
         if (rc != NN_OK)
             return rc;
     }
-    const nn_idx *tx = &f->idx[F_TRAIN_X], *sx = &f->idx[F_TEST_X];
+    const idx_file *tx = &f->idx[F_TRAIN_X], *sx = &f->idx[F_TEST_X];
     for (int i = F_TRAIN_Y; i < F_COUNT; i += 2)
         if (f->idx[i].count != f->idx[i - 1].count)
             return nn_err_set(err, NN_EINPUT, "%s: %u labels for the %u images of %s",
@@ -100,18 +99,18 @@ static int open_files(fashion_files *f, const nn_value *hp, const char *dir, nn_
 static void close_files(fashion_files *f)
 {
     for (int i = 0; i < F_COUNT; i++)
-        nn_idx_close(&f->idx[i]);
+        idx_close(&f->idx[i]);
 }
 
 /* ---- reading ---------------------------------------------------------------------- */
 
 /* s->m labels from x into s->y; each must name one of the 10 classes. */
-static int read_labels(nn_idx *x, nn_split *s, size_t first, nn_err *err)
+static int read_labels(idx_file *x, nn_split *s, size_t first, nn_err *err)
 {
     unsigned char buf[4096];
     for (size_t done = 0; done < s->m;) {
         size_t n = s->m - done < sizeof buf ? s->m - done : sizeof buf;
-        int rc = nn_idx_read(x, buf, n, err);
+        int rc = idx_read(x, buf, n, err);
         if (rc != NN_OK)
             return rc;
         for (size_t k = 0; k < n; k++) {
@@ -127,8 +126,8 @@ static int read_labels(nn_idx *x, nn_split *s, size_t first, nn_err *err)
 
 static int read_split(fashion_files *f, int images, nn_split *s, size_t first, nn_err *err)
 {
-    nn_idx *x = &f->idx[images];
-    int rc = nn_idx_read(x, s->images, (uint64_t)s->m * x->rows * x->cols, err);
+    idx_file *x = &f->idx[images];
+    int rc = idx_read(x, s->images, (uint64_t)s->m * x->rows * x->cols, err);
     return rc == NN_OK ? read_labels(&f->idx[images + 1], s, first, err) : rc;
 }
 
@@ -140,22 +139,22 @@ static int read_all(fashion_files *f, nn_data *out, nn_err *err)
     if (rc == NN_OK)
         rc = read_split(f, F_TEST_X, &out->test, 0, err);
     for (int i = 0; rc == NN_OK && i < F_COUNT; i++)
-        rc = nn_idx_finish(&f->idx[i], err);
+        rc = idx_finish(&f->idx[i], err);
     return rc;
 }
 
 /* ---- load --------------------------------------------------------------------------- */
 
-static int setup(const nn_value *hp, const fashion_files *f, nn_imfeat_opts *o, nn_data *out,
+static int setup(const nn_value *hp, const fashion_files *f, imfeat_opts *o, nn_data *out,
                  nn_err *err)
 {
-    const nn_idx *x = &f->idx[F_TRAIN_X];
-    *o = (nn_imfeat_opts){.hog_cell = (int)hp[P_HOG_CELL].i, .hue_bins = 1,
-                          .height = (int)x->rows, .width = (int)x->cols, .channels = 1};
-    int rc = nn_imfeat_parse_kinds(o, &hp[P_FEATURES], params[P_FEATURES].choices, err);
+    const idx_file *x = &f->idx[F_TRAIN_X];
+    *o = (imfeat_opts){.hog_cell = (int)hp[P_HOG_CELL].i, .hue_bins = 1,
+                       .height = (int)x->rows, .width = (int)x->cols, .channels = 1};
+    int rc = imfeat_parse_kinds(o, &hp[P_FEATURES], params[P_FEATURES].choices, err);
     if (rc != NN_OK)
         return rc;
-    int hog = o->kinds[0] == NN_FEAT_HOG || (o->n_kinds > 1 && o->kinds[1] == NN_FEAT_HOG);
+    int hog = o->kinds[0] == IMFEAT_HOG || (o->n_kinds > 1 && o->kinds[1] == IMFEAT_HOG);
     if (hog && (o->hog_cell > o->height || o->hog_cell > o->width))
         return nn_err_set(err, NN_EINPUT, "hog_cell: %d is larger than the %dx%d images of %s",
                           o->hog_cell, o->height, o->width, f->path[F_TRAIN_X]);
@@ -163,7 +162,7 @@ static int setup(const nn_value *hp, const fashion_files *f, nn_imfeat_opts *o, 
     out->width = o->width;
     out->channels = 1;
     out->n_classes = 10;
-    out->d = nn_imfeat_dim(o) + (int)hp[P_BIAS].i;
+    out->d = imfeat_dim(o) + (int)hp[P_BIAS].i;
     for (int k = 0; k < 10; k++)
         if (nn_data_set_class_name(out, k, class_names[k]) != NN_OK)
             return nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory");
@@ -175,26 +174,26 @@ static int setup(const nn_value *hp, const fashion_files *f, nn_imfeat_opts *o, 
 }
 
 static int features(const nn_value *hp, const nn_data_ctx *ctx, const fashion_files *f,
-                    const nn_imfeat_opts *o, const char *dir, nn_data *out, nn_err *err)
+                    const imfeat_opts *o, const char *dir, nn_data *out, nn_err *err)
 {
     const char *paths[F_COUNT];
     for (int i = 0; i < F_COUNT; i++)
         paths[i] = f->path[i];
-    nn_imfeat_run run = {.tag = "fashion_features", .opts = o,
-                         .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
-                         .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
-                         .n_files = F_COUNT, .decls = params, .hp = hp,
-                         .n_decls = NN_ARRAY_LEN(params)};
-    return nn_imfeat_fill(&run, ctx, out, err);
+    imfeat_run run = {.tag = "fashion_features", .opts = o,
+                      .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
+                      .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
+                      .n_files = F_COUNT, .decls = params, .hp = hp,
+                      .n_decls = NN_ARRAY_LEN(params)};
+    return imfeat_fill(&run, ctx, out, err);
 }
 
 static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)
 {
     fashion_files files;
-    nn_imfeat_opts opts;
+    imfeat_opts opts;
     char dir[4096];
     memset(&files, 0, sizeof files);
-    if (nn_path_join(dir, sizeof dir, ctx->base_dir, hp[P_PATH].s) != 0)
+    if (imfeat_path_join(dir, sizeof dir, ctx->base_dir, hp[P_PATH].s) != 0)
         return nn_err_set(err, NN_EINPUT, "path: '%s' is too long", hp[P_PATH].s);
     int rc = open_files(&files, hp, dir, err);
     if (rc == NN_OK)

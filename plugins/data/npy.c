@@ -5,11 +5,13 @@
  * (float64/32, signed and unsigned integers, bool), C order. */
 #include "nnlab/plugin.h"
 
+#include <stdio.h>
+
 #include "nnlab/io.h"
-#include "nn_table.h"
+#include "table/table.h"
 
 static const nn_param_decl params[] = {
-    NN_TABLE_FILE_PARAMS(".npy file, relative to the experiment file"),
+    TABLE_FILE_PARAMS(".npy file, relative to the experiment file"),
 };
 
 static const char *shape_str(const nn_npy *a, char *buf, size_t n)
@@ -23,7 +25,7 @@ static const char *shape_str(const nn_npy *a, char *buf, size_t n)
     return buf;
 }
 
-static int read_split(const nn_value *hp, void *ud, nn_table *t, nn_err *err)
+static int read_split(const nn_value *hp, void *ud, table_split *t, nn_err *err)
 {
     nn_npy x, y;
     int rc = nn_npy_read(t->xfile, &x, err);
@@ -66,7 +68,8 @@ static int read_split(const nn_value *hp, void *ud, nn_table *t, nn_err *err)
 
 static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)
 {
-    return nn_table_load(hp, ctx, out, err, read_split, NULL, 0);
+    const table_reader reader = {.read = read_split, .y_optional = 0};
+    return table_load(hp, ctx, &reader, out, err);
 }
 
 static const nn_data_ops ops = {load};

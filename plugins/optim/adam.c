@@ -2,10 +2,10 @@
  * L2 weight decay added to the gradient, optional AMSGrad). With
  * weight_decay = 0 it is the deeplearning.ai course's
  * update_parameters_with_adam (same algebra; agrees to rounding). */
-#include "nn_adam.h"
+#include "adamrule/adamrule.h"
 
 static const nn_param_decl params[] = {
-    NN_ADAM_PARAMS(1e-3),
+    ADAMRULE_PARAMS(1e-3),
     {"weight_decay", NN_T_REAL, 0, NULL, 0, 1, NULL,
      "L2 penalty: weight_decay * W is added to the gradient"},
     {"amsgrad", NN_T_BOOL, 0, NULL, 0, 1, NULL,
@@ -14,7 +14,7 @@ static const nn_param_decl params[] = {
 
 static void adam_step(const nn_value *hp, const nn_optim_step *s)
 {
-    nn_adam_update(hp, s, hp[NN_ADAM_WD].r);
+    adamrule_update(hp, s, hp[ADAMRULE_WD].r);
 }
 
 static const nn_optim_ops ops = {3, 0, adam_step};

@@ -1,9 +1,9 @@
 /* adamw: AdamW as torch.optim.AdamW 1.13: W *= 1 - lr * weight_decay, then
  * the Adam step on the raw gradient (decoupled weight decay). */
-#include "nn_adam.h"
+#include "adamrule/adamrule.h"
 
 static const nn_param_decl params[] = {
-    NN_ADAM_PARAMS(1e-3),
+    ADAMRULE_PARAMS(1e-3),
     {"weight_decay", NN_T_REAL, 1e-2, NULL, 0, 1, NULL,
      "decoupled decay: W *= 1 - lr * weight_decay before each step"},
     {"amsgrad", NN_T_BOOL, 0, NULL, 0, 1, NULL,
@@ -12,10 +12,10 @@ static const nn_param_decl params[] = {
 
 static void adamw_step(const nn_value *hp, const nn_optim_step *s)
 {
-    const nn_real keep = 1 - s->lr * hp[NN_ADAM_WD].r;
+    const nn_real keep = 1 - s->lr * hp[ADAMRULE_WD].r;
     for (size_t i = 0; i < s->n; i++)
         s->param[i] = s->param[i] * keep;
-    nn_adam_update(hp, s, 0);
+    adamrule_update(hp, s, 0);
 }
 
 static const nn_optim_ops ops = {3, NN_OPTIM_DECOUPLED_DECAY, adamw_step};

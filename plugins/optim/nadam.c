@@ -2,10 +2,14 @@
  * Follows the corrected PyTorch formula (pytorch PR #92699, torch >= 2.0):
  * mu_product_next = mu_product * mu_next. torch 1.13 multiplied by mu once
  * more there; see tests/gen_optim_reference.py. */
-#include "nn_adam.h"
+#include "nnlab/plugin.h"
+
+#include <math.h>
+
+#include "adamrule/adamrule.h" /* the parameter rows shared with adam */
 
 static const nn_param_decl params[] = {
-    NN_ADAM_PARAMS(2e-3),
+    ADAMRULE_PARAMS(2e-3),
     {"weight_decay", NN_T_REAL, 0, NULL, 0, 1, NULL,
      "L2 penalty: weight_decay * W is added to the gradient"},
     {"momentum_decay", NN_T_REAL, 4e-3, NULL, 0, 1, NULL,

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "imfeat/imfeat.h" /* imfeat_path_join */
+
 /* ---- files ---------------------------------------------------------------------- */
 
 /* Number of records in a batch file, or an error naming it. */
@@ -21,39 +23,39 @@ static int batch_records(const char *path, size_t *records, nn_err *err)
                           strerror(errno));
     if (!S_ISREG(st.st_mode))
         return nn_err_set(err, NN_EINPUT, "%s: not a regular file", path);
-    if (st.st_size == 0 || st.st_size % NN_CIFAR_RECORD != 0)
+    if (st.st_size == 0 || st.st_size % CIFAR_RECORD != 0)
         return nn_err_set(err, NN_EINPUT,
                           "%s: %lld bytes is not a whole number of %d-byte records "
                           "(truncated, or not the CIFAR-10 binary version)",
-                          path, (long long)st.st_size, NN_CIFAR_RECORD);
-    *records = (size_t)st.st_size / NN_CIFAR_RECORD;
+                          path, (long long)st.st_size, CIFAR_RECORD);
+    *records = (size_t)st.st_size / CIFAR_RECORD;
     return NN_OK;
 }
 
-int nn_cifar_locate(nn_cifar_files *f, const char *dir, nn_err *err)
+int cifar_locate(cifar_files *f, const char *dir, nn_err *err)
 {
     memset(f, 0, sizeof *f);
-    for (int b = 0; b <= NN_CIFAR_BATCHES; b++) {
+    for (int b = 0; b <= CIFAR_BATCHES; b++) {
         char name[32];
-        if (b < NN_CIFAR_BATCHES)
+        if (b < CIFAR_BATCHES)
             snprintf(name, sizeof name, "data_batch_%d.bin", b + 1);
         else
             snprintf(name, sizeof name, "test_batch.bin");
-        if (nn_path_join(f->batch[b], sizeof f->batch[b], dir, name) != 0)
+        if (imfeat_path_join(f->batch[b], sizeof f->batch[b], dir, name) != 0)
             return nn_err_set(err, NN_EINPUT, "%s: path too long", dir);
         int rc = batch_records(f->batch[b], &f->records[b], err);
         if (rc != NN_OK)
             return rc;
     }
-    if (nn_path_join(f->meta, sizeof f->meta, dir, "batches.meta.txt") != 0)
+    if (imfeat_path_join(f->meta, sizeof f->meta, dir, "batches.meta.txt") != 0)
         return nn_err_set(err, NN_EINPUT, "%s: path too long", dir);
     return NN_OK;
 }
 
-size_t nn_cifar_train_records(const nn_cifar_files *f)
+size_t cifar_train_records(const cifar_files *f)
 {
     size_t n = 0;
-    for (int b = 0; b < NN_CIFAR_BATCHES; b++)
+    for (int b = 0; b < CIFAR_BATCHES; b++)
         n += f->records[b];
     return n;
 }
@@ -71,7 +73,7 @@ static char *trim(char *line)
     return line;
 }
 
-int nn_cifar_read_meta(const char *path, nn_data *data, nn_err *err)
+int cifar_read_meta(const char *path, nn_data *data, nn_err *err)
 {
     FILE *fp = fopen(path, "r");
     if (!fp)
@@ -84,9 +86,9 @@ int nn_cifar_read_meta(const char *path, nn_data *data, nn_err *err)
         char *name = trim(buf);
         if (rc != NN_OK || !name[0])
             continue;
-        if (n >= NN_CIFAR_MAX_CLASSES)
+        if (n >= CIFAR_MAX_CLASSES)
             rc = nn_err_set(err, NN_EINPUT, "%s: more than %d class names", path,
-                            NN_CIFAR_MAX_CLASSES);
+                            CIFAR_MAX_CLASSES);
         else if (nn_data_set_class_name(data, n++, name) != NN_OK)
             rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory", path);
     }
@@ -108,10 +110,10 @@ static int store_record(const unsigned char *rec, nn_split *s, size_t at, int n_
     if (rec[0] >= n_classes)
         return -1;
     s->y[at] = rec[0];
-    uint8_t *img = s->images + at * NN_CIFAR_PIXELS;
-    for (int i = 0; i < NN_CIFAR_SIDE * NN_CIFAR_SIDE; i++)
+    uint8_t *img = s->images + at * CIFAR_PIXELS;
+    for (int i = 0; i < CIFAR_SIDE * CIFAR_SIDE; i++)
         for (int c = 0; c < 3; c++)
-            img[3 * i + c] = rec[1 + c * NN_CIFAR_SIDE * NN_CIFAR_SIDE + i];
+            img[3 * i + c] = rec[1 + c * CIFAR_SIDE * CIFAR_SIDE + i];
     return 0;
 }
 
@@ -122,12 +124,12 @@ static int read_records(const char *path, size_t first, size_t count, nn_split *
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return nn_err_set(err, NN_EIO, "%s: %s", path, strerror(errno));
-    unsigned char rec[NN_CIFAR_RECORD];
+    unsigned char rec[CIFAR_RECORD];
     int rc = NN_OK;
-    if (fseeko(fp, (off_t)(first * NN_CIFAR_RECORD), SEEK_SET) != 0)
+    if (fseeko(fp, (off_t)(first * CIFAR_RECORD), SEEK_SET) != 0)
         rc = nn_err_set(err, NN_EIO, "%s: cannot seek to record %zu", path, first);
     for (size_t k = 0; rc == NN_OK && k < count; k++) {
-        if (fread(rec, NN_CIFAR_RECORD, 1, fp) != 1)
+        if (fread(rec, CIFAR_RECORD, 1, fp) != 1)
             rc = nn_err_set(err, NN_EIO, "%s: cannot read record %zu (file changed?)", path,
                             first + k);
         else if (store_record(rec, s, at + k, n_classes) != 0)
@@ -139,11 +141,11 @@ static int read_records(const char *path, size_t first, size_t count, nn_split *
 }
 
 /* count records from position `from` of the data batches taken in order. */
-static int read_span(const nn_cifar_files *f, size_t from, size_t count, nn_split *s,
+static int read_span(const cifar_files *f, size_t from, size_t count, nn_split *s,
                      int n_classes, nn_err *err)
 {
     size_t start = 0, at = 0;
-    for (int b = 0; b < NN_CIFAR_BATCHES && count > 0; b++) {
+    for (int b = 0; b < CIFAR_BATCHES && count > 0; b++) {
         size_t n = f->records[b];
         if (from < start + n) {
             size_t lo = from - start, take = n - lo < count ? n - lo : count;
@@ -159,13 +161,13 @@ static int read_span(const nn_cifar_files *f, size_t from, size_t count, nn_spli
     return NN_OK;
 }
 
-int nn_cifar_read(const nn_cifar_files *f, nn_data *data, nn_err *err)
+int cifar_read(const cifar_files *f, nn_data *data, nn_err *err)
 {
     int rc = read_span(f, 0, data->train.m, &data->train, data->n_classes, err);
     if (rc == NN_OK)
         rc = read_span(f, data->train.m, data->val.m, &data->val, data->n_classes, err);
     if (rc == NN_OK)
-        rc = read_records(f->batch[NN_CIFAR_BATCHES], 0, data->test.m, &data->test, 0,
+        rc = read_records(f->batch[CIFAR_BATCHES], 0, data->test.m, &data->test, 0,
                           data->n_classes, err);
     return rc;
 }

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 /* deflate cannot compress better than about 1032:1. */
-#define NN_DEFLATE_MAX_RATIO 1032u
+#define DEFLATE_MAX_RATIO 1032u
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -20,7 +20,7 @@ static uint32_t be32(const unsigned char *p)
 }
 
 /* Up to n bytes; returns the count read, or -1 (err set) on a zlib error. */
-static long long read_some(nn_idx *x, void *buf, uint64_t n, nn_err *err)
+static long long read_some(idx_file *x, void *buf, uint64_t n, nn_err *err)
 {
     uint64_t got = 0;
     while (got < n) {
@@ -42,30 +42,30 @@ static long long read_some(nn_idx *x, void *buf, uint64_t n, nn_err *err)
     return (long long)got;
 }
 
-static const char *what(const nn_idx *x)
+static const char *what(const idx_file *x)
 {
     return x->labels ? "labels" : "images";
 }
 
-static int check_header(nn_idx *x, const unsigned char *h, uint32_t magic, off_t file_size,
+static int check_header(idx_file *x, const unsigned char *h, uint32_t magic, off_t file_size,
                         nn_err *err)
 {
     uint32_t got = be32(h);
     if (got != magic)
         return nn_err_set(err, NN_EINPUT, "%s: not an IDX %s file (magic 0x%08x, expected 0x%08x)",
-                          x->path, magic == NN_IDX_IMAGES ? "image" : "label", got, magic);
-    x->labels = magic == NN_IDX_LABELS;
+                          x->path, magic == IDX_IMAGES ? "image" : "label", got, magic);
+    x->labels = magic == IDX_LABELS;
     x->count = be32(h + 4);
-    x->rows = magic == NN_IDX_IMAGES ? be32(h + 8) : 1;
-    x->cols = magic == NN_IDX_IMAGES ? be32(h + 12) : 1;
+    x->rows = magic == IDX_IMAGES ? be32(h + 8) : 1;
+    x->cols = magic == IDX_IMAGES ? be32(h + 12) : 1;
     if (x->count == 0)
         return nn_err_set(err, NN_EINPUT, "%s: the header says the file holds no %s", x->path,
                           what(x));
-    if (x->rows == 0 || x->cols == 0 || x->rows > NN_IDX_MAX_SIDE || x->cols > NN_IDX_MAX_SIDE)
+    if (x->rows == 0 || x->cols == 0 || x->rows > IDX_MAX_SIDE || x->cols > IDX_MAX_SIDE)
         return nn_err_set(err, NN_EINPUT, "%s: implausible image size %ux%u in the header",
                           x->path, x->rows, x->cols);
     x->left = (uint64_t)x->count * x->rows * x->cols;
-    if (x->left / NN_DEFLATE_MAX_RATIO > (uint64_t)file_size)
+    if (x->left / DEFLATE_MAX_RATIO > (uint64_t)file_size)
         return nn_err_set(err, NN_EINPUT,
                           "%s: the header promises %u %s (%llu bytes), more than the "
                           "%lld-byte file can hold",
@@ -74,7 +74,7 @@ static int check_header(nn_idx *x, const unsigned char *h, uint32_t magic, off_t
     return NN_OK;
 }
 
-int nn_idx_open(nn_idx *x, const char *path, uint32_t magic, nn_err *err)
+int idx_open(idx_file *x, const char *path, uint32_t magic, nn_err *err)
 {
     struct stat st;
     memset(x, 0, sizeof *x);
@@ -86,7 +86,7 @@ int nn_idx_open(nn_idx *x, const char *path, uint32_t magic, nn_err *err)
         return nn_err_set(err, NN_EIO, "%s: %s", path, errno ? strerror(errno) : "cannot open");
     gzbuffer(x->gz, 1u << 17);
     unsigned char h[16];
-    size_t head = magic == NN_IDX_IMAGES ? 16 : 8;
+    size_t head = magic == IDX_IMAGES ? 16 : 8;
     long long got = read_some(x, h, head, err);
     int rc = got < 0 ? NN_EINPUT : NN_OK;
     if (rc == NN_OK && (size_t)got < head)
@@ -95,11 +95,11 @@ int nn_idx_open(nn_idx *x, const char *path, uint32_t magic, nn_err *err)
     if (rc == NN_OK)
         rc = check_header(x, h, magic, st.st_size, err);
     if (rc != NN_OK)
-        nn_idx_close(x);
+        idx_close(x);
     return rc;
 }
 
-int nn_idx_read(nn_idx *x, void *buf, uint64_t n, nn_err *err)
+int idx_read(idx_file *x, void *buf, uint64_t n, nn_err *err)
 {
     if (n > x->left)
         return nn_err_set(err, NN_EINTERNAL, "%s: read past the promised data", x->path);
@@ -116,12 +116,12 @@ int nn_idx_read(nn_idx *x, void *buf, uint64_t n, nn_err *err)
     return NN_OK;
 }
 
-int nn_idx_finish(nn_idx *x, nn_err *err)
+int idx_finish(idx_file *x, nn_err *err)
 {
     unsigned char buf[1 << 16];
     int rc = NN_OK;
     while (rc == NN_OK && x->left > 0)
-        rc = nn_idx_read(x, buf, x->left < sizeof buf ? x->left : sizeof buf, err);
+        rc = idx_read(x, buf, x->left < sizeof buf ? x->left : sizeof buf, err);
     if (rc == NN_OK) {
         long long extra = read_some(x, buf, 1, err);
         if (extra < 0)
@@ -130,11 +130,11 @@ int nn_idx_finish(nn_idx *x, nn_err *err)
             rc = nn_err_set(err, NN_EINPUT, "%s: more data than the %u %s the header promises",
                             x->path, x->count, what(x));
     }
-    nn_idx_close(x);
+    idx_close(x);
     return rc;
 }
 
-void nn_idx_close(nn_idx *x)
+void idx_close(idx_file *x)
 {
     if (x->gz)
         gzclose(x->gz);

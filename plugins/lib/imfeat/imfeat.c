@@ -26,7 +26,7 @@ static double numpy_atan2(double y, double x)
     return atan2(y, x);
 }
 
-double nn_hog_orientation(double gx, double gy)
+double imfeat_hog_orientation(double gx, double gy)
 {
     return numpy_atan2(gy, gx + 1e-15) * (180.0 / M_PI) + 90.0;
 }
@@ -37,53 +37,53 @@ static int bin_of_orientation(double ori)
     if (!(ori > 0.0 && ori < 180.0))
         return -1;
     int b = (int)(ori / 20.0);
-    if (b > NN_HOG_BINS - 1)
-        b = NN_HOG_BINS - 1;
+    if (b > IMFEAT_HOG_BINS - 1)
+        b = IMFEAT_HOG_BINS - 1;
     if (ori < 20.0 * b)
         b--;
-    else if (b < NN_HOG_BINS - 1 && ori >= 20.0 * (b + 1))
+    else if (b < IMFEAT_HOG_BINS - 1 && ori >= 20.0 * (b + 1))
         b++;
     return b;
 }
 
 /* The bin of a gradient from features.py's formula (-1: none). */
-int nn_hog_bin_exact(double gx, double gy)
+int imfeat_hog_bin_exact(double gx, double gy)
 {
-    return bin_of_orientation(nn_hog_orientation(gx, gy));
+    return bin_of_orientation(imfeat_hog_orientation(gx, gy));
 }
 
 /* tan of the positive bin edges 10, 30, 50, 70 degrees of atan2 (ori - 90);
  * the negative edges are their mirror images. */
-#define NN_TAN10 0.17632698070846498
-#define NN_TAN30 0.5773502691896257
-#define NN_TAN50 1.19175359259421
-#define NN_TAN70 2.7474774194546216
+#define TAN10 0.17632698070846498
+#define TAN30 0.5773502691896257
+#define TAN50 1.19175359259421
+#define TAN70 2.7474774194546216
 
 /* The bin without atan2 where that is safe: compare |t|, t = gy / (gx + 1e-15),
  * with the edge tangents. Away from an edge by a relative 1e-9 the rounding of
  * atan2, * 180 / pi and + 90 (below 1e-13 degrees) cannot change the side, so
  * both paths agree (tests/test_image_features.c checks this). Near an edge or
  * within 1e-9 rad of +-90 degrees, *sure is 0 and the caller computes the
- * orientation. Returns NN_HOG_BINS for "no bin"; no data-dependent branches. */
+ * orientation. Returns IMFEAT_HOG_BINS for "no bin"; no data-dependent branches. */
 static inline int hog_bin_fast(double gx, double gy, int *sure)
 {
     double x = gx + 1e-15, t = gy / x, a = fabs(t), tol = 1e-9 * (1.0 + a);
-    int above = (a > NN_TAN10) + (a > NN_TAN30) + (a > NN_TAN50) + (a > NN_TAN70);
-    int near = (fabs(a - NN_TAN10) <= tol) | (fabs(a - NN_TAN30) <= tol)
-               | (fabs(a - NN_TAN50) <= tol) | (fabs(a - NN_TAN70) <= tol);
+    int above = (a > TAN10) + (a > TAN30) + (a > TAN50) + (a > TAN70);
+    int near = (fabs(a - TAN10) <= tol) | (fabs(a - TAN30) <= tol)
+               | (fabs(a - TAN50) <= tol) | (fabs(a - TAN70) <= tol);
     int b = 4 + (t < 0.0 ? -above : above);
     int pos = x > 0.0; /* x < 0: |atan2| > 90 degrees, so ori < 0 or > 180 */
     *sure = (fabs(x) > 1e-9 * fabs(gy)) & (!pos | !near);
-    return NN_HOG_BINS + pos * (b - NN_HOG_BINS);
+    return IMFEAT_HOG_BINS + pos * (b - IMFEAT_HOG_BINS);
 }
 
 #if defined(__GNUC__)
-typedef double nn_v2d __attribute__((vector_size(16)));
-typedef long long nn_v2l __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2l __attribute__((vector_size(16)));
 
-static inline nn_v2d v2_abs(nn_v2d x)
+static inline v2d v2_abs(v2d x)
 {
-    return (nn_v2d)((nn_v2l)x & 0x7fffffffffffffffLL);
+    return (v2d)((v2l)x & 0x7fffffffffffffffLL);
 }
 
 /* hog_bin_fast on two gradients at once: the same operations lane by lane
@@ -91,18 +91,18 @@ static inline nn_v2d v2_abs(nn_v2d x)
 static inline void hog_bin_fast2(const double *gx, const double *gy, unsigned char *slot,
                                  int *sure)
 {
-    nn_v2d x, y;
+    v2d x, y;
     memcpy(&x, gx, sizeof x);
     memcpy(&y, gy, sizeof y);
     x = x + 1e-15;
-    nn_v2d t = y / x, a = v2_abs(t), tol = 1e-9 * (1.0 + a);
-    nn_v2l above = -((a > NN_TAN10) + (a > NN_TAN30) + (a > NN_TAN50) + (a > NN_TAN70));
-    nn_v2l near = (v2_abs(a - NN_TAN10) <= tol) | (v2_abs(a - NN_TAN30) <= tol)
-                  | (v2_abs(a - NN_TAN50) <= tol) | (v2_abs(a - NN_TAN70) <= tol);
-    nn_v2l neg = t < 0.0, pos = x > 0.0;
-    nn_v2l b = 4 + ((above ^ neg) - neg);
-    nn_v2l s = (b & pos) | (NN_HOG_BINS & ~pos);
-    nn_v2l ok = (v2_abs(x) > 1e-9 * v2_abs(y)) & (~pos | ~near);
+    v2d t = y / x, a = v2_abs(t), tol = 1e-9 * (1.0 + a);
+    v2l above = -((a > TAN10) + (a > TAN30) + (a > TAN50) + (a > TAN70));
+    v2l near = (v2_abs(a - TAN10) <= tol) | (v2_abs(a - TAN30) <= tol)
+                  | (v2_abs(a - TAN50) <= tol) | (v2_abs(a - TAN70) <= tol);
+    v2l neg = t < 0.0, pos = x > 0.0;
+    v2l b = 4 + ((above ^ neg) - neg);
+    v2l s = (b & pos) | (IMFEAT_HOG_BINS & ~pos);
+    v2l ok = (v2_abs(x) > 1e-9 * v2_abs(y)) & (~pos | ~near);
     slot[0] = (unsigned char)s[0];
     slot[1] = (unsigned char)s[1];
     sure[0] = ok[0] != 0;
@@ -110,37 +110,37 @@ static inline void hog_bin_fast2(const double *gx, const double *gy, unsigned ch
 }
 #endif
 
-int nn_hog_bin(double gx, double gy)
+int imfeat_hog_bin(double gx, double gy)
 {
     int sure, b = hog_bin_fast(gx, gy, &sure);
     if (!sure)
-        return nn_hog_bin_exact(gx, gy);
-    return b == NN_HOG_BINS ? -1 : b;
+        return imfeat_hog_bin_exact(gx, gy);
+    return b == IMFEAT_HOG_BINS ? -1 : b;
 }
 
-int nn_hog_dim(int h, int w, int cell)
+int imfeat_hog_dim(int h, int w, int cell)
 {
-    return (h / cell) * (w / cell) * NN_HOG_BINS;
+    return (h / cell) * (w / cell) * IMFEAT_HOG_BINS;
 }
 
 /* Slots of the running sums per column: nine bins and a dump for "no bin". */
-#define NN_HOG_SLOTS (NN_HOG_BINS + 1)
+#define HOG_SLOTS (IMFEAT_HOG_BINS + 1)
 
-size_t nn_hog_work_size(int h, int w, int cell)
+size_t imfeat_hog_work_size(int h, int w, int cell)
 {
     size_t px = (size_t)h * w;
-    size_t v = (size_t)(h / cell) * NN_HOG_BINS * w, t = (size_t)w * NN_HOG_SLOTS;
+    size_t v = (size_t)(h / cell) * IMFEAT_HOG_BINS * w, t = (size_t)w * HOG_SLOTS;
     return (px + v + t + 2 * (size_t)w) * sizeof(double) + px * sizeof(int) + px;
 }
 
 /* Correctly rounded i / 255.0 for every byte (what im / 255 gives NumPy). */
-#define NN_B4(i) (i) / 255.0, (i + 1) / 255.0, (i + 2) / 255.0, (i + 3) / 255.0
-#define NN_B16(i) NN_B4(i), NN_B4(i + 4), NN_B4(i + 8), NN_B4(i + 12)
-#define NN_B64(i) NN_B16(i), NN_B16(i + 16), NN_B16(i + 32), NN_B16(i + 48)
-static const double by255[256] = {NN_B64(0), NN_B64(64), NN_B64(128), NN_B64(192)};
+#define BY255_4(i) (i) / 255.0, (i + 1) / 255.0, (i + 2) / 255.0, (i + 3) / 255.0
+#define BY255_16(i) BY255_4(i), BY255_4(i + 4), BY255_4(i + 8), BY255_4(i + 12)
+#define BY255_64(i) BY255_16(i), BY255_16(i + 16), BY255_16(i + 32), BY255_16(i + 48)
+static const double by255[256] = {BY255_64(0), BY255_64(64), BY255_64(128), BY255_64(192)};
 
-void nn_imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
-                    const double weights[3])
+void imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
+                 const double weights[3])
 {
     if (channels == 1) {
         for (size_t i = 0; i < n_px; i++)
@@ -213,7 +213,7 @@ static int row_bins(unsigned char *slot, int *hard, int base, const double *gx,
     return n;
 }
 
-/* mag: (h, w) gradient magnitude; slot: (h, w) bin, NN_HOG_BINS for none;
+/* mag: (h, w) gradient magnitude; slot: (h, w) bin, IMFEAT_HOG_BINS for none;
  * gxy: (2 w) scratch; hard: (h w) scratch. Unsure pixels are recomputed. */
 static void hog_gradients(double *mag, unsigned char *slot, int *hard, double *gxy,
                           const double *grey, int h, int w)
@@ -229,8 +229,8 @@ static void hog_gradients(double *mag, unsigned char *slot, int *hard, double *g
         int i = hard[k], b;
         double gx, gy;
         gradient_at(grey, h, w, i / w, i % w, &gx, &gy);
-        b = nn_hog_bin_exact(gx, gy);
-        slot[i] = (unsigned char)(b < 0 ? NN_HOG_BINS : b);
+        b = imfeat_hog_bin_exact(gx, gy);
+        slot[i] = (unsigned char)(b < 0 ? IMFEAT_HOG_BINS : b);
     }
 }
 
@@ -269,7 +269,7 @@ static inline double cell_mean(double sum, int cell, double inv_pow2)
 }
 
 /* uniform_filter1d along axis 0 (down every column) of the nine masked images,
- * kept at the cell-centre rows: v (n_cell_rows, 9, w). t: (w, NN_HOG_SLOTS)
+ * kept at the cell-centre rows: v (n_cell_rows, 9, w). t: (w, HOG_SLOTS)
  * running sums, all columns advanced together. */
 static void hog_filter_rows(double *v, double *t, const double *mag, const unsigned char *slot,
                             int h, int w, int cell)
@@ -277,25 +277,25 @@ static void hog_filter_rows(double *v, double *t, const double *mag, const unsig
     int s1 = cell / 2, s2 = cell - s1 - 1, nrows = h / cell;
     int last = s1 + (nrows - 1) * cell;
     double inv = pow2_inverse(cell);
-    memset(t, 0, (size_t)w * NN_HOG_SLOTS * sizeof(double));
+    memset(t, 0, (size_t)w * HOG_SLOTS * sizeof(double));
     for (int k = -s1; k <= s2; k++) {
         size_t row = (size_t)reflect(k, h) * w;
         for (int x = 0; x < w; x++)
-            t[x * NN_HOG_SLOTS + slot[row + x]] += mag[row + x];
+            t[x * HOG_SLOTS + slot[row + x]] += mag[row + x];
     }
     for (int ll = 0, j = 0; ll <= last; ll++) {
         if (ll > 0) {
             size_t in = (size_t)(ll + s2) * w, out = (size_t)reflect(ll - 1 - s1, h) * w;
             for (int x = 0; x < w; x++)
-                run_step(t + x * NN_HOG_SLOTS, mag[in + x], slot[in + x], mag[out + x],
+                run_step(t + x * HOG_SLOTS, mag[in + x], slot[in + x], mag[out + x],
                          slot[out + x]);
         }
         if (ll != s1 + j * cell)
             continue;
-        for (int b = 0; b < NN_HOG_BINS; b++)
+        for (int b = 0; b < IMFEAT_HOG_BINS; b++)
             for (int x = 0; x < w; x++)
-                v[((size_t)j * NN_HOG_BINS + b) * w + x] =
-                    cell_mean(t[x * NN_HOG_SLOTS + b], cell, inv);
+                v[((size_t)j * IMFEAT_HOG_BINS + b) * w + x] =
+                    cell_mean(t[x * HOG_SLOTS + b], cell, inv);
         j++;
     }
 }
@@ -309,31 +309,31 @@ static void hog_filter_cols(double *out, const double *v, int h, int w, int cell
     int last = s1 + (ncols - 1) * cell;
     double inv = pow2_inverse(cell);
     for (int j = 0; j < nrows; j++) {
-        const double *line = v + (size_t)j * NN_HOG_BINS * w; /* bin b at line + b w */
-        double t[NN_HOG_BINS] = {0};
+        const double *line = v + (size_t)j * IMFEAT_HOG_BINS * w; /* bin b at line + b w */
+        double t[IMFEAT_HOG_BINS] = {0};
         for (int k = -s1; k <= s2; k++)
-            for (int b = 0, c = reflect(k, w); b < NN_HOG_BINS; b++)
+            for (int b = 0, c = reflect(k, w); b < IMFEAT_HOG_BINS; b++)
                 t[b] += line[(size_t)b * w + c];
         for (int ll = 0, i = 0; ll <= last; ll++) {
             int in = ll + s2, gone = reflect(ll - 1 - s1, w);
-            for (int b = 0; ll > 0 && b < NN_HOG_BINS; b++)
+            for (int b = 0; ll > 0 && b < IMFEAT_HOG_BINS; b++)
                 t[b] += line[(size_t)b * w + in] - line[(size_t)b * w + gone];
             if (ll != s1 + i * cell)
                 continue;
-            for (int b = 0; b < NN_HOG_BINS; b++)
-                out[((size_t)i * nrows + j) * NN_HOG_BINS + b] = cell_mean(t[b], cell, inv);
+            for (int b = 0; b < IMFEAT_HOG_BINS; b++)
+                out[((size_t)i * nrows + j) * IMFEAT_HOG_BINS + b] = cell_mean(t[b], cell, inv);
             i++;
         }
     }
 }
 
-void nn_hog(double *out, const double *grey, int h, int w, int cell, void *work)
+void imfeat_hog(double *out, const double *grey, int h, int w, int cell, void *work)
 {
     size_t px = (size_t)h * w;
     double *mag = work;                                    /* (h, w) */
     double *v = mag + px;                                  /* (h / cell, 9, w) */
-    double *t = v + (size_t)(h / cell) * NN_HOG_BINS * w;  /* (w, NN_HOG_SLOTS) */
-    double *gxy = t + (size_t)w * NN_HOG_SLOTS;            /* (2, w) */
+    double *t = v + (size_t)(h / cell) * IMFEAT_HOG_BINS * w;  /* (w, HOG_SLOTS) */
+    double *gxy = t + (size_t)w * HOG_SLOTS;            /* (2, w) */
     int *hard = (int *)(gxy + 2 * (size_t)w);              /* (h * w) */
     unsigned char *slot = (unsigned char *)(hard + px);   /* (h, w) */
     hog_gradients(mag, slot, hard, gxy, grey, h, w);
@@ -409,14 +409,14 @@ static inline size_t hue_slot(int c, int num, int d)
 }
 
 /* 1 / d for d = 1 .. 255 (entry 0: 1). */
-#define NN_R1(i) 1.0 / ((i) + ((i) == 0))
-#define NN_R4(i) NN_R1(i), NN_R1(i + 1), NN_R1(i + 2), NN_R1(i + 3)
-#define NN_R16(i) NN_R4(i), NN_R4(i + 4), NN_R4(i + 8), NN_R4(i + 12)
-#define NN_R64(i) NN_R16(i), NN_R16(i + 16), NN_R16(i + 32), NN_R16(i + 48)
-static const double inv_int[256] = {NN_R64(0), NN_R64(64), NN_R64(128), NN_R64(192)};
+#define INV_1(i) 1.0 / ((i) + ((i) == 0))
+#define INV_4(i) INV_1(i), INV_1(i + 1), INV_1(i + 2), INV_1(i + 3)
+#define INV_16(i) INV_4(i), INV_4(i + 4), INV_4(i + 8), INV_4(i + 12)
+#define INV_64(i) INV_16(i), INV_16(i + 16), INV_16(i + 32), INV_16(i + 48)
+static const double inv_int[256] = {INV_64(0), INV_64(64), INV_64(128), INV_64(192)};
 
 /* The bin of an approximate hue from (case, num, d) alone, within 1e-11 of
- * hue255's; NN_HUE_EXACT when it lies within 1e-9 of an inner edge. Hue 0
+ * hue255's; IMFEAT_HUE_EXACT when it lies within 1e-9 of an inner edge. Hue 0
  * (grey, or red with g == b) is exact, in bin 0. */
 static int approx_bin(int c, int num, int d, const double *e, int nbin)
 {
@@ -427,12 +427,12 @@ static int approx_bin(int c, int num, int d, const double *e, int nbin)
     int k = (int)(v * (nbin / 255.0));
     k = k > nbin - 1 ? nbin - 1 : k;
     int near = (k > 0 && v - e[k] <= 1e-9) || (k < nbin - 1 && e[k + 1] - v <= 1e-9);
-    return near ? NN_HUE_EXACT : k;
+    return near ? IMFEAT_HUE_EXACT : k;
 }
 
-void nn_hue_table(uint8_t *table, int nbin)
+void imfeat_hue_table(uint8_t *table, int nbin)
 {
-    double edge[NN_HUE_MAX_BINS + 1];
+    double edge[IMFEAT_HUE_MAX_BINS + 1];
     hue_edges(edge, nbin);
     for (int c = 0; c < 3; c++)
         for (int d = 0; d < 256; d++)
@@ -444,21 +444,21 @@ void nn_hue_table(uint8_t *table, int nbin)
 static inline int hue_bin(const uint8_t *p, const uint8_t *table, const double *edge, int nbin)
 {
     int num, d, c = hue_case(p, &num, &d);
-    int k = table ? table[hue_slot(c, num, d)] : NN_HUE_EXACT;
-    return k != NN_HUE_EXACT ? k : hist_bin(hue255(p), edge, nbin, nbin / 255.0);
+    int k = table ? table[hue_slot(c, num, d)] : IMFEAT_HUE_EXACT;
+    return k != IMFEAT_HUE_EXACT ? k : hist_bin(hue255(p), edge, nbin, nbin / 255.0);
 }
 
-int nn_hue_bin(const uint8_t *rgb, int nbin, const uint8_t *table)
+int imfeat_hue_bin(const uint8_t *rgb, int nbin, const uint8_t *table)
 {
-    double edge[NN_HUE_MAX_BINS + 1];
+    double edge[IMFEAT_HUE_MAX_BINS + 1];
     hue_edges(edge, nbin);
     return hue_bin(rgb, table, edge, nbin);
 }
 
-void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const uint8_t *table)
+void imfeat_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const uint8_t *table)
 {
-    double edge[NN_HUE_MAX_BINS + 1];
-    long count[NN_HUE_MAX_BINS] = {0};
+    double edge[IMFEAT_HUE_MAX_BINS + 1];
+    long count[IMFEAT_HUE_MAX_BINS] = {0};
     hue_edges(edge, nbin);
     for (size_t i = 0; i < n_px; i++)
         count[hue_bin(img + 3 * i, table, edge, nbin)]++;
@@ -470,20 +470,20 @@ void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const u
 
 /* ---- one image --------------------------------------------------------------- */
 
-static int kind_dim(const nn_imfeat_opts *o, nn_feat_kind k)
+static int kind_dim(const imfeat_opts *o, imfeat_kind k)
 {
     switch (k) {
-    case NN_FEAT_HOG:
-        return nn_hog_dim(o->height, o->width, o->hog_cell);
-    case NN_FEAT_HUE:
+    case IMFEAT_HOG:
+        return imfeat_hog_dim(o->height, o->width, o->hog_cell);
+    case IMFEAT_HUE:
         return o->hue_bins;
-    case NN_FEAT_PIXELS:
+    case IMFEAT_PIXELS:
         return o->height * o->width * o->channels;
     }
     return 0;
 }
 
-int nn_imfeat_dim(const nn_imfeat_opts *o)
+int imfeat_dim(const imfeat_opts *o)
 {
     int d = 0;
     for (int i = 0; i < o->n_kinds; i++)
@@ -497,26 +497,26 @@ typedef struct work_layout {
     size_t products, grey, hog, hue, total; /* byte offsets */
 } work_layout;
 
-static work_layout layout_of(const nn_imfeat_opts *o)
+static work_layout layout_of(const imfeat_opts *o)
 {
     work_layout l = {0};
     size_t px = (size_t)o->height * o->width;
     l.grey = 3 * 256 * sizeof(double);
     l.hog = l.grey + px * sizeof(double);
-    l.hue = l.hog + nn_hog_work_size(o->height, o->width, o->hog_cell);
+    l.hue = l.hog + imfeat_hog_work_size(o->height, o->width, o->hog_cell);
     l.total = l.hue;
     for (int i = 0; i < o->n_kinds; i++)
-        if (o->kinds[i] == NN_FEAT_HUE)
-            l.total = l.hue + NN_HUE_TABLE_BYTES;
+        if (o->kinds[i] == IMFEAT_HUE)
+            l.total = l.hue + IMFEAT_HUE_TABLE_BYTES;
     return l;
 }
 
-size_t nn_imfeat_work_size(const nn_imfeat_opts *o)
+size_t imfeat_work_size(const imfeat_opts *o)
 {
     return layout_of(o).total;
 }
 
-void nn_imfeat_work_init(void *work, const nn_imfeat_opts *o)
+void imfeat_work_init(void *work, const imfeat_opts *o)
 {
     work_layout l = layout_of(o);
     double *products = (double *)((char *)work + l.products);
@@ -524,10 +524,10 @@ void nn_imfeat_work_init(void *work, const nn_imfeat_opts *o)
         for (int v = 0; v < 256; v++)
             products[c * 256 + v] = (double)v * o->grey[c];
     if (l.total > l.hue)
-        nn_hue_table((uint8_t *)work + l.hue, o->hue_bins);
+        imfeat_hue_table((uint8_t *)work + l.hue, o->hue_bins);
 }
 
-/* nn_imfeat_grey with the products looked up: the same sums of the same
+/* imfeat_grey with the products looked up: the same sums of the same
  * products. */
 static void grey_of(double *grey, const uint8_t *img, size_t n_px, int channels,
                     const double *products)
@@ -541,7 +541,7 @@ static void grey_of(double *grey, const uint8_t *img, size_t n_px, int channels,
         grey[i] = (products[img[0]] + products[256 + img[1]]) + products[512 + img[2]];
 }
 
-void nn_imfeat_image(double *out, const uint8_t *img, const nn_imfeat_opts *o, void *work)
+void imfeat_image(double *out, const uint8_t *img, const imfeat_opts *o, void *work)
 {
     size_t px = (size_t)o->height * o->width, n = px * o->channels;
     work_layout l = layout_of(o);
@@ -549,14 +549,14 @@ void nn_imfeat_image(double *out, const uint8_t *img, const nn_imfeat_opts *o, v
     const uint8_t *table = l.total > l.hue ? (const uint8_t *)work + l.hue : NULL;
     for (int i = 0; i < o->n_kinds; i++) {
         switch (o->kinds[i]) {
-        case NN_FEAT_HOG:
+        case IMFEAT_HOG:
             grey_of(grey, img, px, o->channels, (const double *)((char *)work + l.products));
-            nn_hog(out, grey, o->height, o->width, o->hog_cell, (char *)work + l.hog);
+            imfeat_hog(out, grey, o->height, o->width, o->hog_cell, (char *)work + l.hog);
             break;
-        case NN_FEAT_HUE:
-            nn_hue_hist(out, img, px, o->hue_bins, table);
+        case IMFEAT_HUE:
+            imfeat_hue_hist(out, img, px, o->hue_bins, table);
             break;
-        case NN_FEAT_PIXELS:
+        case IMFEAT_PIXELS:
             for (size_t j = 0; j < n; j++)
                 out[j] = by255[img[j]];
             break;

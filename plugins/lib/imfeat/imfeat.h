@@ -1,7 +1,8 @@
 /* imfeat.h: CS231n image features (HOG, hue histogram, pixels), their
- * threaded extraction, normalisation and on-disk cache. Shared by the
- * cifar_features and fashion_features data plugins (fashion_features compiles
- * these sources through plugins/data/fashion_features/shared.c).
+ * threaded extraction, normalisation and on-disk cache: the imfeat plugin
+ * library (plugins/lib/README.md), used by the cifar_features and
+ * fashion_features data plugins. Everything here carries the imfeat_ /
+ * IMFEAT_ prefix; extraction runs on worker threads (deps.cmake).
  *
  * The features reproduce CS231n assignment 1's features.py to the last bit
  * (see tests/gen_feature_reference.py for the NumPy original):
@@ -15,72 +16,72 @@
  *        nbin equal bins on [0, 255], density=True, times the bin widths.
  *   pixels: HWC values / 255.
  */
-#ifndef NN_IMFEAT_H
-#define NN_IMFEAT_H
+#ifndef IMFEAT_H
+#define IMFEAT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "nnlab/plugin.h"
 
-#define NN_HOG_BINS 9
-#define NN_HUE_MAX_BINS 255
-#define NN_HUE_EXACT 255             /* hue table entry: compute this one */
-#define NN_HUE_TABLE_BYTES (3 * 65536)
-#define NN_FEAT_MAX 3
+#define IMFEAT_HOG_BINS 9
+#define IMFEAT_HUE_MAX_BINS 255
+#define IMFEAT_HUE_EXACT 255 /* hue table entry: compute this one */
+#define IMFEAT_HUE_TABLE_BYTES (3 * 65536)
+#define IMFEAT_MAX_KINDS 3
 
-typedef enum nn_feat_kind { NN_FEAT_HOG, NN_FEAT_HUE, NN_FEAT_PIXELS } nn_feat_kind;
+typedef enum imfeat_kind { IMFEAT_HOG, IMFEAT_HUE, IMFEAT_PIXELS } imfeat_kind;
 
-typedef struct nn_imfeat_opts {
-    nn_feat_kind kinds[NN_FEAT_MAX]; /* in output order */
+typedef struct imfeat_opts {
+    imfeat_kind kinds[IMFEAT_MAX_KINDS]; /* in output order */
     int n_kinds;
-    int hog_cell;                    /* pixels per cell side */
+    int hog_cell;                        /* pixels per cell side */
     int hue_bins;
-    double grey[3];                  /* RGB -> grey weights (3 channels only) */
-    int height, width, channels;     /* of every image */
-} nn_imfeat_opts;
+    double grey[3];                      /* RGB -> grey weights (3 channels only) */
+    int height, width, channels;         /* of every image */
+} imfeat_opts;
 
 /* ---- pure feature code (imfeat.c) ------------------------------------------ */
 
 /* Orientation of a gradient, exactly as features.py computes it. */
-double nn_hog_orientation(double gx, double gy);
+double imfeat_hog_orientation(double gx, double gy);
 /* Bin of a gradient in [0, 9), or -1 when features.py counts it nowhere:
- * from the orientation (exact), and as nn_hog computes it (fast, same result). */
-int nn_hog_bin_exact(double gx, double gy);
-int nn_hog_bin(double gx, double gy);
+ * from the orientation (exact), and as imfeat_hog computes it (fast, same result). */
+int imfeat_hog_bin_exact(double gx, double gy);
+int imfeat_hog_bin(double gx, double gy);
 /* Number of HOG values for an h x w image. */
-int nn_hog_dim(int h, int w, int cell);
-/* Bytes of scratch memory nn_hog needs. */
-size_t nn_hog_work_size(int h, int w, int cell);
+int imfeat_hog_dim(int h, int w, int cell);
+/* Bytes of scratch memory imfeat_hog needs. */
+size_t imfeat_hog_work_size(int h, int w, int cell);
 /* grey: (h, w) from img: (h, w, channels) HWC; weights used when channels == 3. */
-void nn_imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
-                    const double weights[3]);
-/* out: (nn_hog_dim) from grey: (h, w); work: nn_hog_work_size bytes. */
-void nn_hog(double *out, const double *grey, int h, int w, int cell, void *work);
+void imfeat_grey(double *grey, const uint8_t *img, size_t n_px, int channels,
+                 const double weights[3]);
+/* out: (imfeat_hog_dim) from grey: (h, w); work: imfeat_hog_work_size bytes. */
+void imfeat_hog(double *out, const double *grey, int h, int w, int cell, void *work);
 /* Hue bins of every (matplotlib case, byte difference, max - min), or
- * NN_HUE_EXACT where the hue must be computed (near a bin edge): table of
- * NN_HUE_TABLE_BYTES bytes. */
-void nn_hue_table(uint8_t *table, int nbin);
+ * IMFEAT_HUE_EXACT where the hue must be computed (near a bin edge): table of
+ * IMFEAT_HUE_TABLE_BYTES bytes. */
+void imfeat_hue_table(uint8_t *table, int nbin);
 /* Hue bin of one RGB pixel: through the table, or exact (table NULL). */
-int nn_hue_bin(const uint8_t *rgb, int nbin, const uint8_t *table);
+int imfeat_hue_bin(const uint8_t *rgb, int nbin, const uint8_t *table);
 /* out: (nbin) hue histogram of img: (n_px, 3) HWC RGB; table from
- * nn_hue_table (NULL: every hue computed). nbin <= NN_HUE_MAX_BINS. */
-void nn_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const uint8_t *table);
+ * imfeat_hue_table (NULL: every hue computed). nbin <= IMFEAT_HUE_MAX_BINS. */
+void imfeat_hue_hist(double *out, const uint8_t *img, size_t n_px, int nbin, const uint8_t *table);
 
 /* Feature length for the options. */
-int nn_imfeat_dim(const nn_imfeat_opts *o);
-/* Bytes of scratch memory nn_imfeat_image needs, and its set-up (once). */
-size_t nn_imfeat_work_size(const nn_imfeat_opts *o);
-void nn_imfeat_work_init(void *work, const nn_imfeat_opts *o);
-/* out: (nn_imfeat_dim) features of one image. */
-void nn_imfeat_image(double *out, const uint8_t *img, const nn_imfeat_opts *o, void *work);
+int imfeat_dim(const imfeat_opts *o);
+/* Bytes of scratch memory imfeat_image needs, and its set-up (once). */
+size_t imfeat_work_size(const imfeat_opts *o);
+void imfeat_work_init(void *work, const imfeat_opts *o);
+/* out: (imfeat_dim) features of one image. */
+void imfeat_image(double *out, const uint8_t *img, const imfeat_opts *o, void *work);
 
 /* ---- extraction over whole splits (imextract.c) ----------------------------- */
 
 /* How one plugin wants its features produced. */
-typedef struct nn_imfeat_run {
+typedef struct imfeat_run {
     const char *tag;         /* plugin name: messages and cache file names */
-    const nn_imfeat_opts *opts;
+    const imfeat_opts *opts;
     int normalize;           /* subtract the training mean, divide by its std */
     int bias;                /* append a column of ones */
     int use_cache;
@@ -91,58 +92,56 @@ typedef struct nn_imfeat_run {
     const nn_param_decl *decls;
     const nn_value *hp;      /* (n_decls) in declaration order */
     int n_decls;
-} nn_imfeat_run;
+} imfeat_run;
 
 /* Fills X of data->train, val and test (allocated with images and d =
  * features + bias) from their images: from the cache when it holds the key,
  * else by extraction on ctx->threads threads, then stores the cache (only
  * when HOG or hue histograms are asked for). */
-int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data,
-                   nn_err *err);
+int imfeat_fill(const imfeat_run *run, const nn_data_ctx *ctx, nn_data *data, nn_err *err);
 /* Extracts columns [0, dim) of every split's X from its images. */
-int nn_imfeat_extract(const nn_imfeat_run *run, int threads, int quiet, nn_data *data,
-                      nn_err *err);
+int imfeat_extract(const imfeat_run *run, int threads, int quiet, nn_data *data, nn_err *err);
 /* CS231n's preprocessing of columns [0, dim): X -= mean(train), X /= std(train)
  * (a column with zero spread is only centred). NN_OK or NN_ENOMEM. */
-int nn_imfeat_normalize(nn_data *data, int dim);
+int imfeat_normalize(nn_data *data, int dim);
 
 /* ---- cache (imcache.c) --------------------------------------------------------- */
 
-typedef struct nn_keybuf {
+typedef struct imfeat_keybuf {
     char *s;
     size_t len, cap;
     int failed;              /* an allocation failed */
-} nn_keybuf;
+} imfeat_keybuf;
 
-void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void imfeat_keybuf_printf(imfeat_keybuf *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Appends a file's name, size and modification time; fails when it is not a
  * readable regular file. */
-int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err);
-void nn_keybuf_free(nn_keybuf *k);
+int imfeat_keybuf_add_file(imfeat_keybuf *k, const char *path, nn_err *err);
+void imfeat_keybuf_free(imfeat_keybuf *k);
 /* The cache key of a run: tag, format, sizeof(nn_real), the files, then
  * every parameter as "name value". */
-int nn_imfeat_key(nn_keybuf *k, const nn_imfeat_run *run, nn_err *err);
+int imfeat_key(imfeat_keybuf *k, const imfeat_run *run, nn_err *err);
 
 /* Picks the cache file for a key: ctx->cache_dir, else <data_dir>/.nnlab_cache
  * (unless data_dir is under /usr), else $XDG_CACHE_HOME/nnlab or
  * ~/.cache/nnlab; creates the folder. Returns 0 and the path, or -1 when no
  * folder is writable. */
-int nn_imcache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
-                    const char *tag, const char *key);
+int imfeat_cache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
+                      const char *tag, const char *key);
 /* 1 when the file holds the key and the shapes of data: X filled; 0 otherwise. */
-int nn_imcache_load(const char *file, const char *key, nn_data *data);
+int imfeat_cache_load(const char *file, const char *key, nn_data *data);
 /* Writes the file atomically (temporary file, then rename); 0 or -1. */
-int nn_imcache_store(const char *file, const char *key, const nn_data *data);
+int imfeat_cache_store(const char *file, const char *key, const nn_data *data);
 
 /* ---- small helpers (imutil.c) -------------------------------------------------- */
 
 /* dir joined with rel unless rel is absolute; fails when too long. */
-int nn_path_join(char *out, size_t n, const char *dir, const char *rel);
+int imfeat_path_join(char *out, size_t n, const char *dir, const char *rel);
 /* Worker threads for ctx->threads (0 = every online core). */
-int nn_thread_count(int requested);
+int imfeat_thread_count(int requested);
 /* o->kinds from a STRLIST of feature names, each among allowed ("a|b"),
  * none twice. */
-int nn_imfeat_parse_kinds(nn_imfeat_opts *o, const nn_value *list, const char *allowed,
-                          nn_err *err);
+int imfeat_parse_kinds(imfeat_opts *o, const nn_value *list, const char *allowed, nn_err *err);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int nn_path_join(char *out, size_t n, const char *dir, const char *rel)
+int imfeat_path_join(char *out, size_t n, const char *dir, const char *rel)
 {
     int len;
     if (rel[0] == '/' || !dir || !dir[0])
@@ -16,7 +16,7 @@ int nn_path_join(char *out, size_t n, const char *dir, const char *rel)
     return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
-int nn_thread_count(int requested)
+int imfeat_thread_count(int requested)
 {
     long n = requested > 0 ? requested : sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
@@ -24,28 +24,27 @@ int nn_thread_count(int requested)
     return n > 256 ? 256 : (int)n;
 }
 
-static int kind_of(const char *name, nn_feat_kind *k)
+static int kind_of(const char *name, imfeat_kind *k)
 {
-    static const char *const names[NN_FEAT_MAX] = {"hog", "hue_hist", "pixels"};
-    for (int i = 0; i < NN_FEAT_MAX; i++)
+    static const char *const names[IMFEAT_MAX_KINDS] = {"hog", "hue_hist", "pixels"};
+    for (int i = 0; i < IMFEAT_MAX_KINDS; i++)
         if (strcmp(name, names[i]) == 0) {
-            *k = (nn_feat_kind)i;
+            *k = (imfeat_kind)i;
             return 0;
         }
     return -1;
 }
 
-int nn_imfeat_parse_kinds(nn_imfeat_opts *o, const nn_value *list, const char *allowed,
-                          nn_err *err)
+int imfeat_parse_kinds(imfeat_opts *o, const nn_value *list, const char *allowed, nn_err *err)
 {
     if (list->n < 1)
         return nn_err_set(err, NN_EINPUT, "features: the list is empty");
-    if (list->n > NN_FEAT_MAX)
-        return nn_err_set(err, NN_EINPUT, "features: at most %d entries", NN_FEAT_MAX);
+    if (list->n > IMFEAT_MAX_KINDS)
+        return nn_err_set(err, NN_EINPUT, "features: at most %d entries", IMFEAT_MAX_KINDS);
     o->n_kinds = 0;
     for (int i = 0; i < list->n; i++) {
         const char *name = list->strs[i];
-        nn_feat_kind k;
+        imfeat_kind k;
         if (kind_of(name, &k) != 0 || !strstr(allowed, name))
             return nn_err_set(err, NN_EINPUT, "features: unknown feature '%s' (use %s)", name,
                               allowed);

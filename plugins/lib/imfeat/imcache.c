@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NN_CACHE_MAGIC "NNLABFC1"
-#define NN_CACHE_ORDER 0x01020304u
+#define CACHE_MAGIC "NNLABFC1"
+#define CACHE_ORDER 0x01020304u
 
 /* ---- key ----------------------------------------------------------------------- */
 
-void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...)
+void imfeat_keybuf_printf(imfeat_keybuf *k, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -48,7 +48,7 @@ void nn_keybuf_printf(nn_keybuf *k, const char *fmt, ...)
     k->len += (size_t)n;
 }
 
-int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err)
+int imfeat_keybuf_add_file(imfeat_keybuf *k, const char *path, nn_err *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -56,55 +56,55 @@ int nn_keybuf_add_file(nn_keybuf *k, const char *path, nn_err *err)
     if (!S_ISREG(st.st_mode))
         return nn_err_set(err, NN_EINPUT, "%s: not a regular file", path);
     const char *base = strrchr(path, '/');
-    nn_keybuf_printf(k, "file %s size %lld mtime %lld.%09ld\n", base ? base + 1 : path,
-                     (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                     (long)st.st_mtim.tv_nsec);
+    imfeat_keybuf_printf(k, "file %s size %lld mtime %lld.%09ld\n", base ? base + 1 : path,
+                         (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                         (long)st.st_mtim.tv_nsec);
     return NN_OK;
 }
 
-void nn_keybuf_free(nn_keybuf *k)
+void imfeat_keybuf_free(imfeat_keybuf *k)
 {
     free(k->s);
     memset(k, 0, sizeof *k);
 }
 
-#define NN_CACHE_FORMAT 1 /* bump when the features or the layout change */
+#define CACHE_FORMAT 1 /* bump when the features or the layout change */
 
-static void key_value(nn_keybuf *k, const nn_param_decl *d, const nn_value *v)
+static void key_value(imfeat_keybuf *k, const nn_param_decl *d, const nn_value *v)
 {
-    nn_keybuf_printf(k, "%s", d->name);
+    imfeat_keybuf_printf(k, "%s", d->name);
     switch (d->type) {
     case NN_T_REAL:
-        nn_keybuf_printf(k, " %.17g", (double)v->r);
+        imfeat_keybuf_printf(k, " %.17g", (double)v->r);
         break;
     case NN_T_INT:
     case NN_T_BOOL:
-        nn_keybuf_printf(k, " %ld", v->i);
+        imfeat_keybuf_printf(k, " %ld", v->i);
         break;
     case NN_T_STRING:
-        nn_keybuf_printf(k, " %s", v->s);
+        imfeat_keybuf_printf(k, " %s", v->s);
         break;
     case NN_T_INTLIST:
         for (int i = 0; i < v->n; i++)
-            nn_keybuf_printf(k, " %ld", v->ints[i]);
+            imfeat_keybuf_printf(k, " %ld", v->ints[i]);
         break;
     case NN_T_REALLIST:
         for (int i = 0; i < v->n; i++)
-            nn_keybuf_printf(k, " %.17g", (double)v->reals[i]);
+            imfeat_keybuf_printf(k, " %.17g", (double)v->reals[i]);
         break;
     case NN_T_STRLIST:
         for (int i = 0; i < v->n; i++)
-            nn_keybuf_printf(k, " %s", v->strs[i]);
+            imfeat_keybuf_printf(k, " %s", v->strs[i]);
         break;
     }
-    nn_keybuf_printf(k, "\n");
+    imfeat_keybuf_printf(k, "\n");
 }
 
-int nn_imfeat_key(nn_keybuf *k, const nn_imfeat_run *run, nn_err *err)
+int imfeat_key(imfeat_keybuf *k, const imfeat_run *run, nn_err *err)
 {
-    nn_keybuf_printf(k, "%s format %d real %zu\n", run->tag, NN_CACHE_FORMAT, sizeof(nn_real));
+    imfeat_keybuf_printf(k, "%s format %d real %zu\n", run->tag, CACHE_FORMAT, sizeof(nn_real));
     for (int i = 0; i < run->n_files; i++) {
-        int rc = nn_keybuf_add_file(k, run->files[i], err);
+        int rc = imfeat_keybuf_add_file(k, run->files[i], err);
         if (rc != NN_OK)
             return rc;
     }
@@ -155,8 +155,8 @@ static int user_cache_dir(char *out, size_t n)
     return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
-int nn_imcache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
-                    const char *tag, const char *key)
+int imfeat_cache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
+                      const char *tag, const char *key)
 {
     char dirs[2][4096];
     int n_dirs = 0;
@@ -166,7 +166,7 @@ int nn_imcache_path(char *out, size_t n, const char *cache_dir, const char *data
         /* Data under /usr (FHS: read-only, shared) are not written next to. */
         int system_data = strncmp(data_dir, "/usr/", 5) == 0;
         if (!system_data
-            && nn_path_join(dirs[n_dirs], sizeof dirs[0], data_dir, ".nnlab_cache") == 0)
+            && imfeat_path_join(dirs[n_dirs], sizeof dirs[0], data_dir, ".nnlab_cache") == 0)
             n_dirs++;
         if (user_cache_dir(dirs[n_dirs], sizeof dirs[0]) == 0)
             n_dirs++;
@@ -207,8 +207,8 @@ static int head_matches(FILE *f, const char *key, const nn_data *data)
     cache_head h;
     uint64_t shape[4];
     size_t key_len = strlen(key);
-    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, NN_CACHE_MAGIC, 8) != 0
-        || h.order != NN_CACHE_ORDER || h.real_size != sizeof(nn_real) || h.key_len != key_len)
+    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, CACHE_MAGIC, 8) != 0
+        || h.order != CACHE_ORDER || h.real_size != sizeof(nn_real) || h.key_len != key_len)
         return 0;
     char *stored = malloc(key_len + 1);
     int same = stored && fread(stored, 1, key_len, f) == key_len
@@ -220,7 +220,7 @@ static int head_matches(FILE *f, const char *key, const nn_data *data)
            && shape[3] == (uint64_t)data->d;
 }
 
-int nn_imcache_load(const char *file, const char *key, nn_data *data)
+int imfeat_cache_load(const char *file, const char *key, nn_data *data)
 {
     FILE *f = fopen(file, "rb");
     if (!f)
@@ -240,7 +240,7 @@ int nn_imcache_load(const char *file, const char *key, nn_data *data)
 
 static int write_all(FILE *f, const char *key, const nn_data *data)
 {
-    cache_head h = {NN_CACHE_MAGIC, NN_CACHE_ORDER, sizeof(nn_real), strlen(key)};
+    cache_head h = {CACHE_MAGIC, CACHE_ORDER, sizeof(nn_real), strlen(key)};
     uint64_t shape[4] = {data->train.m, data->val.m, data->test.m, (uint64_t)data->d};
     int ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(key, 1, h.key_len, f) == h.key_len
              && fwrite(shape, sizeof shape, 1, f) == 1;
@@ -252,7 +252,7 @@ static int write_all(FILE *f, const char *key, const nn_data *data)
     return ok && fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
 }
 
-int nn_imcache_store(const char *file, const char *key, const nn_data *data)
+int imfeat_cache_store(const char *file, const char *key, const nn_data *data)
 {
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", file) >= (int)sizeof tmp)

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#define NN_CHUNK 64 /* images a worker takes at a time */
+#define CHUNK 64 /* images a worker takes at a time */
 
 typedef struct extract_job {
-    const nn_imfeat_opts *opts;
+    const imfeat_opts *opts;
     nn_data *data;
     int dim;
     size_t total;
@@ -53,13 +53,13 @@ static void progress(const extract_job *job, size_t before, size_t after)
 /* Computes images [start, end) into columns [0, dim) of their X rows. */
 static void extract_range(extract_job *job, size_t start, size_t end, double *feat, void *work)
 {
-    const nn_imfeat_opts *o = job->opts;
+    const imfeat_opts *o = job->opts;
     size_t px = (size_t)o->height * o->width * o->channels;
     for (size_t g = start; g < end; g++) {
         size_t row;
         nn_split *s = locate(job->data, g, &row);
         nn_real *x = s->X + row * (size_t)job->data->d;
-        nn_imfeat_image(feat, s->images + row * px, o, work);
+        imfeat_image(feat, s->images + row * px, o, work);
         for (int j = 0; j < job->dim; j++)
             x[j] = (nn_real)feat[j];
     }
@@ -69,16 +69,16 @@ static void *worker(void *arg)
 {
     extract_job *job = arg;
     double *feat = malloc((size_t)job->dim * sizeof(double));
-    void *work = malloc(nn_imfeat_work_size(job->opts));
+    void *work = malloc(imfeat_work_size(job->opts));
     if (!feat || !work)
         atomic_store(&job->failed, 1);
     else
-        nn_imfeat_work_init(work, job->opts);
+        imfeat_work_init(work, job->opts);
     while (feat && work) {
-        size_t start = atomic_fetch_add(&job->next, NN_CHUNK);
+        size_t start = atomic_fetch_add(&job->next, CHUNK);
         if (start >= job->total)
             break;
-        size_t end = start + NN_CHUNK < job->total ? start + NN_CHUNK : job->total;
+        size_t end = start + CHUNK < job->total ? start + CHUNK : job->total;
         extract_range(job, start, end, feat, work);
         size_t before = atomic_fetch_add(&job->done, end - start);
         progress(job, before, before + (end - start));
@@ -100,10 +100,9 @@ static void run_workers(extract_job *job, int n)
         pthread_join(tid[i], NULL);
 }
 
-int nn_imfeat_extract(const nn_imfeat_run *run, int threads, int quiet, nn_data *data,
-                      nn_err *err)
+int imfeat_extract(const imfeat_run *run, int threads, int quiet, nn_data *data, nn_err *err)
 {
-    extract_job job = {.opts = run->opts, .data = data, .dim = nn_imfeat_dim(run->opts),
+    extract_job job = {.opts = run->opts, .data = data, .dim = imfeat_dim(run->opts),
                        .quiet = quiet, .tag = run->tag};
     job.total = data->train.m + data->val.m + data->test.m;
     atomic_init(&job.next, 0);
@@ -111,8 +110,8 @@ int nn_imfeat_extract(const nn_imfeat_run *run, int threads, int quiet, nn_data 
     atomic_init(&job.failed, 0);
     if (job.total == 0)
         return NN_OK;
-    size_t chunks = (job.total + NN_CHUNK - 1) / NN_CHUNK;
-    int n = nn_thread_count(threads);
+    size_t chunks = (job.total + CHUNK - 1) / CHUNK;
+    int n = imfeat_thread_count(threads);
     n = (size_t)n > chunks ? (int)chunks : n;
     double t0 = seconds_now();
     if (!quiet)
@@ -169,7 +168,7 @@ static void column_stds(double *out, const nn_split *s, int d, int dim, double *
     }
 }
 
-int nn_imfeat_normalize(nn_data *data, int dim)
+int imfeat_normalize(nn_data *data, int dim)
 {
     if (data->train.m == 0)
         return NN_OK;
@@ -198,11 +197,11 @@ static void add_bias(nn_data *data, int dim)
 
 /* ---- the whole step -------------------------------------------------------------- */
 
-static int compute(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data, nn_err *err)
+static int compute(const imfeat_run *run, const nn_data_ctx *ctx, nn_data *data, nn_err *err)
 {
-    int dim = nn_imfeat_dim(run->opts);
-    int rc = nn_imfeat_extract(run, ctx->threads, ctx->quiet, data, err);
-    if (rc == NN_OK && run->normalize && nn_imfeat_normalize(data, dim) != NN_OK)
+    int dim = imfeat_dim(run->opts);
+    int rc = imfeat_extract(run, ctx->threads, ctx->quiet, data, err);
+    if (rc == NN_OK && run->normalize && imfeat_normalize(data, dim) != NN_OK)
         rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory normalising features", run->tag);
     if (rc == NN_OK && run->bias)
         add_bias(data, dim);
@@ -210,25 +209,25 @@ static int compute(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *da
 }
 
 /* Worth caching: HOG or hue histogram (pixels alone are cheaper to redo). */
-static int costly(const nn_imfeat_opts *o)
+static int costly(const imfeat_opts *o)
 {
     for (int i = 0; i < o->n_kinds; i++)
-        if (o->kinds[i] != NN_FEAT_PIXELS)
+        if (o->kinds[i] != IMFEAT_PIXELS)
             return 1;
     return 0;
 }
 
 /* Features through the cache whose key is key. */
-static int fill_keyed(const nn_imfeat_run *run, const char *key, const nn_data_ctx *ctx,
+static int fill_keyed(const imfeat_run *run, const char *key, const nn_data_ctx *ctx,
                       nn_data *data, nn_err *err)
 {
     char file[4300];
     int want = run->use_cache && costly(run->opts);
-    int cached = want && nn_imcache_path(file, sizeof file, ctx->cache_dir, run->data_dir,
-                                         run->tag, key) == 0;
+    int cached = want && imfeat_cache_path(file, sizeof file, ctx->cache_dir, run->data_dir,
+                                           run->tag, key) == 0;
     if (want && !cached && !ctx->quiet)
         fprintf(stderr, "%s: no writable cache folder; features are not cached\n", run->tag);
-    if (cached && nn_imcache_load(file, key, data)) {
+    if (cached && imfeat_cache_load(file, key, data)) {
         if (!ctx->quiet)
             fprintf(stderr, "%s: features from cache %s\n", run->tag, file);
         return NN_OK;
@@ -236,7 +235,7 @@ static int fill_keyed(const nn_imfeat_run *run, const char *key, const nn_data_c
     int rc = compute(run, ctx, data, err);
     if (rc != NN_OK || !cached)
         return rc;
-    if (nn_imcache_store(file, key, data) != 0) {
+    if (imfeat_cache_store(file, key, data) != 0) {
         if (!ctx->quiet)
             fprintf(stderr, "%s: could not write the cache %s\n", run->tag, file);
     } else if (!ctx->quiet) {
@@ -245,13 +244,12 @@ static int fill_keyed(const nn_imfeat_run *run, const char *key, const nn_data_c
     return NN_OK;
 }
 
-int nn_imfeat_fill(const nn_imfeat_run *run, const nn_data_ctx *ctx, nn_data *data,
-                   nn_err *err)
+int imfeat_fill(const imfeat_run *run, const nn_data_ctx *ctx, nn_data *data, nn_err *err)
 {
-    nn_keybuf key = {0};
-    int rc = nn_imfeat_key(&key, run, err);
+    imfeat_keybuf key = {0};
+    int rc = imfeat_key(&key, run, err);
     if (rc == NN_OK)
         rc = fill_keyed(run, key.s, ctx, data, err);
-    nn_keybuf_free(&key);
+    imfeat_keybuf_free(&key);
     return rc;
 }
