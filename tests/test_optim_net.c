@@ -378,13 +378,16 @@ static void test_optim(void **state)
         if (strcmp(c->optim, name) != 0)
             continue;
         nn_net_worst w = net_run(c, NULL);
-        int at;
-        const char *tn = tensor_of(c, w.index, &at);
+        char where[96] = "(every step bit-identical)";
+        if (w.index >= 0) {
+            int at;
+            const char *tn = tensor_of(c, w.index, &at);
+            snprintf(where, sizeof where, "at step %d, element %d (%s[%d])", w.step, w.index, tn, at);
+        }
         cases++;
         worst = fmax(worst, w.rel);
-        printf("  %-10s %-16s %-5s largest rel diff %.3g at step %d, element %d (%s[%d])%s\n", name,
-               c->label, c->batch ? "mini" : "full", w.rel, w.step, w.index, tn, at,
-               c->ev ? " [eval points not compared]" : "");
+        printf("  %-10s %-22s %-4s largest rel diff %.3g %s%s\n", name, c->label,
+               c->batch ? "mini" : "full", w.rel, where, c->ev ? " [eval points not compared]" : "");
         if (w.rel > NN_NET_TOL) {
             bad++;
             printf("  MISMATCH %s %s (%s): step %d element %d: got %.17g want %.17g\n", name,
