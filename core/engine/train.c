@@ -19,6 +19,72 @@ static double now_seconds(void)
 static long tv_i(const nn_section *s, const char *k) { return nn_section_get(s, k)->i; }
 static double tv_r(const nn_section *s, const char *k) { return nn_section_get(s, k)->r; }
 
+/* The optimizer's state sizes at these hyperparameters: slot lengths per
+ * tensor and slot, scratch per tensor, the evaluation bound. */
+#define NN_MAX_STATE 1000000000.0 /* elements of any one kind of state (8 GB) */
+
+static int plan_state(nn_trainer *t, nn_err *err)
+{
+    const nn_optim_ops *o = t->ops;
+    const nn_model *m = t->model;
+    const char *name = t->x->optim.plugin.desc->name;
+    double slots = 0, scratch = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const nn_tensor *ts = &m->tensors[i];
+        for (int k = 0; k < t->n_slots; k++) {
+            size_t len = o->slot_len ? o->slot_len(t->hp, k, ts->rows, ts->cols) : ts->n;
+            t->slot_len[i][k] = len;
+            slots += (double)len;
+        }
+        size_t sl = o->scratch_len ? o->scratch_len(t->hp, ts->rows, ts->cols) : 0;
+        t->steps[i].scratch_len = sl;
+        scratch += (double)sl;
+        if (slots > NN_MAX_STATE || scratch > NN_MAX_STATE)
+            return nn_err_set(err, NN_EPLUGIN,
+                              "optimizer '%s': %s state for %s (%d x %d) exceeds %.0e elements",
+                              name, slots > NN_MAX_STATE ? "slot" : "scratch", ts->name, ts->rows,
+                              ts->cols, NN_MAX_STATE);
+    }
+    t->slot_total = (size_t)slots;
+    t->scratch_total = (size_t)scratch;
+    t->max_evals = o->max_evals ? o->max_evals(t->hp) : 0;
+    if (t->max_evals < 0 || t->max_evals > NN_MAX_EVALS)
+        return nn_err_set(err, NN_EPLUGIN, "optimizer '%s': max_evals() is %d, outside 0..%d (NN_MAX_EVALS)",
+                          name, t->max_evals, NN_MAX_EVALS);
+    return NN_OK;
+}
+
+static int evaluate_cb(void *core, double *loss);
+
+/* Points every per-tensor view and the whole-model view into the state. */
+static void build_views(nn_trainer *t)
+{
+    nn_model *m = t->model;
+    size_t off = 0;
+    for (int k = 0; k < t->n_slots; k++) /* slot-major: slot k of every tensor, then k + 1 */
+        for (int i = 0; i < m->n_tensors; i++) {
+            t->slot_ptrs[i * NN_MAX_SLOTS + k] = t->slots + off;
+            off += t->slot_len[i][k];
+        }
+    off = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const nn_tensor *ts = &m->tensors[i];
+        nn_optim_step *s = &t->steps[i];
+        size_t sl = s->scratch_len;
+        *s = (nn_optim_step){.param = m->theta + ts->off, .grad = m->grad + ts->off,
+                             .slot = &t->slot_ptrs[i * NN_MAX_SLOTS], .n = ts->n,
+                             .is_bias = ts->is_bias, .rows = ts->rows, .cols = ts->cols,
+                             .layer = ts->layer, .n_layers = m->spec.n_layers, .index = i,
+                             .n_tensors = m->n_tensors, .slot_len = t->slot_len[i],
+                             .scratch = sl ? t->scratch + off : NULL, .scratch_len = sl,
+                             .scalars = t->scalars};
+        off += sl;
+    }
+    t->whole = (nn_optim_model){.param = m->theta, .grad = m->grad, .n = m->n_params,
+                                .n_tensors = m->n_tensors, .tensors = t->steps,
+                                .scalars = t->scalars, .evaluate = evaluate_cb, .core = t};
+}
+
 int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, nn_model *model,
                     nn_err *err)
 {
@@ -26,21 +92,36 @@ int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, 
     t->x = x;
     t->data = data;
     t->model = model;
-    t->n_slots = x->optim.plugin.desc->ops.optim->n_slots;
+    t->ops = &x->optim.plugin.optim;
+    t->hp = x->optim.values;
+    t->n_slots = t->ops->n_slots;
+    if (!t->ops->step && !t->ops->model_step)
+        return nn_err_set(err, NN_EINTERNAL, "optimizer '%s': operations not resolved",
+                          x->optim.plugin.desc ? x->optim.plugin.desc->name : "?");
+    if (model->n_tensors > NN_MAX_TENSORS || model->n_hooks > NN_MAX_HOOKS)
+        return nn_err_set(err, NN_EINTERNAL, "model with %d tensors and %d hooks", model->n_tensors,
+                          model->n_hooks);
+    int rc = plan_state(t, err);
+    if (rc)
+        return rc;
     size_t n = model->n_params, m = data->train.m;
     long epochs = tv_i(&x->train, "epochs"), every = tv_i(&x->train, "log_every");
     t->cap_rows = epochs / every + 3;
-    t->slots = calloc((size_t)t->n_slots * n + 1, sizeof(nn_real));
+    t->slots = calloc(t->slot_total + 1, sizeof(nn_real));
+    t->scratch = calloc(t->scratch_total + 1, sizeof(nn_real));
+    t->eval_theta = t->ops->eval_point ? calloc(n, sizeof(nn_real)) : NULL;
     t->best_theta = calloc(n, sizeof(nn_real));
     t->perm = calloc(m ? m : 1, sizeof(int64_t));
     t->rows = calloc((size_t)t->cap_rows, sizeof(nn_metric_row));
-    if (!t->slots || !t->best_theta || !t->perm || !t->rows) {
+    if (!t->slots || !t->scratch || (t->ops->eval_point && !t->eval_theta) || !t->best_theta ||
+        !t->perm || !t->rows) {
         nn_trainer_free(t);
         return nn_err_set(err, NN_ENOMEM, "out of memory for training state");
     }
-    for (int k = 0; k < t->n_slots; k++)
-        for (int i = 0; i < model->n_tensors; i++)
-            t->slot_ptrs[i * 8 + k] = t->slots + (size_t)k * n + model->tensors[i].off;
+    build_views(t);
+    if (t->ops->scalars_init)
+        t->ops->scalars_init(t->hp, t->scalars);
+    nn_trainer_eval_point(t);
     nn_schedule_init(&t->sched, x->schedule.values, x->optim.values[0].r);
     t->best_val = -1;
     return NN_OK;
@@ -49,29 +130,12 @@ int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, 
 void nn_trainer_free(nn_trainer *t)
 {
     free(t->slots);
+    free(t->scratch);
+    free(t->eval_theta);
     free(t->best_theta);
     free(t->perm);
     free(t->rows);
     memset(t, 0, sizeof *t);
-}
-
-void nn_trainer_step(nn_trainer *t, long t_step, nn_real lr)
-{
-    nn_model *m = t->model;
-    const nn_plugin *op = t->x->optim.plugin.desc;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const nn_tensor *ts = &m->tensors[i];
-        nn_optim_step s = {m->theta + ts->off, m->grad + ts->off, &t->slot_ptrs[i * 8], ts->n,
-                           t_step, lr, ts->is_bias};
-        op->ops.optim->step(t->x->optim.values, &s);
-    }
-    for (int r = 0; r < t->x->n_reg; r++) {
-        const nn_reg_ops *ro = t->x->reg[r].plugin.desc->ops.reg;
-        if (!ro->constrain)
-            continue;
-        for (int l = 0; l < m->spec.n_layers; l++)
-            ro->constrain(t->x->reg[r].values, nn_model_W(m, l), m->spec.sizes[l + 1], m->spec.sizes[l]);
-    }
 }
 
 double nn_penalties(const nn_section *regs, int n_reg, const nn_model *m, nn_real *grad, long mb)
@@ -91,12 +155,6 @@ double nn_penalties(const nn_section *regs, int n_reg, const nn_model *m, nn_rea
     return pen;
 }
 
-/* Adds every weight penalty to the gradient; returns the summed penalty. */
-static double add_penalties(nn_trainer *t, long mb)
-{
-    return nn_penalties(t->x->reg, t->x->n_reg, t->model, t->model->grad, mb);
-}
-
 static int all_finite(const nn_real *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -114,32 +172,150 @@ static void clip(nn_trainer *t)
         nn_clip_grad_norm(t->model->grad, t->model->n_params, cn);
 }
 
-/* One step on batch idx[0..mb); returns the batch's summed data loss plus
- * mb times the penalty (so that sum / m is the epoch's mean loss). */
-static int train_batch(nn_trainer *t, const int64_t *idx, long mb, long epoch, double *loss_sum,
-                       double *lr_out, nn_err *err)
+/* Loss and gradient at the current parameters on the gathered batch:
+ * forward with the activation hooks, backward, weight penalties, clipping.
+ * Every call is one gradient evaluation. */
+static void loss_and_grad(nn_trainer *t, long mb, nn_step_result *r)
+{
+    nn_model *m = t->model;
+    r->data_sum = nn_model_forward(m, mb, 1);
+    nn_model_backward(m, mb, 1);
+    r->penalty = nn_penalties(t->x->reg, t->x->n_reg, m, m->grad, mb);
+    r->loss = r->data_sum * (1.0 / (double)mb) + r->penalty;
+    clip(t);
+    t->grad_evals++;
+}
+
+/* nn_optim_model.evaluate: the same batch, the hooks' streams as they were
+ * before the step's first forward (so the same dropout masks and noise). */
+static int evaluate_cb(void *core, double *loss)
+{
+    nn_trainer *t = core;
+    if (t->evals_used >= t->max_evals) {
+        t->evals_used = t->max_evals + 1; /* remembered: the bound was hit */
+        return NN_EINTERNAL;
+    }
+    t->evals_used++;
+    for (int h = 0; h < t->model->n_hooks; h++)
+        *t->model->hooks[h].rng = t->hook_rng[h];
+    nn_step_result r;
+    loss_and_grad(t, t->batch_m, &r);
+    *loss = r.loss;
+    return NN_OK;
+}
+
+static int model_step(nn_trainer *t, long t_step, nn_real lr, double loss, nn_err *err)
+{
+    const char *name = t->x->optim.plugin.desc->name;
+    t->whole.t = t_step;
+    t->whole.lr = lr;
+    t->whole.loss = loss;
+    t->evals_used = 0;
+    int rc = t->ops->model_step(t->hp, &t->whole);
+    if (t->evals_used > t->max_evals)
+        return nn_err_set(err, NN_EINTERNAL,
+                          "optimizer '%s': model_step called evaluate() more than max_evals() = %d times at step %ld",
+                          name, t->max_evals, t_step);
+    if (rc == NN_EDIVERGED)
+        return nn_err_set(err, rc, "optimizer '%s': model_step reports divergence (loss was %g)", name, loss);
+    if (rc)
+        return nn_err_set(err, NN_EINTERNAL, "optimizer '%s': model_step failed with code %d at step %ld",
+                          name, rc, t_step);
+    return NN_OK;
+}
+
+/* The optimizer's pipeline (nnlab/plugin.h): reduce pass, scalars_update
+ * once, then step per tensor or model_step. */
+static int optim_pipeline(nn_trainer *t, long t_step, nn_real lr, double loss, nn_err *err)
+{
+    const nn_optim_ops *o = t->ops;
+    int nt = t->model->n_tensors;
+    for (int i = 0; i < nt; i++) {
+        t->steps[i].t = t_step;
+        t->steps[i].lr = lr;
+        t->steps[i].reduced = NULL;
+    }
+    if (o->n_reduce > 0) {
+        memset(t->reduced, 0, sizeof t->reduced);
+        for (int i = 0; i < nt; i++)
+            o->reduce(t->hp, &t->steps[i], t->reduced);
+        for (int i = 0; i < nt; i++)
+            t->steps[i].reduced = t->reduced;
+    }
+    if (o->scalars_update)
+        o->scalars_update(t->hp, t->scalars, o->n_reduce > 0 ? t->reduced : NULL, t_step, lr);
+    if (o->model_step)
+        return model_step(t, t_step, lr, loss, err);
+    for (int i = 0; i < nt; i++)
+        o->step(t->hp, &t->steps[i]);
+    return NN_OK;
+}
+
+static void constrain(nn_trainer *t)
+{
+    nn_model *m = t->model;
+    for (int r = 0; r < t->x->n_reg; r++) {
+        const nn_reg_ops *ro = t->x->reg[r].plugin.desc->ops.reg;
+        if (!ro->constrain)
+            continue;
+        for (int l = 0; l < m->spec.n_layers; l++)
+            ro->constrain(t->x->reg[r].values, nn_model_W(m, l), m->spec.sizes[l + 1], m->spec.sizes[l]);
+    }
+}
+
+int nn_trainer_train_step(nn_trainer *t, const int64_t *idx, long mb, nn_real lr,
+                          nn_step_result *out, nn_err *err)
 {
     nn_model *m = t->model;
     const nn_split *tr = &t->data->train;
+    long t_step = t->iteration + 1;
     nn_model_gather(m, tr->X, tr->y, t->data->d, idx, mb);
-    nn_real lr = nn_schedule_lr(&t->sched, t->iteration, epoch);
-    double data_loss = nn_model_forward(m, mb, 1);
-    nn_model_backward(m, mb, 1);
-    double pen = add_penalties(t, mb);
-    double loss = data_loss * (1.0 / (double)mb) + pen;
-    *loss_sum += data_loss + pen * (double)mb;
-    *lr_out = lr;
-    t->final_loss = loss;
-    if (!isfinite(loss))
-        return nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: loss is %g",
-                          epoch, t->iteration, loss);
-    clip(t);
-    nn_trainer_step(t, t->iteration + 1, lr);
-    if (!all_finite(m->theta, m->n_params))
-        return nn_err_set(err, NN_EDIVERGED,
-                          "training diverged at epoch %ld, iteration %ld: a parameter became non-finite (loss was %g)",
-                          epoch, t->iteration, loss);
-    return NN_OK;
+    t->batch_m = mb;
+    if (t->ops->model_step)
+        for (int h = 0; h < m->n_hooks; h++)
+            t->hook_rng[h] = *m->hooks[h].rng;
+    loss_and_grad(t, mb, out);
+    t->final_loss = out->loss;
+    int rc = NN_OK;
+    if (!isfinite(out->loss))
+        rc = nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: loss is %g",
+                        t->epoch, t->iteration, out->loss);
+    if (rc == NN_OK)
+        rc = optim_pipeline(t, t_step, lr, out->loss, err);
+    if (rc == NN_OK)
+        constrain(t);
+    if (rc == NN_OK && !all_finite(m->theta, m->n_params))
+        rc = nn_err_set(err, NN_EDIVERGED,
+                        "training diverged at epoch %ld, iteration %ld: a parameter became non-finite (loss was %g)",
+                        t->epoch, t->iteration, out->loss);
+    t->iteration++;
+    return rc;
+}
+
+const nn_real *nn_trainer_eval_point(nn_trainer *t)
+{
+    if (!t->eval_theta)
+        return t->model->theta;
+    for (int i = 0; i < t->model->n_tensors; i++)
+        t->ops->eval_point(t->hp, &t->steps[i], t->eval_theta + t->model->tensors[i].off);
+    return t->eval_theta;
+}
+
+const nn_real *nn_trainer_eval_theta(const nn_trainer *t)
+{
+    return t->eval_theta ? t->eval_theta : t->model->theta;
+}
+
+/* Loss and accuracy of a split at the evaluation point (the raw parameters
+ * are put back: nothing of the training state changes). */
+static nn_eval evaluate_split(nn_trainer *t, const nn_split *s)
+{
+    nn_model *m = t->model;
+    nn_real *raw = m->theta;
+    m->theta = (nn_real *)nn_trainer_eval_theta(t);
+    nn_eval e = nn_model_evaluate(m, s->X, s->y, s->m, t->data->d);
+    m->theta = raw;
+    return e;
 }
 
 static void epoch_order(nn_trainer *t, long epoch, size_t m, int full)
@@ -170,7 +346,7 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
     const nn_split *v = &t->data->val;
     if (v->m == 0)
         return;
-    nn_eval e = nn_model_evaluate(t->model, v->X, v->y, v->m, t->data->d);
+    nn_eval e = evaluate_split(t, v);
     if (row) {
         row->val_acc = e.accuracy;
         row->val_loss = e.loss;
@@ -182,7 +358,7 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
         t->has_best = 1;
         t->best_val = e.accuracy;
         t->best_epoch = epoch;
-        memcpy(t->best_theta, t->model->theta, t->model->n_params * sizeof(nn_real));
+        memcpy(t->best_theta, nn_trainer_eval_theta(t), t->model->n_params * sizeof(nn_real));
     }
 }
 
@@ -198,13 +374,16 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
     double t0 = now_seconds();
     int rc = NN_OK;
     for (long epoch = 0; epoch < epochs && rc == NN_OK; epoch++) {
+        t->epoch = epoch;
         epoch_order(t, epoch, m, full);
         double loss_sum = 0, lr = 0;
         int logged = epoch % every == 0 || epoch + 1 == epochs;
         for (size_t start = 0; start < m && rc == NN_OK; start += (size_t)bs) {
             long mb = (long)((m - start) < (size_t)bs ? (m - start) : (size_t)bs);
-            rc = train_batch(t, t->perm + start, mb, epoch, &loss_sum, &lr, err);
-            t->iteration++;
+            lr = nn_schedule_lr(&t->sched, t->iteration, epoch);
+            nn_step_result r;
+            rc = nn_trainer_train_step(t, t->perm + start, mb, lr, &r, err);
+            loss_sum += r.data_sum + r.penalty * (double)mb;
             if (cb && cb->on_step)
                 cb->on_step(cb->ud, epoch, t->iteration, t->final_loss);
         }
@@ -217,16 +396,19 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
         }
         double loss = full ? t->final_loss : loss_sum / (double)m;
         nn_metric_row *row = logged ? new_row(t, epoch, loss, lr, t0) : NULL;
+        int validate = (epoch + 1) % val_every == 0 || epoch + 1 == epochs || row;
+        if (row || validate)
+            nn_trainer_eval_point(t);
         if (row) {
             row->iteration = t->iteration - 1;
-            row->train_acc = nn_model_evaluate(t->model, t->data->train.X, t->data->train.y, m,
-                                               t->data->d).accuracy;
+            row->train_acc = evaluate_split(t, &t->data->train).accuracy;
         }
-        if ((epoch + 1) % val_every == 0 || epoch + 1 == epochs || row)
+        if (validate)
             measure_val(t, epoch, row);
         if (row && cb && cb->on_log)
             cb->on_log(cb->ud, row, epochs, full);
     }
     t->seconds = now_seconds() - t0;
+    nn_trainer_eval_point(t);
     return rc;
 }

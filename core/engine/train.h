@@ -21,14 +21,35 @@ typedef struct nn_train_cb {
     void (*on_step)(void *ud, long epoch, long iteration, double loss);
 } nn_train_cb;
 
+#define NN_MAX_TENSORS (2 * NN_MAX_LAYERS)
+
 typedef struct nn_trainer {
     const nn_experiment *x;
     const nn_data *data;
     nn_model *model;
+    /* the optimizer: resolved ops (x->optim.plugin.optim) and hyperparameters */
+    const nn_optim_ops *ops;
+    const nn_value *hp;
     int n_slots;
-    nn_real *slots;              /* (n_slots, n_params), zeroed at start */
-    nn_real *slot_ptrs[8 * 2 * NN_MAX_LAYERS];
-    nn_real *best_theta;         /* deep copy of the best parameters */
+    /* optimizer state, all owned here and allocated in nn_trainer_init */
+    nn_real *slots;              /* every slot of every tensor (slot_total), zeroed at start */
+    size_t slot_total;
+    nn_real *slot_ptrs[NN_MAX_TENSORS * NN_MAX_SLOTS]; /* tensor i, slot k: [i * NN_MAX_SLOTS + k] */
+    size_t slot_len[NN_MAX_TENSORS][NN_MAX_SLOTS];
+    nn_real *scratch;            /* every tensor's scratch region (scratch_total), no state */
+    size_t scratch_total;
+    nn_real scalars[NN_MAX_SCALARS]; /* global scalars (ops->n_scalars used) */
+    nn_real reduced[NN_MAX_REDUCE];  /* this step's sums of the reduce pass */
+    nn_optim_step steps[NN_MAX_TENSORS]; /* per-tensor views, built once */
+    nn_optim_model whole;        /* the model_step view, built once */
+    nn_real *eval_theta;         /* (n_params) evaluation point, NULL when the optimizer has none */
+    /* re-evaluation inside one step */
+    nn_rng hook_rng[NN_MAX_HOOKS]; /* each hook's stream before the step's first forward */
+    long batch_m;                /* examples in the step's batch (for evaluate) */
+    int max_evals, evals_used;
+    long grad_evals;             /* gradient evaluations in all (one per step plus re-evaluations) */
+    /* the best model and the run */
+    nn_real *best_theta;         /* deep copy of the best parameters (at the evaluation point) */
     double best_val;
     long best_epoch;
     int has_best;
@@ -37,21 +58,48 @@ typedef struct nn_trainer {
     nn_metric_row *rows;
     long n_rows, cap_rows;
     long iteration, epochs_done;
+    long epoch;                  /* the epoch nn_train is in (for messages) */
     double final_loss, seconds;
     int diverged;
     char diverged_msg[256];
 } nn_trainer;
 
+/* What one training step saw at the parameters it started from. */
+typedef struct nn_step_result {
+    double loss;      /* mean data loss plus penalties */
+    double data_sum;  /* summed (not averaged) data loss over the batch */
+    double penalty;   /* summed weight penalties */
+} nn_step_result;
+
+/* Allocates everything training needs (optimizer slots of slot_len()
+ * elements, scratch, global scalars set by scalars_init, the evaluation
+ * point, the best-model copy, metrics); NN_EPLUGIN when the optimizer's
+ * sizes at these hyperparameters are unusable. */
 int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, nn_model *model,
                     nn_err *err);
 void nn_trainer_free(nn_trainer *t);
 /* Runs all epochs. Returns NN_OK, or NN_EDIVERGED with the message in err. */
 int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err);
+/* One whole training step on examples idx[0..mb) of the training split
+ * (mb <= the model's batch_cap) at learning rate lr, as step count
+ * t->iteration + 1 (t->iteration is incremented, also on failure): gather, forward, backward, penalties, clipping, the
+ * optimizer's pipeline (reduce pass, scalars_update, step per tensor or
+ * model_step with its re-evaluations), the regularizers' constraints. The
+ * only place parameters are trained; nn_train uses it. Returns NN_OK;
+ * NN_EDIVERGED when the loss or a parameter is not finite (err says which);
+ * NN_EINTERNAL when model_step fails or evaluates more than max_evals(). */
+int nn_trainer_train_step(nn_trainer *t, const int64_t *idx, long mb, nn_real lr,
+                          nn_step_result *out, nn_err *err);
+/* The parameters evaluation uses: the optimizer's eval_point() of the
+ * current parameters, written into t->eval_theta, or model->theta itself
+ * when it has none. Changes no training state. */
+const nn_real *nn_trainer_eval_point(nn_trainer *t);
+/* The evaluation point as of the last nn_trainer_eval_point() (nn_train
+ * refreshes it at the end), or model->theta when the optimizer has none. */
+const nn_real *nn_trainer_eval_theta(const nn_trainer *t);
 /* Sum of the weight penalties of regs[0..n_reg) on m->theta for a batch of mb
  * examples; adds their gradients into grad (laid out like theta). The
  * trainer and the gradient checker both use it. */
 double nn_penalties(const nn_section *regs, int n_reg, const nn_model *m, nn_real *grad, long mb);
-/* One optimizer step on the gradient in model->grad at step count t_step. */
-void nn_trainer_step(nn_trainer *t, long t_step, nn_real lr);
 
 #endif

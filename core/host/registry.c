@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,10 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
     if (rc) {
         nn_err_set(err, rc, "%s: %s", out->path, e.msg);
         nn_plugin_close(out);
+        return rc;
     }
+    if (out->desc->kind == NN_KIND_OPTIM)
+        nn_optim_resolve(out->desc, &out->optim);
     return rc;
 }
 
@@ -175,6 +179,84 @@ void nn_plugin_close(nn_handle *h)
         dlclose(h->dl);
     h->dl = NULL;
     h->desc = NULL;
+    memset(&h->optim, 0, sizeof h->optim);
+}
+
+void nn_optim_resolve(const nn_plugin *p, nn_optim_ops *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!p || !p->ops.optim)
+        return;
+    if (p->abi_version >= 2) {
+        *out = *p->ops.optim;
+        return;
+    }
+    /* ABI 1: the struct ends after step; nothing past it may be read */
+    memcpy(out, p->ops.optim, offsetof(nn_optim_ops, slot_len));
+    out->flags &= NN_OPTIM_DECOUPLED_DECAY; /* the only flag ABI 1 had */
+}
+
+/* The declared defaults as a parameter block (lists empty), for ops that a
+ * descriptor check must call. */
+static void default_values(const nn_plugin *p, nn_value *v)
+{
+    memset(v, 0, NN_MAX_PARAMS * sizeof *v);
+    for (int i = 0; i < p->n_params && i < NN_MAX_PARAMS; i++) {
+        const nn_param_decl *d = &p->params[i];
+        v[i].r = (nn_real)d->def;
+        v[i].i = (long)d->def;
+        v[i].s = d->type == NN_T_STRING ? (d->def_str ? d->def_str : "") : NULL;
+    }
+}
+
+#define NN_OPTIM_KNOWN_FLAGS (NN_OPTIM_DECOUPLED_DECAY | NN_OPTIM_PER_TENSOR | NN_OPTIM_MATRIX)
+
+/* The ABI-2 parts of an optimizer's ops (all zero for an ABI-1 plugin). */
+static int validate_optim_v2(const nn_plugin *p, const nn_optim_ops *o, nn_err *err)
+{
+    if (o->flags & ~(unsigned)NN_OPTIM_KNOWN_FLAGS)
+        return nn_err_set(err, NN_EPLUGIN, "optim flags 0x%x include bits no NN_OPTIM_* flag defines",
+                          o->flags);
+    if (o->n_scalars < 0 || o->n_scalars > NN_MAX_SCALARS)
+        return nn_err_set(err, NN_EPLUGIN, "n_scalars %d outside 0..%d (NN_MAX_SCALARS)", o->n_scalars,
+                          NN_MAX_SCALARS);
+    if (o->n_reduce < 0 || o->n_reduce > NN_MAX_REDUCE)
+        return nn_err_set(err, NN_EPLUGIN, "n_reduce %d outside 0..%d (NN_MAX_REDUCE)", o->n_reduce,
+                          NN_MAX_REDUCE);
+    if (o->n_reduce > 0 && !o->reduce)
+        return nn_err_set(err, NN_EPLUGIN, "n_reduce %d without a reduce operation", o->n_reduce);
+    if (o->n_reduce == 0 && o->reduce)
+        return nn_err_set(err, NN_EPLUGIN, "a reduce operation with n_reduce 0 (declare its sums)");
+    if (o->n_scalars == 0 && (o->scalars_init || o->scalars_update))
+        return nn_err_set(err, NN_EPLUGIN, "%s without global scalars (n_scalars is 0)",
+                          o->scalars_init ? "scalars_init" : "scalars_update");
+    if (!o->model_step && o->max_evals)
+        return nn_err_set(err, NN_EPLUGIN, "max_evals without a model_step operation");
+    if (o->max_evals) {
+        nn_value hp[NN_MAX_PARAMS];
+        default_values(p, hp);
+        int k = o->max_evals(hp);
+        if (k < 0 || k > NN_MAX_EVALS)
+            return nn_err_set(err, NN_EPLUGIN,
+                              "max_evals() is %d at the default hyperparameters, outside 0..%d (NN_MAX_EVALS)",
+                              k, NN_MAX_EVALS);
+    }
+    return NN_OK;
+}
+
+static int validate_optim(const nn_plugin *p, nn_err *err)
+{
+    nn_optim_ops o;
+    nn_optim_resolve(p, &o);
+    if (!o.step && !o.model_step)
+        return nn_err_set(err, NN_EPLUGIN, "optim plugin without a step operation%s",
+                          p->abi_version >= 2 ? " (or model_step)" : "");
+    if (o.n_slots < 0 || o.n_slots > NN_MAX_SLOTS)
+        return nn_err_set(err, NN_EPLUGIN, "n_slots %d outside 0..%d (NN_MAX_SLOTS)", o.n_slots,
+                          NN_MAX_SLOTS);
+    if (p->n_params < 1 || strcmp(p->params[0].name, "lr") != 0 || p->params[0].type != NN_T_REAL)
+        return nn_err_set(err, NN_EPLUGIN, "an optimizer must declare 'lr' (real) as its first hyperparameter");
+    return validate_optim_v2(p, &o, err);
 }
 
 static int validate_ops(const nn_plugin *p, nn_err *err)
@@ -185,14 +267,7 @@ static int validate_ops(const nn_plugin *p, nn_err *err)
             return nn_err_set(err, NN_EPLUGIN, "init plugin without a fill operation");
         return NN_OK;
     case NN_KIND_OPTIM:
-        if (!p->ops.optim || !p->ops.optim->step)
-            return nn_err_set(err, NN_EPLUGIN, "optim plugin without a step operation");
-        if (p->ops.optim->n_slots < 0 || p->ops.optim->n_slots > NN_MAX_SLOTS)
-            return nn_err_set(err, NN_EPLUGIN, "n_slots %d outside 0..%d (NN_MAX_SLOTS)",
-                              p->ops.optim->n_slots, NN_MAX_SLOTS);
-        if (p->n_params < 1 || strcmp(p->params[0].name, "lr") != 0 || p->params[0].type != NN_T_REAL)
-            return nn_err_set(err, NN_EPLUGIN, "an optimizer must declare 'lr' (real) as its first hyperparameter");
-        return NN_OK;
+        return validate_optim(p, err);
     case NN_KIND_REG: {
         const nn_reg_ops *o = p->ops.reg;
         if (!o || (!o->penalty && !o->act_forward && !o->constrain))

@@ -16,6 +16,8 @@ typedef struct nn_handle {
     void *dl;
     const nn_plugin *desc;
     char path[4096];
+    nn_optim_ops optim;  /* optim plugins: the ops resolved for this core's ABI
+                            (nn_optim_resolve); read these, never desc->ops.optim */
 } nn_handle;
 
 /* Search path, in order: extra (colon-separated, e.g. --plugin-path), the
@@ -34,8 +36,16 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
 void nn_plugin_close(nn_handle *h);
 
 /* Check a descriptor: ABI, numeric type, name, doc, parameter declarations,
- * defaults within ranges, operations table. */
+ * defaults within ranges, operations table (for an optimizer the resolved ops:
+ * limits, a step or model_step, reduce iff n_reduce > 0, max_evals() at the
+ * default hyperparameters). */
 int nn_plugin_validate(const nn_plugin *p, nn_err *err);
+
+/* The full ops of an optim descriptor for this core's ABI: the ABI-1 prefix
+ * of the plugin's struct (the appended ops NULL and counts 0) when the plugin
+ * was built for ABI 1, the whole struct otherwise; all zero without ops. The
+ * only place a plugin's nn_optim_ops is read. */
+void nn_optim_resolve(const nn_plugin *p, nn_optim_ops *out);
 
 /* Finds <dir>/<kind>/<name>.so or <dir>/<name>.so along the path (kind 0:
  * any kind); writes the file's path into out. Returns 1 when found. */

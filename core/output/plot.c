@@ -398,20 +398,14 @@ static int has_images(const nn_data *d)
 static int model_figures(const nn_experiment *x, const nn_data *d, nn_model *m, const nn_trainer *t,
                          const char *dir, nn_err *err)
 {
-    nn_real *keep = NULL;
-    if (t->has_best && d->test.m && (keep = malloc(m->n_params * sizeof(nn_real)))) {
-        memcpy(keep, m->theta, m->n_params * sizeof(nn_real));
-        memcpy(m->theta, t->best_theta, m->n_params * sizeof(nn_real));
-    }
+    nn_real *raw = m->theta; /* the final model is the optimizer's evaluation point */
+    m->theta = t->has_best && d->test.m ? t->best_theta : (nn_real *)nn_trainer_eval_theta(t);
     int rc = NN_OK;
     if (d->d == 2)
         rc = nn_plot_decision_boundary(nn_path_join(dir, "decision_boundary.png"), m, d, x->name, err);
     if (rc == NN_OK && has_images(d))
         rc = nn_plot_misclassified(nn_path_join(dir, "misclassified.png"), m, d, x->name, err);
-    if (keep) {
-        memcpy(m->theta, keep, m->n_params * sizeof(nn_real));
-        free(keep);
-    }
+    m->theta = raw;
     return rc;
 }
 

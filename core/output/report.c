@@ -16,6 +16,10 @@ void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, n
 {
     memset(r, 0, sizeof *r);
     r->status = t->diverged ? "diverged" : "ok";
+    /* the final model is the optimizer's evaluation point (the raw iterate
+     * when it has none); the model's own parameters are put back */
+    nn_real *raw = m->theta;
+    m->theta = (nn_real *)nn_trainer_eval_theta(t);
     r->train_acc = nn_model_evaluate(m, data->train.X, data->train.y, data->train.m, data->d).accuracy;
     r->has_val = data->val.m > 0;
     r->has_test = data->test.m > 0;
@@ -23,22 +27,18 @@ void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, n
     if (r->has_val)
         r->val_acc = nn_model_evaluate(m, data->val.X, data->val.y, data->val.m, data->d).accuracy;
     if (r->has_test) {
-        nn_real *keep = NULL;
-        if (t->has_best && (keep = malloc(m->n_params * sizeof(nn_real)))) {
-            memcpy(keep, m->theta, m->n_params * sizeof(nn_real));
-            memcpy(m->theta, t->best_theta, m->n_params * sizeof(nn_real));
+        if (t->has_best) {
+            m->theta = t->best_theta;
             r->test_model = "best";
         }
         r->test_acc = nn_model_evaluate(m, data->test.X, data->test.y, data->test.m, data->d).accuracy;
-        if (keep) {
-            memcpy(m->theta, keep, m->n_params * sizeof(nn_real));
-            free(keep);
-        }
     }
+    m->theta = raw;
     r->best_val_acc = t->has_best ? t->best_val : NAN;
     r->best_epoch = t->has_best ? t->best_epoch : -1;
     r->final_loss = t->final_loss;
     r->iterations = t->iteration;
+    r->gradient_evaluations = t->grad_evals;
     r->epochs = t->epochs_done;
     r->seconds = t->seconds;
     r->examples_per_second = t->seconds > 0 ? (double)t->epochs_done * (double)data->train.m / t->seconds : 0;
@@ -148,7 +148,8 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
     json_num(f, "best_val_accuracy", r->best_val_acc, r->has_val);
     fprintf(f, ",\n  \"best_epoch\": %ld", r->best_epoch);
     json_num(f, "final_loss", r->final_loss, 1);
-    fprintf(f, ",\n  \"iterations\": %ld,\n  \"epochs\": %ld", r->iterations, r->epochs);
+    fprintf(f, ",\n  \"iterations\": %ld,\n  \"gradient_evaluations\": %ld,\n  \"epochs\": %ld",
+            r->iterations, r->gradient_evaluations, r->epochs);
     json_num(f, "seconds", r->seconds, 1);
     json_num(f, "examples_per_second", r->examples_per_second, 1);
     fprintf(f, ",\n  \"parameters\": %zu,\n  \"layers\": [", m->n_params);

@@ -16,11 +16,13 @@ typedef struct nn_report {
     const char *test_model;      /* "best" or "final" */
     double best_val_acc;
     long best_epoch, iterations, epochs;
+    long gradient_evaluations;   /* loss and gradient evaluations: one per step plus re-evaluations */
     double examples_per_second;
 } nn_report;
 
-/* Measures accuracies (test on the best model when a validation split exists;
- * leaves the model's parameters as they were). */
+/* Measures accuracies at the optimizer's evaluation point (test on the best
+ * model when a validation split exists; leaves the model's parameters as they
+ * were). */
 void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
                     const nn_trainer *t);
 /* metrics.csv and summary.json in dir, each written atomically. */

@@ -252,7 +252,7 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     nn_err e2;
     rc = nn_report_write(&rep, x, m, &t, dir, &e2);
     if (rc == NN_OK && nn_section_get(&x->output, "weights")->i)
-        rc = nn_write_weights(m, m->theta, nn_path_join(dir, "weights"), &e2);
+        rc = nn_write_weights(m, nn_trainer_eval_theta(&t), nn_path_join(dir, "weights"), &e2);
     if (rc == NN_OK && t.has_best && nn_section_get(&x->output, "weights")->i)
         rc = nn_write_weights(m, t.best_theta, nn_path_join(dir, "best_weights"), &e2);
     if (rc == NN_OK)
