@@ -8,6 +8,7 @@
 #include "model.h"
 #include "run.h"
 #include "train.h"
+#include "util.h"
 
 static void make_net(nn_model *m, nn_act act, nn_out out, int K, long mb)
 {
@@ -46,7 +47,7 @@ static double grad_diff(nn_model *m, long mb)
         den_a += g * g;
         den_b += m->grad[i] * m->grad[i];
     }
-    return sqrt(num2) / (sqrt(den_a) + sqrt(den_b));
+    return nn_rel_diff(num2, den_a, den_b);
 }
 
 static void test_gradients(void **s)

@@ -43,6 +43,10 @@ int nn_edit_distance(const char *a, const char *b)
 
 double nn_rel_diff(double diff2, double a2, double b2)
 {
+    if (isnan(diff2) || isnan(a2) || isnan(b2))
+        return NAN;
     double den = sqrt(a2) + sqrt(b2);
-    return den > 0 ? sqrt(diff2) / den : 0.0;
+    if (den > 0)
+        return sqrt(diff2) / den;
+    return diff2 > 0 ? INFINITY : 0.0;
 }

@@ -17,7 +17,8 @@ int nn_file_exists(const char *path);
 int nn_edit_distance(const char *a, const char *b);
 
 /* The relative difference of two vectors from the squared norms of their
- * difference and of each: ||a - b|| / (||a|| + ||b||), 0 when both are 0. */
+ * difference and of each: ||a - b|| / (||a|| + ||b||), 0 when both are 0,
+ * NaN when any input is NaN (so that a comparison with a tolerance fails). */
 double nn_rel_diff(double diff2, double a2, double b2);
 
 #endif

@@ -1,9 +1,13 @@
-/* check.h: plugin conformance suites and the whole-model gradient check,
- * run by `nnlab check`. Every check prints one line
+/* check.h: `nnlab check`: plugin conformance suites and the whole-network
+ * gradient check. Every check prints one line
  *     PASS|FAIL|SKIP <kind>/<name>  <what>: <measured figure>
  * and is counted; the caller prints the summary and picks the exit status.
  *
- * Suites:
+ * Every check runs in a child process with a time limit, so a plugin that
+ * crashes or never returns fails that check ("crashed (signal 11, SIGSEGV)",
+ * "timed out after 5 s") and the suite goes on with the next one.
+ *
+ * Suites (one file each in core/check; suite.h lists the files):
  *  every kind  loads and validates (ABI, numeric type, kind, name, doc,
  *              defaults in range); descriptor is read-only static data of the
  *              plugin file; the real config reader accepts the defaults and
@@ -14,16 +18,20 @@
  *              reproducible and distinct; a small tanh net initialised with it
  *              passes the gradient check.
  *  reg         penalty gradient and activation backward agree with central
- *              differences (< 1e-7); the neutral setting changes nothing;
- *              evaluation ignores it and training is reproducible from the
- *              stream; a small net with it passes the gradient check.
+ *              differences (< NN_CHECK_GRAD_TOL); the neutral setting changes
+ *              nothing; evaluation ignores it and training is reproducible
+ *              from the stream; a small net with it passes the gradient check.
  *  optim       zero gradient changes nothing (unless decoupled decay); lr 0
- *              changes nothing; converges on a convex quadratic and makes
+ *              changes nothing; a step writes only its parameters and its
+ *              declared slots, inside their bounds, and never the gradient;
+ *              biases and every layer of a W1, b1, W2, b2 model move under a
+ *              nonzero gradient; converges on a convex quadratic and makes
  *              progress on Rosenbrock from (-1.2, 1), best of a search over
  *              decades of lr around the default; state saved and restored
  *              mid-run continues bit-identically; the same update whatever
- *              the split of the flat array; no NaN on zero or 1e300
- *              gradients; no hidden state (interleaved runs equal solo runs).
+ *              the split of the flat array (elementwise rules); no NaN on zero
+ *              or 1e300 gradients; no hidden state (interleaved runs equal
+ *              solo runs).
  *  data        shapes and labels consistent, no NaN/Inf, same seed same data,
  *              splits disjoint, every declared class present.
  *
@@ -40,15 +48,24 @@
 #include "registry.h"
 
 #define NN_CHECK_GRAD_TOL 1e-7
+#define NN_CHECK_TIMEOUT 5.0          /* seconds per check, the default of --timeout */
+#define NN_CHECK_DATA_TIMEOUT_SCALE 30 /* checks that load a data set get this many times as long */
+
+typedef struct nn_check_tally nn_check_tally;
 
 typedef struct nn_checker {
     const nn_registry *reg;
     FILE *out;
+    double timeout;            /* seconds per check */
     int pass, fail, skip, plugins;
     char who[128];             /* "optim/adam" */
+    nn_check_tally *tally;     /* shared with the child process of the running check */
 } nn_checker;
 
-void nn_checker_init(nn_checker *c, const nn_registry *reg, FILE *out);
+/* timeout: seconds per check (<= 0: NN_CHECK_TIMEOUT). Fails only when the
+ * memory shared with the child processes cannot be mapped. */
+int nn_checker_init(nn_checker *c, const nn_registry *reg, FILE *out, double timeout, nn_err *err);
+void nn_checker_free(nn_checker *c);
 
 /* Runs every suite for one plugin: spec is NAME, KIND/NAME or a path to a
  * .so file. A plugin that cannot be loaded is a failed check. Returns NN_OK,

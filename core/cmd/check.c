@@ -1,7 +1,8 @@
 /* check.c: `nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]`:
- * plugin conformance suites and the whole-network gradient check (core/check.h).
- * Exit status: 0 when every check passes, 1 when one fails, 2 on bad input
- * (unknown plugin, missing file, unreadable experiment, bad option). */
+ * plugin conformance suites and the whole-network gradient check (core/check/check.h).
+ * Exit status: 0 when every check passes, 1 when one fails (a check that
+ * crashes or runs out of time fails), 2 on bad input (unknown plugin, missing
+ * file, unreadable experiment, bad option). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,11 @@
 
 static const char usage_text[] =
     "usage: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]... [--plugin-path DIR]\n"
-    "                   [--batch N] [--per-tensor N | --all] [--eps E]\n"
+    "                   [--batch N] [--per-tensor N | --all] [--eps E] [--timeout SECONDS]\n"
     "  no plugin and no experiment: every plugin on the search path\n"
+    "  --timeout SECONDS  time limit of each check (default 5; checks that load a data set get 30 times\n"
+    "                     as long); every check runs in its own process: one that crashes or runs out\n"
+    "                     of time fails with the signal or the limit, and the next check runs\n"
     "  --experiment FILE  gradient check of the experiment's whole network on a small batch\n"
     "  --batch N          examples in that batch (default 8)\n"
     "  --per-tensor N     elements checked per tensor (default 100, chosen with a fixed seed); --all: every one\n"
@@ -34,6 +38,7 @@ int nn_cmd_check(int argc, char **argv)
     const char **names = calloc((size_t)argc, sizeof(char *)), **exps = calloc((size_t)argc, sizeof(char *));
     int n_names = 0, n_exps = 0;
     nn_check_model_opts mo = {0};
+    double timeout = NN_CHECK_TIMEOUT;
     if (!names || !exps)
         return 1;
     for (int i = 1; i < argc; i++) {
@@ -52,6 +57,9 @@ int nn_cmd_check(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--eps") == 0 && has && parse_num(argv[i + 1], 1e-15, 1, &v) == 0) {
             mo.eps = v;
+            i++;
+        } else if (strcmp(a, "--timeout") == 0 && has && parse_num(argv[i + 1], 1e-3, 1e6, &v) == 0) {
+            timeout = v;
             i++;
         } else if (strcmp(a, "--all") == 0) {
             mo.all = 1;
@@ -72,7 +80,14 @@ int nn_cmd_check(int argc, char **argv)
     nn_registry reg;
     nn_registry_init(&reg, extra);
     nn_checker c;
-    nn_checker_init(&c, &reg, stdout);
+    nn_err ierr = {{0}};
+    if (nn_checker_init(&c, &reg, stdout, timeout, &ierr) != NN_OK) {
+        fprintf(stderr, "nnlab check: %s\n", ierr.msg);
+        nn_registry_free(&reg);
+        free(names);
+        free(exps);
+        return 1;
+    }
     int bad_input = 0;
     if (n_names == 0 && n_exps == 0 && nn_check_all(&c) == 0) {
         fprintf(stderr, "nnlab check: no plugins found; search path:");
@@ -97,6 +112,7 @@ int nn_cmd_check(int argc, char **argv)
     }
     printf("nnlab check: %d passed, %d failed, %d skipped (%d plugin%s or experiment%s)\n", c.pass, c.fail,
            c.skip, c.plugins, c.plugins == 1 ? "" : "s", c.plugins == 1 ? "" : "s");
+    nn_checker_free(&c);
     nn_registry_free(&reg);
     free(names);
     free(exps);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "train.h"
+#include "util.h"
 
 typedef struct gc_state {
     nn_model *m;
@@ -136,8 +137,7 @@ static void check_tensor(gc_state *s, const nn_tensor *ts, const nn_real *g, nn_
             out->worst_num = num;
         }
     }
-    double den = sqrt(a2) + sqrt(b2);
-    out->diff = den > 0 ? sqrt(d2) / den : (d2 > 0 ? INFINITY : 0);
+    out->diff = nn_rel_diff(d2, a2, b2);
     sums[0] += d2;
     sums[1] += a2;
     sums[2] += b2;
@@ -202,10 +202,7 @@ int nn_gradcheck(nn_model *m, long mb, const nn_gc_opts *o, nn_gc_result *r, nn_
         nn_err_set(err, rc, "gradient check: out of memory");
         goto out;
     }
-    double den = sqrt(sums[1]) + sqrt(sums[2]);
-    r->diff = den > 0 ? sqrt(sums[0]) / den : (sums[0] > 0 ? INFINITY : 0);
-    if (isnan(sums[0]))
-        r->diff = NAN;
+    r->diff = nn_rel_diff(sums[0], sums[1], sums[2]);
 out:
     restore_streams(&s);
     free(g);

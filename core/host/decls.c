@@ -1,8 +1,11 @@
 /* decls.c: checking a table of parameter declarations (a plugin's or the
- * core's own) before any value is read against it. */
+ * core's own) before any value is read against it, and the values its
+ * defaults stand for. */
 #include "decls.h"
 
+#include <libconfig.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -58,4 +61,92 @@ int nn_name_valid(const char *name)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
             return 0;
     return n > 0 && n <= 64;
+}
+
+/* One block holding the k elements of a list setting (and, for strings, the
+ * characters they point to). */
+static int list_block(const nn_param_decl *p, const config_setting_t *s, nn_value *v, void **store,
+                      nn_err *err)
+{
+    int k = config_setting_length(s);
+    size_t esz = p->type == NN_T_INTLIST ? sizeof(long) : p->type == NN_T_REALLIST ? sizeof(nn_real) : sizeof(char *);
+    size_t bytes = (size_t)k * esz;
+    for (int i = 0; i < k && p->type == NN_T_STRLIST; i++) {
+        const char *e = config_setting_get_string_elem(s, i);
+        bytes += e ? strlen(e) + 1 : 0;
+    }
+    char *blk = calloc(1, bytes + 1);
+    if (!blk)
+        return nn_err_set(err, NN_ENOMEM, "out of memory");
+    char *chars = blk + (size_t)k * esz;
+    for (int i = 0; i < k; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        int t = config_setting_type(e);
+        int integer = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+        if (p->type == NN_T_STRLIST ? t != CONFIG_TYPE_STRING : p->type == NN_T_INTLIST ? !integer
+                                                                : !integer && t != CONFIG_TYPE_FLOAT) {
+            free(blk);
+            return nn_err_set(err, NN_EPLUGIN, "parameter '%s': element %d of the default %s has the wrong type",
+                              p->name, i, p->def_str);
+        }
+        if (p->type == NN_T_STRLIST) {
+            size_t len = strlen(config_setting_get_string(e)) + 1;
+            memcpy(chars, config_setting_get_string(e), len);
+            ((const char **)(void *)blk)[i] = chars;
+            chars += len;
+        } else if (p->type == NN_T_INTLIST) {
+            ((long *)(void *)blk)[i] = (long)config_setting_get_int64(e);
+        } else {
+            ((nn_real *)(void *)blk)[i] = (nn_real)(integer ? (double)config_setting_get_int64(e)
+                                                            : config_setting_get_float(e));
+        }
+    }
+    v->n = k;
+    v->ints = p->type == NN_T_INTLIST ? (const long *)(void *)blk : NULL;
+    v->reals = p->type == NN_T_REALLIST ? (const nn_real *)(void *)blk : NULL;
+    v->strs = p->type == NN_T_STRLIST ? (const char *const *)(void *)blk : NULL;
+    *store = blk;
+    return NN_OK;
+}
+
+/* A list default, read with the parser experiment files are read with. */
+static int list_default(const nn_param_decl *p, nn_value *v, void **store, nn_err *err)
+{
+    char text[4200];
+    snprintf(text, sizeof text, "v = %s;", p->def_str ? p->def_str : "[]");
+    config_t cfg;
+    config_init(&cfg);
+    const config_setting_t *s = config_read_string(&cfg, text) == CONFIG_TRUE ? config_lookup(&cfg, "v") : NULL;
+    int t = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+    int rc = t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST
+                 ? list_block(p, s, v, store, err)
+                 : nn_err_set(err, NN_EPLUGIN, "parameter '%s': default '%s' is not a list such as [1, 2]",
+                              p->name, p->def_str ? p->def_str : "");
+    config_destroy(&cfg);
+    return rc;
+}
+
+int nn_decls_defaults(const nn_param_decl *d, int n, nn_value *v, void **lists, nn_err *err)
+{
+    for (int i = 0; i < n; i++) {
+        const nn_param_decl *p = &d[i];
+        memset(&v[i], 0, sizeof v[i]);
+        lists[i] = NULL;
+        int rc = NN_OK;
+        switch (p->type) {
+        case NN_T_REAL: v[i].r = (nn_real)p->def; break;
+        case NN_T_INT: v[i].i = (long)p->def; break;
+        case NN_T_BOOL: v[i].i = p->def != 0; break;
+        case NN_T_STRING: v[i].s = p->def_str; break;
+        default: rc = list_default(p, &v[i], &lists[i], err); break;
+        }
+        if (rc) {
+            for (int j = 0; j < i; j++) {
+                free(lists[j]);
+                lists[j] = NULL;
+            }
+            return rc;
+        }
+    }
+    return NN_OK;
 }

@@ -416,6 +416,40 @@ int nn_section_read_plugin_params(nn_section *sec, const nn_experiment *x, nn_er
     return read_decls(x, sec, err);
 }
 
+nn_section *nn_experiment_block(nn_experiment *x, nn_kind kind)
+{
+    switch (kind) {
+    case NN_KIND_INIT: return &x->init;
+    case NN_KIND_OPTIM: return &x->optim;
+    case NN_KIND_REG: return &x->reg[0];
+    default: return &x->data;
+    }
+}
+
+int nn_experiment_read_block(nn_experiment *x, const nn_plugin *p, const char *origin, const char *body,
+                             nn_err *err)
+{
+    memset(x, 0, sizeof *x);
+    snprintf(x->file, sizeof x->file, "%s", origin);
+    snprintf(x->base_dir, sizeof x->base_dir, ".");
+    config_init(&x->cfg);
+    config_set_auto_convert(&x->cfg, 0);
+    const char *kind = nn_kind_name(p->kind);
+    char text[8192];
+    int len = snprintf(text, sizeof text, "%s = { plugin = \"%s\"; %s };\n", kind, p->name, body ? body : "");
+    if (len < 0 || (size_t)len >= sizeof text)
+        return nn_err_set(err, NN_EINTERNAL, "%s: parameter block too long", origin);
+    if (config_read_string(&x->cfg, text) != CONFIG_TRUE)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s (in '%s')", origin, config_error_line(&x->cfg),
+                          config_error_text(&x->cfg), text);
+    nn_section *sec = nn_experiment_block(x, p->kind);
+    x->n_reg = p->kind == NN_KIND_REG;
+    snprintf(sec->path, sizeof sec->path, "%s", kind);
+    sec->setting = config_lookup(&x->cfg, kind);
+    sec->plugin.desc = p;
+    return nn_section_read_plugin_params(sec, x, err);
+}
+
 static int read_reg_list(nn_experiment *x, const nn_registry *reg, nn_err *err)
 {
     config_setting_t *root = config_root_setting(&x->cfg);

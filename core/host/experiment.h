@@ -51,4 +51,15 @@ const nn_value *nn_section_get(const nn_section *s, const char *name);
  * (plus "plugin" and "seed"), e.g. for nnlab check. Opens nothing. */
 int nn_section_read_plugin_params(nn_section *s, const nn_experiment *x, nn_err *err);
 
+/* Reads text, the body of a group `<kind> = { plugin = "<name>"; <body> };`,
+ * as the parameter block of plugin p, exactly as in an experiment file
+ * (defaults, types, ranges, unknown keys); origin stands for the file name in
+ * messages. Opens nothing (p stays the caller's); free x with
+ * nn_experiment_free, also after a failure. */
+int nn_experiment_read_block(nn_experiment *x, const nn_plugin *p, const char *origin, const char *body,
+                             nn_err *err);
+
+/* The section of a plugin of this kind (for reg: the first). */
+nn_section *nn_experiment_block(nn_experiment *x, nn_kind kind);
+
 #endif

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # nnlab check: every fixture plugin (tests/fixtures) is rejected with its
-# specific message and exit status 1; loader failures likewise; a correct
-# plugin passes with exit 0; bad input exits 2; --experiment runs the
-# whole-network gradient check and catches a wrong backward pass; the
-# no-argument form checks every plugin on the path.
+# specific message and exit status 1; loader failures likewise; a plugin
+# that crashes or never returns fails those checks (signal named, time limit
+# kept) while nnlab check itself finishes with exit 1; a correct plugin
+# passes with exit 0; bad input exits 2; --experiment runs the whole-network
+# gradient check and catches a wrong backward pass; the no-argument form
+# checks every plugin on the path.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -39,6 +41,37 @@ expect 1 "$F/data/nan_data.so" \
 grep -q '^FAIL.*mean and variance' <("$NN_CMD" check "$F/reg/grad_x2.so") && fail "grad_x2: unrelated failure"
 [ "$("$NN_CMD" check "$F/data/nan_data.so" | grep -c '^FAIL')" = 1 ] || fail "nan_data: more than one failure"
 [ "$("$NN_CMD" check "$F/reg/grad_x2.so" | grep -c '^FAIL')" = 2 ] || fail "grad_x2: failures other than its gradient"
+
+# an optimizer that never updates biases: only the check meant for it fails
+expect 1 "$F/optim/bias_frozen.so" \
+  "FAIL optim/bias_frozen  biases and every layer move under a nonzero gradient: b1, b2 did not move in 3 steps" \
+  "(elements moved: W1 3200/3200, b1 0/32, W2 320/320, b2 0/10)"
+[ "$("$NN_CMD" check "$F/optim/bias_frozen.so" | grep -c '^FAIL')" = 1 ] || fail "bias_frozen: failures other than the biases"
+
+# a step writing a slot it never declared: named by the check meant for it;
+# where the write hits no memory the check crashes, and that is a failed
+# check, not a crash of nnlab check (exit 1, not 139)
+expect 1 "$F/optim/slot_overflow.so" \
+  "FAIL optim/slot_overflow  step writes only declared state: slot[1] of W1 written, but the plugin declares 1 slot" \
+  "FAIL optim/slot_overflow  no hidden state: crashed (signal 11, SIGSEGV)" \
+  "PASS optim/slot_overflow  descriptor:" "nnlab check: 6 passed, 10 failed, 0 skipped"
+
+# a step that never returns: every check that calls it times out after the
+# limit, the others pass, and the whole run stays within the limits
+t0=$(date +%s.%N)
+"$NN_CMD" check --timeout 0.5 "$F/optim/infinite_loop.so" > "$T/out" 2>&1; rc=$?
+t1=$(date +%s.%N)
+[ $rc = 1 ] || { cat "$T/out"; fail "infinite_loop: exit $rc, expected 1"; }
+grep -qF "FAIL optim/infinite_loop  zero gradient changes nothing: timed out after 0.5 s" "$T/out" \
+  || { cat "$T/out"; fail "infinite_loop: no time-out line"; }
+n_out=$(grep -c '^FAIL optim/infinite_loop  .*: timed out after 0.5 s' "$T/out")
+[ "$n_out" = 11 ] && grep -q "^nnlab check: 5 passed, 11 failed" "$T/out" || { cat "$T/out"; fail "infinite_loop: $n_out time-outs"; }
+awk -v a="$t0" -v b="$t1" -v n="$n_out" 'BEGIN { d = b - a; printf "  infinite_loop: %d checks timed out at 0.5 s each, %.2f s in all\n", n, d; exit !(d < n * 0.5 + 10) }' \
+  || fail "infinite_loop: took longer than its time limits"
+grep -E '^FAIL ' "$T/out" | head -2 | sed 's/^/  /'
+"$NN_CMD" check --help | grep -q -- "--timeout SECONDS" || fail "--timeout not in the help"
+"$NN_CMD" check --timeout 0 optim/sgd > /dev/null 2>&1; [ $? = 2 ] || fail "--timeout 0 accepted"
+"$NN_CMD" check --timeout x optim/sgd > /dev/null 2>&1; [ $? = 2 ] || fail "--timeout x accepted"
 
 # loader failures
 expect 1 "$F/optim/wrong_abi.so" "FAIL optim/wrong_abi  loads:" "ABI version 99 is newer than this nnlab's ABI 2 (upgrade nnlab"
@@ -88,9 +121,10 @@ grep -q "^     W2   difference [0-9.]*e-1[0-9]" "$T/out" || { cat "$T/out"; fail
 sed 's/^/  /' "$T/out"
 
 # no argument: every plugin on the search path (here the fixtures only)
-NNLAB_PLUGIN_PATH="$F" "$NN_CMD" check > "$T/out" 2>&1; rc=$?
+NNLAB_PLUGIN_PATH="$F" "$NN_CMD" check --timeout 1 > "$T/out" 2>&1; rc=$?
 [ $rc = 1 ] || fail "check of the fixtures path: exit $rc"
-for p in reg/grad_x2 init/wrong_variance optim/static_state data/nan_data; do
+for p in reg/grad_x2 init/wrong_variance optim/static_state data/nan_data optim/bias_frozen optim/slot_overflow \
+         optim/infinite_loop; do
   grep -q "^FAIL $p " "$T/out" || fail "all: $p not failed"
 done
 grep -q "^nnlab check: .* failed" "$T/out" || fail "summary line"
