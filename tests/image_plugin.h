@@ -1,5 +1,6 @@
 /* image_plugin.h: helpers for the tests of the image data plugins: open a
- * built plugin with dlopen, give it its declared defaults, set parameters by
+ * built plugin with dlopen, give it its declared defaults (nn_decls_defaults,
+ * as the experiment reader would), set parameters by
  * name, call load into a fresh nn_data, and make / remove temp folders. */
 #ifndef NN_TEST_IMAGE_PLUGIN_H
 #define NN_TEST_IMAGE_PLUGIN_H
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "data.h"
+#include "decls.h"
 #include "nnlab/plugin.h"
 
 #define IP_MAX_PARAMS 32
@@ -27,6 +29,7 @@ typedef struct ip_plugin {
     void *dl;
     const nn_plugin *p;
     nn_value hp[IP_MAX_PARAMS];
+    void *defaults[IP_MAX_PARAMS];     /* storage of the list defaults (nn_decls_defaults) */
     const char *lists[IP_MAX_PARAMS][IP_MAX_LIST];
     char list_text[IP_MAX_PARAMS][IP_MAX_LIST][32];
 } ip_plugin;
@@ -53,24 +56,6 @@ static inline void ip_set_list(ip_plugin *t, const char *key, int n, const char 
     t->hp[i].strs = t->lists[i];
 }
 
-/* Default of a STRLIST such as ["hog", "hue_hist"]: the quoted words. */
-static inline void ip_default_list(ip_plugin *t, int i)
-{
-    const char *items[IP_MAX_LIST];
-    char buf[256];
-    int n = 0;
-    snprintf(buf, sizeof buf, "%s", t->p->params[i].def_str ? t->p->params[i].def_str : "");
-    for (char *q = strchr(buf, '"'); q && n < IP_MAX_LIST; q = strchr(q + 1, '"')) {
-        char *end = strchr(q + 1, '"');
-        if (!end)
-            break;
-        *end = '\0';
-        items[n++] = q + 1;
-        q = end;
-    }
-    ip_set_list(t, t->p->params[i].name, n, items);
-}
-
 static inline void ip_open(ip_plugin *t, const char *name)
 {
     char path[4096];
@@ -85,18 +70,15 @@ static inline void ip_open(ip_plugin *t, const char *name)
     assert_int_equal(t->p->abi_version, NN_ABI_VERSION);
     assert_int_equal(t->p->kind, NN_KIND_DATA);
     assert_true(t->p->n_params <= IP_MAX_PARAMS);
-    for (int i = 0; i < t->p->n_params; i++) {
-        const nn_param_decl *d = &t->p->params[i];
-        t->hp[i].r = d->def;
-        t->hp[i].i = (long)d->def;
-        t->hp[i].s = d->def_str;
-        if (d->type == NN_T_STRLIST)
-            ip_default_list(t, i);
-    }
+    nn_err e;
+    if (nn_decls_defaults(t->p->params, t->p->n_params, t->hp, t->defaults, &e) != NN_OK)
+        fail_msg("defaults of %s: %s", name, e.msg);
 }
 
 static inline void ip_close(ip_plugin *t)
 {
+    for (int i = 0; i < t->p->n_params; i++)
+        free(t->defaults[i]);
     dlclose(t->dl);
 }
 
