@@ -37,6 +37,15 @@ typedef struct optim_arg {
 
 static double default_lr(const nn_value *hp) { return hp[0].r > 0 ? hp[0].r : 1e-3; }
 
+/* The step of a flat array of n as the core would describe it: a vector
+ * (n, 1), the only tensor. */
+static nn_optim_step flat_step(nn_real *x, const nn_real *g, nn_real *const *sp, size_t n, long t, nn_real lr,
+                               int is_bias)
+{
+    return (nn_optim_step){.param = x, .grad = g, .slot = sp, .n = n, .t = t, .lr = lr, .is_bias = is_bias,
+                           .rows = (int)n, .cols = 1, .n_layers = 1, .n_tensors = 1};
+}
+
 /* ---- one flat array stepped again and again --------------------------------------------- */
 
 typedef struct opt_run {
@@ -73,7 +82,7 @@ static void opt_reset(opt_run *r, const nn_real *x0)
 static void opt_step(opt_run *r, nn_real lr, int is_bias)
 {
     r->t++;
-    nn_optim_step s = {r->x, r->g, r->sp, r->n, r->t, lr, is_bias};
+    nn_optim_step s = flat_step(r->x, r->g, r->sp, r->n, r->t, lr, is_bias);
     r->p->ops.optim->step(r->hp, &s);
 }
 
@@ -90,7 +99,7 @@ static size_t optim_sig(const nn_plugin *p, const nn_value *hp, nn_real *out)
     nn_chk_randn(&r, out, N, 1);
     for (long t = 1; t <= 3; t++) {
         nn_chk_randn(&r, g, N, 1);
-        nn_optim_step s = {out, g, sp, N, t, hp[0].r, 0};
+        nn_optim_step s = flat_step(out, g, sp, N, t, hp[0].r, 0);
         o->step(hp, &s);
     }
     memcpy(out + N, slots, (size_t)o->n_slots * N * sizeof(nn_real));
@@ -234,7 +243,10 @@ static void model_steps(tensor *m, const optim_arg *a, nn_rng *r)
             tensor *x = &m[i];
             nn_chk_randn(r, x->grad, x->n, 1);
             memcpy(x->grad_copy, x->grad, x->n * sizeof(nn_real));
-            nn_optim_step s = {x->param, x->grad, x->slot, x->n, t, default_lr(a->hp), shapes[i].is_bias};
+            nn_optim_step s = {.param = x->param, .grad = x->grad, .slot = x->slot, .n = x->n, .t = t,
+                               .lr = default_lr(a->hp), .is_bias = shapes[i].is_bias, .rows = shapes[i].rows,
+                               .cols = shapes[i].cols, .layer = i / 2, .n_layers = N_TENSORS / 2, .index = i,
+                               .n_tensors = N_TENSORS};
             a->p->ops.optim->step(a->hp, &s);
         }
 }
@@ -485,7 +497,7 @@ static void split(nn_checker *c, const void *arg)
             nn_real *sp[NN_CHK_MAX_SLOTS] = {0};
             for (int j = 0; j < ns; j++)
                 sp[j] = s.sp[j] + off;
-            nn_optim_step st = {s.x + off, s.g + off, sp, chunk[k], t, a->hp[0].r, 0};
+            nn_optim_step st = flat_step(s.x + off, s.g + off, sp, chunk[k], t, a->hp[0].r, 0);
             a->p->ops.optim->step(a->hp, &st);
             off += chunk[k];
         }

@@ -23,7 +23,7 @@
 #include "gradcheck.h"
 #include "model.h"
 
-#define NN_CHK_MAX_SLOTS 8 /* slot arrays an optimizer may declare (registry.c) */
+#define NN_CHK_MAX_SLOTS NN_MAX_SLOTS /* slot arrays an optimizer may declare (plugin.h) */
 
 enum { NN_CHK_PASS, NN_CHK_FAIL, NN_CHK_SKIP };
 
