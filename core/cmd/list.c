@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "family.h"
 #include "registry.h"
 
 static const char *type_name(nn_type t)
@@ -46,9 +47,14 @@ static void show(void *ud, nn_kind kind, const char *name, const char *path)
     }
     const nn_plugin *p = h.desc;
     printf("%-6s %-16s %s\n", nn_kind_name(kind), p->name, p->doc);
-    if (kind == NN_KIND_OPTIM)
-        printf("    (state slots per parameter: %d%s)\n", p->ops.optim->n_slots,
-               (p->ops.optim->flags & NN_OPTIM_DECOUPLED_DECAY) ? ", decoupled weight decay" : "");
+    if (kind == NN_KIND_OPTIM) {
+        const nn_optim_ops *o = &h.optim;
+        char fam[128];
+        printf("    (family: %s; state slots per tensor: %d%s%s)\n",
+               nn_optim_family_names(nn_optim_families(o), fam, sizeof fam), o->n_slots,
+               o->n_scalars ? ", global scalars" : "",
+               (o->flags & NN_OPTIM_DECOUPLED_DECAY) ? ", decoupled weight decay" : "");
+    }
     for (int i = 0; i < p->n_params; i++)
         print_param(&p->params[i]);
     c->n++;
