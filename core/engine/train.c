@@ -389,7 +389,8 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
         }
         t->epochs_done = epoch + 1;
         if (rc != NN_OK) {
-            t->diverged = 1;
+            t->diverged = rc == NN_EDIVERGED;
+            t->failed = rc != NN_EDIVERGED;
             snprintf(t->diverged_msg, sizeof t->diverged_msg, "%s", err->msg);
             new_row(t, epoch, t->final_loss, lr, t0);
             break;

@@ -60,8 +60,9 @@ typedef struct nn_trainer {
     long iteration, epochs_done;
     long epoch;                  /* the epoch nn_train is in (for messages) */
     double final_loss, seconds;
-    int diverged;
-    char diverged_msg[256];
+    int diverged;                /* stopped on a non-finite loss or parameter */
+    int failed;                  /* stopped on another error (an optimizer's model_step) */
+    char diverged_msg[256];      /* why it stopped */
 } nn_trainer;
 
 /* What one training step saw at the parameters it started from. */

@@ -422,7 +422,7 @@ int nn_plots_write(const nn_experiment *x, const nn_data *data, nn_model *m, con
     snprintf(title, sizeof title, "%s: accuracy", x->name);
     if (rc == NN_OK && any_accuracy(&s))
         rc = nn_plot_accuracy(nn_path_join(dir, "accuracy.png"), &s, 1, title, err);
-    if (rc == NN_OK && !t->diverged)
+    if (rc == NN_OK && !t->diverged && !t->failed)
         rc = model_figures(x, data, m, t, dir, err);
     return rc;
 }

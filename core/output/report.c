@@ -15,7 +15,7 @@ void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, n
                     const nn_trainer *t)
 {
     memset(r, 0, sizeof *r);
-    r->status = t->diverged ? "diverged" : "ok";
+    r->status = t->diverged ? "diverged" : t->failed ? "failed" : "ok";
     /* the final model is the optimizer's evaluation point (the raw iterate
      * when it has none); the model's own parameters are put back */
     nn_real *raw = m->theta;

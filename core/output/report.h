@@ -10,7 +10,7 @@
 #include "train.h"
 
 typedef struct nn_report {
-    const char *status;          /* "ok" or "diverged" */
+    const char *status;          /* "ok", "diverged" or "failed" */
     double train_acc, val_acc, test_acc, final_loss, seconds;
     int has_val, has_test;
     const char *test_model;      /* "best" or "final" */

@@ -247,8 +247,8 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     nn_report_fill(&rep, x, data, m, &t);
     if (trc == NN_EDIVERGED)
         fprintf(stderr, "nnlab: %s\n", err->msg);
-    else
-        print_results(&rep);
+    else if (trc == NN_OK)
+        print_results(&rep); /* another failure: the command prints its message */
     nn_err e2;
     rc = nn_report_write(&rep, x, m, &t, dir, &e2);
     if (rc == NN_OK && nn_section_get(&x->output, "weights")->i)
