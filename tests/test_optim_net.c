@@ -2,9 +2,11 @@
  * (written by the generators under tests/optim_ref/ with PyTorch 1.13 or
  * NumPy; format in tests/optim_ref/common.py) replayed through nnlab's own
  * training path: an experiment file with the npy data plugin, the core's
- * model, nn_train with shuffle = "none", the reference's initial parameters,
- * and after every step the parameters compared with the reference's. For each
- * trajectory it prints the largest relative difference |got - want| /
+ * model, the reference's initial parameters, every step through
+ * nn_trainer_train_step (the one training step nn_train runs) on the batches
+ * shuffle = "none" gives, and after every step the parameters (and, where the
+ * reference has them, the evaluation points) compared with the reference's.
+ * For each trajectory it prints the largest relative difference |got - want| /
  * max(1, |want|) with its step and element; above NN_NET_TOL the test fails.
  * One cmocka test per optimizer, plus one that changes lr by one part in a
  * million and must see the mismatch. */
@@ -213,14 +215,8 @@ typedef struct nn_net_worst {
     double rel;
     int step, index;
     double got, want;
+    int eval;         /* 1: the worst was an evaluation point */
 } nn_net_worst;
-
-typedef struct nn_net_watch {
-    const nn_net_case *c;
-    const nn_model *model;
-    nn_net_worst w;
-    int steps_seen;
-} nn_net_watch;
 
 static double net_rel(double a, double b)
 {
@@ -230,21 +226,14 @@ static double net_rel(double a, double b)
     return isnan(r) ? INFINITY : r;
 }
 
-/* After every step: compare the model's parameters with the reference's. */
-static void on_step(void *ud, long epoch, long iteration, double loss)
+/* Folds the differences of got from want (n) after step into w. */
+static void net_compare(nn_net_worst *w, const double *got, const double *want, int n, int step,
+                        int eval)
 {
-    (void)epoch;
-    (void)loss;
-    nn_net_watch *w = ud;
-    const nn_net_case *c = w->c;
-    w->steps_seen = (int)iteration;
-    if (iteration < 1 || iteration > c->steps)
-        return;
-    const double *want = c->p + (size_t)(iteration - 1) * (size_t)c->n;
-    for (int i = 0; i < c->n; i++) {
-        double rel = net_rel(w->model->theta[i], want[i]);
-        if (rel > w->w.rel)
-            w->w = (nn_net_worst){rel, (int)iteration, i, w->model->theta[i], want[i]};
+    for (int i = 0; i < n; i++) {
+        double rel = net_rel(got[i], want[i]);
+        if (rel > w->rel)
+            *w = (nn_net_worst){rel, step, i, got[i], want[i], eval};
     }
 }
 
@@ -327,20 +316,37 @@ static nn_net_worst net_run(const nn_net_case *c, const char *lr)
         fail_msg("%s %s: model has %zu parameters, reference %d", c->optim, c->label, m.n_params, c->n);
     memcpy(m.theta, c->theta0, (size_t)c->n * sizeof(double));
     assert_int_equal(nn_trainer_init(&t, &x, &d, &m, &err), NN_OK);
-    nn_net_watch w = {c, &m, {0, 0, -1, 0, 0}, 0};
-    nn_train_cb cb = {&w, NULL, on_step};
-    int rc = nn_train(&t, &cb, &err);
-    if (rc != NN_OK)
-        fail_msg("%s %s: %s", c->optim, c->label, err.msg);
-    if (w.steps_seen != c->steps)
-        fail_msg("%s %s: training took %d steps, reference %d", c->optim, c->label, w.steps_seen,
-                 c->steps);
+    /* the batches nn_train takes with shuffle = "none": in order, from the
+     * start again every epoch */
+    int64_t *idx = rd_alloc(d.train.m, sizeof(int64_t));
+    for (size_t i = 0; i < d.train.m; i++)
+        idx[i] = (int64_t)i;
+    size_t bs = c->batch ? (size_t)c->batch : d.train.m, start = 0;
+    long epoch = 0;
+    nn_net_worst w = {0, 0, -1, 0, 0, 0};
+    for (int k = 1; k <= c->steps; k++) {
+        long mb = (long)(d.train.m - start < bs ? d.train.m - start : bs);
+        nn_real step_lr = nn_schedule_lr(&t.sched, t.iteration, epoch);
+        nn_step_result r;
+        if (nn_trainer_train_step(&t, idx + start, mb, step_lr, &r, &err) != NN_OK)
+            fail_msg("%s %s: step %d: %s", c->optim, c->label, k, err.msg);
+        size_t at = (size_t)(k - 1) * (size_t)c->n;
+        net_compare(&w, m.theta, c->p + at, c->n, k, 0);
+        if (c->ev)
+            net_compare(&w, nn_trainer_eval_point(&t), c->ev + at, c->n, k, 1);
+        start += bs;
+        if (start >= d.train.m) {
+            start = 0;
+            epoch++;
+        }
+    }
+    free(idx);
     nn_trainer_free(&t);
     nn_model_free(&m);
     nn_data_free(&d);
     nn_experiment_free(&x);
     net_remove_files(dir);
-    return w.w;
+    return w;
 }
 
 /* ---- the tests ------------------------------------------------------------- */
@@ -382,16 +388,18 @@ static void test_optim(void **state)
         if (w.index >= 0) {
             int at;
             const char *tn = tensor_of(c, w.index, &at);
-            snprintf(where, sizeof where, "at step %d, element %d (%s[%d])", w.step, w.index, tn, at);
+            snprintf(where, sizeof where, "at step %d, %selement %d (%s[%d])", w.step,
+                     w.eval ? "evaluation point " : "", w.index, tn, at);
         }
         cases++;
         worst = fmax(worst, w.rel);
         printf("  %-10s %-22s %-4s largest rel diff %.3g %s%s\n", name, c->label,
-               c->batch ? "mini" : "full", w.rel, where, c->ev ? " [eval points not compared]" : "");
+               c->batch ? "mini" : "full", w.rel, where, c->ev ? " (parameters and evaluation points)" : "");
         if (w.rel > NN_NET_TOL) {
             bad++;
-            printf("  MISMATCH %s %s (%s): step %d element %d: got %.17g want %.17g\n", name,
-                   c->label, c->file, w.step, w.index, w.got, w.want);
+            printf("  MISMATCH %s %s (%s): step %d %selement %d: got %.17g want %.17g\n", name,
+                   c->label, c->file, w.step, w.eval ? "evaluation point " : "", w.index, w.got,
+                   w.want);
         }
     }
     printf("  %-10s %d trajectories, largest rel diff %.3g (tolerance %.0e)\n", name, cases, worst,
