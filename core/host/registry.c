@@ -196,19 +196,6 @@ void nn_optim_resolve(const nn_plugin *p, nn_optim_ops *out)
     out->flags &= NN_OPTIM_DECOUPLED_DECAY; /* the only flag ABI 1 had */
 }
 
-/* The declared defaults as a parameter block (lists empty), for ops that a
- * descriptor check must call. */
-static void default_values(const nn_plugin *p, nn_value *v)
-{
-    memset(v, 0, NN_MAX_PARAMS * sizeof *v);
-    for (int i = 0; i < p->n_params && i < NN_MAX_PARAMS; i++) {
-        const nn_param_decl *d = &p->params[i];
-        v[i].r = (nn_real)d->def;
-        v[i].i = (long)d->def;
-        v[i].s = d->type == NN_T_STRING ? (d->def_str ? d->def_str : "") : NULL;
-    }
-}
-
 #define NN_OPTIM_KNOWN_FLAGS (NN_OPTIM_DECOUPLED_DECAY | NN_OPTIM_PER_TENSOR | NN_OPTIM_MATRIX)
 
 /* The ABI-2 parts of an optimizer's ops (all zero for an ABI-1 plugin). */
@@ -234,8 +221,13 @@ static int validate_optim_v2(const nn_plugin *p, const nn_optim_ops *o, nn_err *
         return nn_err_set(err, NN_EPLUGIN, "max_evals without a model_step operation");
     if (o->max_evals) {
         nn_value hp[NN_MAX_PARAMS];
-        default_values(p, hp);
+        void *lists[NN_MAX_PARAMS];
+        int rc = nn_decls_defaults(p->params, p->n_params, hp, lists, err);
+        if (rc)
+            return rc;
         int k = o->max_evals(hp);
+        for (int i = 0; i < p->n_params; i++)
+            free(lists[i]);
         if (k < 0 || k > NN_MAX_EVALS)
             return nn_err_set(err, NN_EPLUGIN,
                               "max_evals() is %d at the default hyperparameters, outside 0..%d (NN_MAX_EVALS)",
