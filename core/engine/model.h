@@ -6,10 +6,11 @@
 #define NN_MODEL_H
 
 #include "nnlab/plugin.h"
+#include "options.h" /* nn_act */
 
 #define NN_MAX_LAYERS 16
 
-typedef enum { NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID } nn_act;
+/* The output layer and its loss, resolved from model.output. */
 typedef enum { NN_OUT_SIGMOID, NN_OUT_SOFTMAX } nn_out;
 
 typedef struct nn_model_spec {

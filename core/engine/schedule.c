@@ -6,41 +6,21 @@
 #include <math.h>
 #include <string.h>
 
-#include "options.h"
-
-enum {
-    P_TYPE, P_PER_EPOCH, P_STEP_SIZE, P_GAMMA, P_DECAY_RATE, P_DECAY_STEPS,
-    P_STAIRCASE, P_T_MAX, P_ETA_MIN, P_WARMUP, P_WARMUP_START, P_MONITOR,
-    P_MODE, P_FACTOR, P_PATIENCE, P_THRESHOLD, P_THRESHOLD_MODE, P_COOLDOWN,
-    P_MIN_LR, P_EPS
-};
-
-static nn_schedule_type nn_schedule_parse_type(const char *name)
-{
-    static const char *const names[] = {"constant", "step", "exponential",
-                                        "inverse_time", "cosine", "plateau"};
-    for (int k = 0; k < NN_ARRAY_LEN(names); k++)
-        if (name && strcmp(name, names[k]) == 0)
-            return (nn_schedule_type)k;
-    return NN_SCHED_CONSTANT;
-}
-
 /* Reduce-on-plateau settings and a fresh state (ReduceLROnPlateau.__init__). */
-static void nn_schedule_init_plateau(nn_schedule *s, const nn_value *hp)
+static void nn_schedule_start_plateau(nn_schedule *s, const nn_schedule_opts *o)
 {
-    s->monitor = strcmp(hp[P_MONITOR].s, "val_accuracy") == 0 ? "val_accuracy"
-                                                                : "val_loss";
-    if (strcmp(hp[P_MODE].s, "auto") == 0)
-        s->maximize = strcmp(s->monitor, "val_accuracy") == 0;
+    s->monitor = o->monitor;
+    if (o->mode == NN_PLATEAU_AUTO)
+        s->maximize = s->monitor == NN_MONITOR_VAL_ACCURACY;
     else
-        s->maximize = strcmp(hp[P_MODE].s, "max") == 0;
-    s->rel_threshold = strcmp(hp[P_THRESHOLD_MODE].s, "rel") == 0;
-    s->factor = hp[P_FACTOR].r;
-    s->patience = hp[P_PATIENCE].i;
-    s->threshold = hp[P_THRESHOLD].r;
-    s->cooldown = hp[P_COOLDOWN].i;
-    s->min_lr = hp[P_MIN_LR].r;
-    s->eps = hp[P_EPS].r;
+        s->maximize = o->mode == NN_PLATEAU_MAX;
+    s->rel_threshold = o->threshold_mode == NN_THRESHOLD_REL;
+    s->factor = o->factor;
+    s->patience = o->patience;
+    s->threshold = o->threshold;
+    s->cooldown = o->cooldown;
+    s->min_lr = o->min_lr;
+    s->eps = o->eps;
     s->plateau_lr = s->base_lr;
     s->best = s->maximize ? -INFINITY : INFINITY;
     s->bad_epochs = 0;
@@ -48,22 +28,30 @@ static void nn_schedule_init_plateau(nn_schedule *s, const nn_value *hp)
     s->last_observed = -1;
 }
 
-void nn_schedule_init(nn_schedule *s, const nn_value *hp, nn_real base_lr)
+void nn_schedule_start(nn_schedule *s, const nn_schedule_opts *o, nn_real base_lr)
 {
     memset(s, 0, sizeof *s);
-    s->type = nn_schedule_parse_type(hp[P_TYPE].s);
-    s->per_epoch = hp[P_PER_EPOCH].i != 0;
+    s->type = o->type;
+    s->per_epoch = o->per_epoch != 0;
     s->base_lr = base_lr;
-    s->step_size = hp[P_STEP_SIZE].i > 0 ? hp[P_STEP_SIZE].i : 1;
-    s->gamma = hp[P_GAMMA].r;
-    s->decay_rate = hp[P_DECAY_RATE].r;
-    s->decay_steps = hp[P_DECAY_STEPS].i > 0 ? hp[P_DECAY_STEPS].i : 1;
-    s->staircase = hp[P_STAIRCASE].i != 0;
-    s->t_max = hp[P_T_MAX].i > 0 ? hp[P_T_MAX].i : 1;
-    s->eta_min = hp[P_ETA_MIN].r;
-    s->warmup = hp[P_WARMUP].i > 0 ? hp[P_WARMUP].i : 0;
-    s->warmup_start = hp[P_WARMUP_START].r;
-    nn_schedule_init_plateau(s, hp);
+    s->step_size = o->step_size > 0 ? o->step_size : 1;
+    s->gamma = o->gamma;
+    s->decay_rate = o->decay_rate;
+    s->decay_steps = o->decay_steps > 0 ? o->decay_steps : 1;
+    s->staircase = o->staircase != 0;
+    s->t_max = o->t_max > 0 ? o->t_max : 1;
+    s->eta_min = o->eta_min;
+    s->warmup = o->warmup > 0 ? o->warmup : 0;
+    s->warmup_start = o->warmup_start_factor;
+    nn_schedule_start_plateau(s, o);
+}
+
+void nn_schedule_init(nn_schedule *s, const nn_value *hp, nn_real base_lr)
+{
+    nn_schedule_opts o;
+    memset(&o, 0, sizeof o);
+    nn_options_bind(&nn_schedule_options, hp, &o, NULL);
+    nn_schedule_start(s, &o, base_lr);
 }
 
 /* The schedule proper at t >= 0 units after the warm-up. */
@@ -140,7 +128,12 @@ void nn_schedule_observe(nn_schedule *s, long epoch, double metric)
     }
 }
 
+int nn_schedule_observes(const nn_schedule *s)
+{
+    return s->type == NN_SCHED_PLATEAU;
+}
+
 const char *nn_schedule_monitor(const nn_schedule *s)
 {
-    return s->type == NN_SCHED_PLATEAU ? s->monitor : NULL;
+    return nn_schedule_observes(s) ? nn_monitor_names[s->monitor] : NULL;
 }

@@ -13,15 +13,6 @@
 extern "C" {
 #endif
 
-typedef enum nn_schedule_type {
-    NN_SCHED_CONSTANT,
-    NN_SCHED_STEP,
-    NN_SCHED_EXPONENTIAL,
-    NN_SCHED_INVERSE_TIME,
-    NN_SCHED_COSINE,
-    NN_SCHED_PLATEAU
-} nn_schedule_type;
-
 typedef struct nn_schedule {
     nn_schedule_type type;
     int per_epoch;           /* t counts epochs (1) or iterations (0) */
@@ -35,7 +26,7 @@ typedef struct nn_schedule {
     nn_real eta_min;
     long warmup;             /* linear warm-up length, 0 = none */
     nn_real warmup_start;
-    const char *monitor;     /* plateau: "val_loss" or "val_accuracy" */
+    nn_monitor monitor;      /* plateau: the metric it observes */
     int maximize;            /* plateau: 1 when a larger metric is better */
     int rel_threshold;       /* plateau: threshold_mode "rel" */
     nn_real factor, threshold, min_lr, eps;
@@ -46,14 +37,21 @@ typedef struct nn_schedule {
     long bad_epochs, cooldown_left, last_observed;
 } nn_schedule;
 
-/* hp holds one value per nn_schedule_params entry, in that order. */
+/* Settings from the optim.schedule section and a fresh state. */
+void nn_schedule_start(nn_schedule *s, const nn_schedule_opts *o, nn_real base_lr);
+/* The same from a value block: hp holds one value per nn_schedule_params
+ * entry, in that order (choices by name). */
 void nn_schedule_init(nn_schedule *s, const nn_value *hp, nn_real base_lr);
 /* Learning rate for this 0-based iteration and epoch. */
 nn_real nn_schedule_lr(nn_schedule *s, long iteration, long epoch);
+/* 1 when the schedule observes s->monitor at the end of each epoch
+ * (reduce-on-plateau). */
+int nn_schedule_observes(const nn_schedule *s);
 /* Reduce-on-plateau input at the end of an epoch (ignored by other types and
  * for an epoch already observed). */
 void nn_schedule_observe(nn_schedule *s, long epoch, double metric);
-/* The metric the schedule needs ("val_loss", "val_accuracy"), or NULL. */
+/* The name of the metric the schedule needs ("val_loss", "val_accuracy"),
+ * or NULL. */
 const char *nn_schedule_monitor(const nn_schedule *s);
 
 #ifdef __cplusplus

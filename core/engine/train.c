@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,9 +16,6 @@ static double now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
-
-static long tv_i(const nn_section *s, const char *k) { return nn_section_get(s, k)->i; }
-static double tv_r(const nn_section *s, const char *k) { return nn_section_get(s, k)->r; }
 
 /* The optimizer's state sizes at these hyperparameters: slot lengths per
  * tensor and slot, scratch per tensor, the evaluation bound. */
@@ -105,8 +103,7 @@ int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, 
     if (rc)
         return rc;
     size_t n = model->n_params, m = data->train.m;
-    long epochs = tv_i(&x->train, "epochs"), every = tv_i(&x->train, "log_every");
-    t->cap_rows = epochs / every + 3;
+    t->cap_rows = x->opts.train.epochs / x->opts.train.log_every + 3;
     t->slots = calloc(t->slot_total + 1, sizeof(nn_real));
     t->scratch = calloc(t->scratch_total + 1, sizeof(nn_real));
     t->eval_theta = t->ops->eval_point ? calloc(n, sizeof(nn_real)) : NULL;
@@ -122,7 +119,8 @@ int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, 
     if (t->ops->scalars_init)
         t->ops->scalars_init(t->hp, t->scalars);
     nn_trainer_eval_point(t);
-    nn_schedule_init(&t->sched, x->schedule.values, x->optim.values[0].r);
+    nn_schedule_start(&t->sched, &x->opts.schedule, x->optim.values[x->optim_lr].r);
+    t->shuffle = x->train.rng;
     t->best_val = -1;
     return NN_OK;
 }
@@ -165,7 +163,7 @@ static int all_finite(const nn_real *v, size_t n)
 
 static void clip(nn_trainer *t)
 {
-    double cn = tv_r(&t->x->train, "clip_norm"), cv = tv_r(&t->x->train, "clip_value");
+    double cn = t->x->opts.train.clip_norm, cv = t->x->opts.train.clip_value;
     if (cv > 0)
         nn_clip_grad_value(t->model->grad, t->model->n_params, cv);
     if (cn > 0)
@@ -306,30 +304,42 @@ const nn_real *nn_trainer_eval_theta(const nn_trainer *t)
     return t->eval_theta ? t->eval_theta : t->model->theta;
 }
 
+nn_real *nn_trainer_use(nn_trainer *t, int which)
+{
+    nn_real *own = t->model->theta;
+    if (which == NN_USE_BEST && t->has_best)
+        t->model->theta = t->best_theta;
+    else if (t->eval_theta)
+        t->model->theta = t->eval_theta;
+    return own;
+}
+
+void nn_trainer_unuse(nn_trainer *t, nn_real *own)
+{
+    t->model->theta = own;
+}
+
 /* Loss and accuracy of a split at the evaluation point (the raw parameters
  * are put back: nothing of the training state changes). */
 static nn_eval evaluate_split(nn_trainer *t, const nn_split *s)
 {
-    nn_model *m = t->model;
-    nn_real *raw = m->theta;
-    m->theta = (nn_real *)nn_trainer_eval_theta(t);
-    nn_eval e = nn_model_evaluate(m, s->X, s->y, s->m, t->data->d);
-    m->theta = raw;
+    nn_real *own = nn_trainer_use(t, NN_USE_FINAL);
+    nn_eval e = nn_model_evaluate(t->model, s->X, s->y, s->m, t->data->d);
+    nn_trainer_unuse(t, own);
     return e;
 }
 
 static void epoch_order(nn_trainer *t, long epoch, size_t m, int full)
 {
-    const char *mode = nn_section_get(&t->x->train, "shuffle")->s;
-    if (full || strcmp(mode, "none") == 0) {
+    nn_shuffle mode = t->x->opts.train.shuffle;
+    if (full || mode == NN_SHUFFLE_NONE) {
         for (size_t i = 0; i < m; i++)
             t->perm[i] = (int64_t)i;
         return;
     }
-    nn_rng *rng = (nn_rng *)&t->x->train.rng;
-    if (strcmp(mode, "reseed") == 0)
-        nn_rng_seed(rng, t->x->train.seed + (uint32_t)epoch + 1u);
-    nn_rng_permutation(rng, t->perm, m);
+    if (mode == NN_SHUFFLE_RESEED)
+        nn_rng_seed(&t->shuffle, t->x->train.seed + (uint32_t)epoch + 1u);
+    nn_rng_permutation(&t->shuffle, t->perm, m);
 }
 
 static nn_metric_row *new_row(nn_trainer *t, long epoch, double loss, double lr, double t0)
@@ -351,9 +361,9 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
         row->val_acc = e.accuracy;
         row->val_loss = e.loss;
     }
-    if (nn_schedule_monitor(&t->sched))
+    if (nn_schedule_observes(&t->sched))
         nn_schedule_observe(&t->sched, epoch,
-                            strcmp(nn_schedule_monitor(&t->sched), "val_loss") == 0 ? e.loss : e.accuracy);
+                            t->sched.monitor == NN_MONITOR_VAL_LOSS ? e.loss : e.accuracy);
     if (!t->has_best || e.accuracy > t->best_val) {
         t->has_best = 1;
         t->best_val = e.accuracy;
@@ -364,10 +374,10 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
 
 int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
 {
-    const nn_section *tr = &t->x->train;
-    long epochs = tv_i(tr, "epochs"), every = tv_i(tr, "log_every"), val_every = tv_i(tr, "val_every");
+    const nn_train_opts *tr = &t->x->opts.train;
+    long epochs = tr->epochs, every = tr->log_every, val_every = tr->val_every;
     size_t m = t->data->train.m;
-    long bs = tv_i(tr, "batch_size");
+    long bs = tr->batch_size;
     int full = bs == 0 || (size_t)bs >= m;
     if (full)
         bs = (long)m;

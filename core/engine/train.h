@@ -55,6 +55,7 @@ typedef struct nn_trainer {
     int has_best;
     nn_schedule sched;
     int64_t *perm;               /* (m) */
+    nn_rng shuffle;              /* mini-batch order: a copy of x->train.rng */
     nn_metric_row *rows;
     long n_rows, cap_rows;
     long iteration, epochs_done;
@@ -98,6 +99,16 @@ const nn_real *nn_trainer_eval_point(nn_trainer *t);
 /* The evaluation point as of the last nn_trainer_eval_point() (nn_train
  * refreshes it at the end), or model->theta when the optimizer has none. */
 const nn_real *nn_trainer_eval_theta(const nn_trainer *t);
+/* Which parameters a measurement uses (nn_trainer_use). */
+enum { NN_USE_FINAL, NN_USE_BEST };
+/* Points model->theta (the pointer only: no copy, no allocation) at the
+ * parameters a measurement uses: for NN_USE_BEST the best copy when there is
+ * one; otherwise the final model, i.e. the evaluation point as of the last
+ * nn_trainer_eval_point() (the parameters themselves when the optimizer has
+ * none). Returns the model's own parameters: give them back with
+ * nn_trainer_unuse before training goes on or the model is freed. */
+nn_real *nn_trainer_use(nn_trainer *t, int which);
+void nn_trainer_unuse(nn_trainer *t, nn_real *own);
 /* Sum of the weight penalties of regs[0..n_reg) on m->theta for a batch of mb
  * examples; adds their gradients into grad (laid out like theta). The
  * trainer and the gradient checker both use it. */

@@ -1,25 +1,81 @@
 /* decls.c: checking a table of parameter declarations (a plugin's or the
- * core's own) before any value is read against it, and the values its
- * defaults stand for. */
+ * core's own) before any value is read against it, the values its defaults
+ * stand for, and the "a|b|c" choices of string and enum parameters. */
 #include "decls.h"
 
 #include <libconfig.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 
-int nn_choice_ok(const char *choices, const char *v)
+/* The k-th choice of "a|b|c": its start and length; 0 when there is none. */
+static int choice_at(const char *choices, int k, const char **start, size_t *len)
 {
-    size_t n = strlen(v);
-    for (const char *p = choices; p && *p;) {
+    for (const char *p = choices; p && *p; k--) {
         const char *e = strchr(p, '|');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && strncmp(p, v, n) == 0)
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (k == 0) {
+            *start = p;
+            *len = l;
             return 1;
-        p = e ? e + 1 : p + len;
+        }
+        p = e ? e + 1 : p + l;
     }
     return 0;
+}
+
+int nn_choice_index(const char *choices, const char *v)
+{
+    const char *c;
+    size_t len;
+    for (int k = 0; v && choice_at(choices, k, &c, &len); k++)
+        if (len == strlen(v) && strncmp(c, v, len) == 0)
+            return k;
+    return -1;
+}
+
+int nn_choice_ok(const char *choices, const char *v)
+{
+    return nn_choice_index(choices, v) >= 0;
+}
+
+int nn_choice_name(const char *choices, int k, char *out, size_t n)
+{
+    const char *c;
+    size_t len;
+    if (k < 0 || !choice_at(choices, k, &c, &len))
+        return 0;
+    snprintf(out, n, "%.*s", (int)len, c);
+    return 1;
+}
+
+int nn_enum_default(const nn_param_decl *p, char *out, size_t n)
+{
+    if (p->def != floor(p->def) || !nn_choice_name(p->choices, (int)p->def, out, n))
+        return 0;
+    return !p->def_str || strcmp(p->def_str, out) == 0;
+}
+
+int nn_decls_find(const nn_param_decl *d, int n, const char *name, nn_type type)
+{
+    for (int i = 0; i < n; i++)
+        if (d[i].type == type && d[i].name && strcmp(d[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int validate_enum(const nn_param_decl *p, nn_err *err)
+{
+    char def[128];
+    if (!p->choices || !p->choices[0])
+        return nn_err_set(err, NN_EPLUGIN, "parameter '%s': enum without choices", p->name);
+    if (!nn_enum_default(p, def, sizeof def))
+        return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default %g%s%s%s is not the index of a choice among %s",
+                          p->name, p->def, p->def_str ? " ('" : "", p->def_str ? p->def_str : "",
+                          p->def_str ? "')" : "", p->choices);
+    return NN_OK;
 }
 
 int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err)
@@ -35,8 +91,14 @@ int nn_decls_validate(const nn_param_decl *d, int n, nn_err *err)
             return nn_err_set(err, NN_EPLUGIN, "parameter name '%s' is reserved", p->name);
         if (!p->doc || !p->doc[0])
             return nn_err_set(err, NN_EPLUGIN, "parameter '%s' has no doc", p->name);
-        if (p->type < NN_T_REAL || p->type > NN_T_STRLIST)
+        if (p->type < NN_T_REAL || p->type > NN_T_ENUM)
             return nn_err_set(err, NN_EPLUGIN, "parameter '%s' has an unknown type", p->name);
+        if (p->type == NN_T_ENUM) {
+            int rc = validate_enum(p, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         int numeric = p->type == NN_T_REAL || p->type == NN_T_INT || p->type == NN_T_BOOL;
         if (numeric && !(p->min <= p->def && p->def <= p->max))
             return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default %g outside [%g, %g]",
@@ -126,6 +188,23 @@ static int list_default(const nn_param_decl *p, nn_value *v, void **store, nn_er
     return rc;
 }
 
+/* An enum default: its index, and its name in a block of its own. */
+static int enum_default(const nn_param_decl *p, nn_value *v, void **store, nn_err *err)
+{
+    char name[128];
+    if (!nn_enum_default(p, name, sizeof name))
+        return nn_err_set(err, NN_EPLUGIN, "parameter '%s': default %g is not the index of a choice among %s",
+                          p->name, p->def, p->choices ? p->choices : "(none)");
+    char *copy = malloc(strlen(name) + 1);
+    if (!copy)
+        return nn_err_set(err, NN_ENOMEM, "out of memory");
+    strcpy(copy, name);
+    v->i = (long)p->def;
+    v->s = copy;
+    *store = copy;
+    return NN_OK;
+}
+
 int nn_decls_defaults(const nn_param_decl *d, int n, nn_value *v, void **lists, nn_err *err)
 {
     for (int i = 0; i < n; i++) {
@@ -138,6 +217,7 @@ int nn_decls_defaults(const nn_param_decl *d, int n, nn_value *v, void **lists, 
         case NN_T_INT: v[i].i = (long)p->def; break;
         case NN_T_BOOL: v[i].i = p->def != 0; break;
         case NN_T_STRING: v[i].s = p->def_str; break;
+        case NN_T_ENUM: rc = enum_default(p, &v[i], &lists[i], err); break;
         default: rc = list_default(p, &v[i], &lists[i], err); break;
         }
         if (rc) {

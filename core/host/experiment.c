@@ -1,5 +1,8 @@
-/* config.c: reading, checking and resolving experiment files. */
+/* experiment.c: reading, checking and resolving experiment files; the only
+ * file that sees libconfig. */
 #include "experiment.h"
+
+#include <libconfig.h>
 
 #include <errno.h>
 #include <math.h>
@@ -134,6 +137,13 @@ static int add_default(config_setting_t *group, const nn_param_decl *p)
     case NN_T_STRING:
         s = config_setting_add(group, p->name, CONFIG_TYPE_STRING);
         return s && config_setting_set_string(s, p->def_str) ? 0 : -1;
+    case NN_T_ENUM: {
+        char name[128];
+        if (!nn_enum_default(p, name, sizeof name))
+            return -1;
+        s = config_setting_add(group, p->name, CONFIG_TYPE_STRING);
+        return s && config_setting_set_string(s, name) ? 0 : -1;
+    }
     default: {
         config_t tmp;
         char why[256];
@@ -261,6 +271,12 @@ static int read_value(const nn_experiment *x, const config_setting_t *s, const n
             return fail(x, s, NULL, err, "expected a string in double quotes");
         v->s = config_setting_get_string(s);
         return check_choice(x, s, p, v->s, err);
+    case NN_T_ENUM:
+        if (config_setting_type(s) != CONFIG_TYPE_STRING)
+            return fail(x, s, NULL, err, "expected a string in double quotes");
+        v->s = config_setting_get_string(s);
+        v->i = nn_choice_index(p->choices, v->s);
+        return check_choice(x, s, p, v->s, err);
     default:
         return read_list(x, s, p, v, store, err);
     }
@@ -325,7 +341,7 @@ static int read_decls(const nn_experiment *x, nn_section *sec, nn_err *err)
     return NN_OK;
 }
 
-static int read_seed(nn_experiment *x, nn_section *sec, nn_err *err)
+static int read_seed(const nn_experiment *x, nn_section *sec, nn_err *err)
 {
     config_setting_t *s = config_setting_get_member(sec->setting, "seed");
     if (s) {
@@ -356,22 +372,45 @@ static config_setting_t *get_group(nn_experiment *x, config_setting_t *parent, c
     return s;
 }
 
-static int read_core_section(nn_experiment *x, nn_section *sec, const char *name,
-                             const nn_param_decl *decls, int n, int seeded, nn_err *err)
+/* A core section (options.h) in group parent: its values are read and
+ * checked like a plugin's, then bound into out, the section's struct. */
+static int read_core_section(nn_experiment *x, nn_section *sec, config_setting_t *parent,
+                             const nn_option_table *t, void *out, nn_err *err)
 {
     int rc = NN_OK;
-    snprintf(sec->path, sizeof sec->path, "%s", name);
-    sec->setting = get_group(x, config_root_setting(&x->cfg), name, err, &rc);
+    const char *leaf = strrchr(t->path, '.');
+    snprintf(sec->path, sizeof sec->path, "%s", t->path);
+    sec->setting = get_group(x, parent, leaf ? leaf + 1 : t->path, err, &rc);
     if (rc)
         return rc;
-    sec->decls = decls;
-    sec->n_decls = n;
+    nn_err e;
+    if (nn_decls_validate(t->decls, t->n, &e) != NN_OK)
+        return nn_err_set(err, NN_EINTERNAL, "%s options: %s", t->path, e.msg);
+    sec->decls = t->decls;
+    sec->n_decls = t->n;
+    int seeded = sec == &x->train; /* the one core section with a seed (the shuffle stream) */
     static const char *const seed_only[] = {"seed", NULL};
     if ((rc = check_unknown_keys(x, sec, seeded ? seed_only : NULL, err)) != 0)
         return rc;
     if (seeded && (rc = read_seed(x, sec, err)) != 0)
         return rc;
-    return read_decls(x, sec, err);
+    if ((rc = read_decls(x, sec, err)) != 0)
+        return rc;
+    return nn_options_bind(t, sec->values, out, err);
+}
+
+static int read_core_sections(nn_experiment *x, nn_err *err)
+{
+    config_setting_t *root = config_root_setting(x->cfg);
+    int rc = read_core_section(x, &x->model, root, &nn_model_options, &x->opts.model, err);
+    if (rc == NN_OK)
+        rc = read_core_section(x, &x->train, root, &nn_train_options, &x->opts.train, err);
+    if (rc == NN_OK)
+        rc = read_core_section(x, &x->output, root, &nn_output_options, &x->opts.output, err);
+    if (rc == NN_OK)
+        rc = read_core_section(x, &x->schedule, x->optim.setting, &nn_schedule_options,
+                               &x->opts.schedule, err);
+    return rc;
 }
 
 static int read_plugin_section(nn_experiment *x, nn_section *sec, config_setting_t *s,
@@ -411,7 +450,7 @@ int nn_section_read_plugin_params(nn_section *sec, const nn_experiment *x, nn_er
     int rc = check_unknown_keys(x, sec, is_optim ? extra_optim : extra, err);
     if (rc)
         return rc;
-    if ((rc = read_seed((nn_experiment *)x, sec, err)) != 0)
+    if ((rc = read_seed(x, sec, err)) != 0)
         return rc;
     return read_decls(x, sec, err);
 }
@@ -432,27 +471,29 @@ int nn_experiment_read_block(nn_experiment *x, const nn_plugin *p, const char *o
     memset(x, 0, sizeof *x);
     snprintf(x->file, sizeof x->file, "%s", origin);
     snprintf(x->base_dir, sizeof x->base_dir, ".");
-    config_init(&x->cfg);
-    config_set_auto_convert(&x->cfg, 0);
+    if (!(x->cfg = malloc(sizeof *x->cfg)))
+        return nn_err_set(err, NN_ENOMEM, "%s: out of memory", origin);
+    config_init(x->cfg);
+    config_set_auto_convert(x->cfg, 0);
     const char *kind = nn_kind_name(p->kind);
     char text[8192];
     int len = snprintf(text, sizeof text, "%s = { plugin = \"%s\"; %s };\n", kind, p->name, body ? body : "");
     if (len < 0 || (size_t)len >= sizeof text)
         return nn_err_set(err, NN_EINTERNAL, "%s: parameter block too long", origin);
-    if (config_read_string(&x->cfg, text) != CONFIG_TRUE)
-        return nn_err_set(err, NN_EINPUT, "%s:%d: %s (in '%s')", origin, config_error_line(&x->cfg),
-                          config_error_text(&x->cfg), text);
+    if (config_read_string(x->cfg, text) != CONFIG_TRUE)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s (in '%s')", origin, config_error_line(x->cfg),
+                          config_error_text(x->cfg), text);
     nn_section *sec = nn_experiment_block(x, p->kind);
     x->n_reg = p->kind == NN_KIND_REG;
     snprintf(sec->path, sizeof sec->path, "%s", kind);
-    sec->setting = config_lookup(&x->cfg, kind);
+    sec->setting = config_lookup(x->cfg, kind);
     sec->plugin.desc = p;
     return nn_section_read_plugin_params(sec, x, err);
 }
 
 static int read_reg_list(nn_experiment *x, const nn_registry *reg, nn_err *err)
 {
-    config_setting_t *root = config_root_setting(&x->cfg);
+    config_setting_t *root = config_root_setting(x->cfg);
     config_setting_t *l = config_setting_get_member(root, "reg");
     if (!l)
         l = config_setting_add(root, "reg", CONFIG_TYPE_LIST);
@@ -501,7 +542,7 @@ static int read_base_dir(nn_experiment *x, config_setting_t *root, nn_err *err)
 
 static int read_top(nn_experiment *x, nn_err *err)
 {
-    config_setting_t *root = config_root_setting(&x->cfg);
+    config_setting_t *root = config_root_setting(x->cfg);
     for (int i = 0; i < config_setting_length(root); i++) {
         const config_setting_t *c = config_setting_get_elem(root, (unsigned)i);
         const char *k = config_setting_name(c);
@@ -567,13 +608,13 @@ static int apply_override(nn_experiment *x, const char *ov, nn_err *err)
     snprintf(parent_path, sizeof parent_path, "%s", path);
     char *dot = strrchr(parent_path, '.');
     const char *leaf = dot ? dot + 1 : parent_path;
-    config_setting_t *parent = config_root_setting(&x->cfg);
+    config_setting_t *parent = config_root_setting(x->cfg);
     if (dot) {
         *dot = '\0';
         leaf = dot + 1;
-        parent = config_lookup(&x->cfg, parent_path);
+        parent = config_lookup(x->cfg, parent_path);
         if (!parent && !strchr(parent_path, '.') && !strchr(parent_path, '['))
-            parent = config_setting_add(config_root_setting(&x->cfg), parent_path, CONFIG_TYPE_GROUP);
+            parent = config_setting_add(config_root_setting(x->cfg), parent_path, CONFIG_TYPE_GROUP);
     }
     int rc = NN_OK;
     if (!parent || config_setting_type(parent) != CONFIG_TYPE_GROUP || leaf[0] == '[') {
@@ -597,16 +638,18 @@ static int read_file(nn_experiment *x, const char *file, nn_err *err)
         *slash = '\0';
     else
         snprintf(x->base_dir, sizeof x->base_dir, ".");
-    config_init(&x->cfg);
+    if (!(x->cfg = malloc(sizeof *x->cfg)))
+        return nn_err_set(err, NN_ENOMEM, "%s: out of memory", file);
+    config_init(x->cfg);
     FILE *f = fopen(file, "r");
     if (!f)
         return nn_err_set(err, NN_EIO, "%s: cannot open: %s", file, strerror(errno));
-    config_set_auto_convert(&x->cfg, 0);
-    int ok = config_read(&x->cfg, f);
+    config_set_auto_convert(x->cfg, 0);
+    int ok = config_read(x->cfg, f);
     fclose(f);
     if (ok != CONFIG_TRUE)
-        return nn_err_set(err, NN_EINPUT, "%s:%d: %s", file, config_error_line(&x->cfg),
-                          config_error_text(&x->cfg));
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s", file, config_error_line(x->cfg),
+                          config_error_text(x->cfg));
     return NN_OK;
 }
 
@@ -619,7 +662,7 @@ int nn_experiment_load(nn_experiment *x, const char *file, const char *const *ov
         rc = apply_override(x, overrides[i], err);
     if (rc)
         return rc;
-    config_setting_t *root = config_root_setting(&x->cfg);
+    config_setting_t *root = config_root_setting(x->cfg);
     if ((rc = read_top(x, err)) != 0)
         return rc;
     config_setting_t *data = config_setting_get_member(root, "data");
@@ -633,25 +676,13 @@ int nn_experiment_load(nn_experiment *x, const char *file, const char *const *ov
     g = get_group(x, root, "optim", err, &rc);
     if (rc || (rc = read_plugin_section(x, &x->optim, g, NN_KIND_OPTIM, "sgd", reg, err)) != 0)
         return rc;
+    const nn_plugin *op = x->optim.plugin.desc;
+    x->optim_lr = nn_decls_find(op->params, op->n_params, "lr", NN_T_REAL);
+    if (x->optim_lr < 0) /* nn_plugin_open refuses such an optimizer */
+        return nn_err_set(err, NN_EPLUGIN, "optim plugin '%s' declares no 'lr'", op->name);
     if ((rc = read_reg_list(x, reg, err)) != 0)
         return rc;
-    if ((rc = read_core_section(x, &x->model, "model", nn_model_params, nn_model_n_params, 0, err)) != 0)
-        return rc;
-    if ((rc = read_core_section(x, &x->train, "train", nn_train_params, nn_train_n_params, 1, err)) != 0)
-        return rc;
-    if ((rc = read_core_section(x, &x->output, "output", nn_output_params, nn_output_n_params, 0, err)) != 0)
-        return rc;
-    /* optim.schedule */
-    nn_section *sc = &x->schedule;
-    snprintf(sc->path, sizeof sc->path, "optim.schedule");
-    sc->setting = get_group(x, x->optim.setting, "schedule", err, &rc);
-    if (rc)
-        return rc;
-    sc->decls = nn_schedule_params;
-    sc->n_decls = nn_schedule_n_params;
-    if ((rc = check_unknown_keys(x, sc, NULL, err)) != 0)
-        return rc;
-    return read_decls(x, sc, err);
+    return read_core_sections(x, err);
 }
 
 static void section_free(nn_section *s)
@@ -673,7 +704,10 @@ void nn_experiment_free(nn_experiment *x)
     section_free(&x->optim);
     for (int i = 0; i < x->n_reg; i++)
         section_free(&x->reg[i]);
-    config_destroy(&x->cfg);
+    if (x->cfg) {
+        config_destroy(x->cfg);
+        free(x->cfg);
+    }
     memset(x, 0, sizeof *x);
 }
 
@@ -683,6 +717,23 @@ const nn_value *nn_section_get(const nn_section *s, const char *name)
         if (strcmp(s->decls[i].name, name) == 0)
             return &s->values[i];
     return NULL;
+}
+
+int nn_section_line(const nn_section *s, const char *key)
+{
+    if (!s->setting)
+        return 0;
+    const config_setting_t *k = config_setting_get_member(s->setting, key);
+    int line = k ? config_setting_source_line(k) : 0;
+    return line > 0 ? line : (int)config_setting_source_line(s->setting);
+}
+
+#define NN_STR_(v) #v
+#define NN_STR(v) NN_STR_(v)
+
+const char *nn_experiment_reader_version(void)
+{
+    return NN_STR(LIBCONFIG_VER_MAJOR) "." NN_STR(LIBCONFIG_VER_MINOR) "." NN_STR(LIBCONFIG_VER_REVISION);
 }
 
 /* ---- writing the resolved experiment --------------------------------------------- */
@@ -753,7 +804,7 @@ int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err)
     if (rc)
         return rc;
     fprintf(a.f, "# resolved experiment from %s: every default filled in\n", x->file);
-    const config_setting_t *root = config_root_setting(&x->cfg);
+    const config_setting_t *root = config_root_setting(x->cfg);
     for (int i = 0; i < config_setting_length(root); i++)
         write_setting(a.f, config_setting_get_elem(root, (unsigned)i), 0);
     return nn_atomic_commit(&a, err);

@@ -1,30 +1,38 @@
 /* experiment.h: experiment files (libconfig). The core reads them, applies the
  * declared defaults, checks types and ranges, refuses unknown keys, and hands
- * every plugin a filled parameter block. Errors read "file:line: key: what". */
+ * every plugin a filled parameter block; the core's own sections are bound
+ * into the typed structs of options.h (x->opts). Errors read
+ * "file:line: key: what". libconfig stays inside core/host: the parsed tree
+ * is reached only through the functions below. */
 #ifndef NN_EXPERIMENT_H
 #define NN_EXPERIMENT_H
 
-#include <libconfig.h>
-
 #include "nnlab/plugin.h"
+#include "options.h"
 #include "registry.h"
 
 #define NN_MAX_REG 8
 
+struct config_t;         /* libconfig's, used by experiment.c only */
+struct config_setting_t;
+
 typedef struct nn_section {
     char path[64];               /* "data", "optim", "reg[0]", "model", ... */
-    config_setting_t *setting;
+    struct config_setting_t *setting;
     const nn_param_decl *decls;
     int n_decls;
     nn_value values[NN_MAX_PARAMS];
     void *lists[NN_MAX_PARAMS];  /* storage of list values, owned here */
     nn_handle plugin;            /* plugin sections only */
     uint32_t seed;               /* section seed (explicit or derived) */
-    nn_rng rng;                  /* stream started from seed */
+    nn_rng rng;                  /* stream started from seed; whoever draws
+                                    from it during a run copies it first
+                                    (the regularizer hooks excepted: see
+                                    nn_attach_hooks) */
 } nn_section;
 
 typedef struct nn_experiment {
-    config_t cfg;
+    struct config_t *cfg;        /* the parsed file (owned) */
     char file[4096];
     char base_dir[4096];
     const char *name;
@@ -33,6 +41,13 @@ typedef struct nn_experiment {
     nn_section data, init, optim;
     nn_section reg[NN_MAX_REG];
     int n_reg;
+    struct {                     /* the core's sections, typed (options.h) */
+        nn_model_opts model;
+        nn_train_opts train;
+        nn_output_opts output;
+        nn_schedule_opts schedule;
+    } opts;
+    int optim_lr;                /* index of the optimizer's "lr" in optim.values */
 } nn_experiment;
 
 /* Reads file, applies overrides ("key.path=value", libconfig value syntax),
@@ -44,8 +59,13 @@ void nn_experiment_free(nn_experiment *x);
 /* The resolved experiment (every default filled in) as libconfig text. */
 int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err);
 
-/* Value of a declared parameter by name (NULL if not declared). */
+/* Value of a declared parameter by name (NULL if not declared). For tests
+ * and tools; the engine reads x->opts and plugins their hp[P_X]. */
 const nn_value *nn_section_get(const nn_section *s, const char *name);
+
+/* Line of key in the file (of the section itself when key is not written
+ * there); 0 when neither has one (values given with -s). For messages. */
+int nn_section_line(const nn_section *s, const char *key);
 
 /* Reads a plugin's parameter block from a group that holds only its own keys
  * (plus "plugin" and "seed"), e.g. for nnlab check. Opens nothing. */
@@ -61,5 +81,8 @@ int nn_experiment_read_block(nn_experiment *x, const nn_plugin *p, const char *o
 
 /* The section of a plugin of this kind (for reg: the first). */
 nn_section *nn_experiment_block(nn_experiment *x, nn_kind kind);
+
+/* The libconfig version experiments are read with, "1.5.0". */
+const char *nn_experiment_reader_version(void);
 
 #endif

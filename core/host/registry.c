@@ -246,8 +246,8 @@ static int validate_optim(const nn_plugin *p, nn_err *err)
     if (o.n_slots < 0 || o.n_slots > NN_MAX_SLOTS)
         return nn_err_set(err, NN_EPLUGIN, "n_slots %d outside 0..%d (NN_MAX_SLOTS)", o.n_slots,
                           NN_MAX_SLOTS);
-    if (p->n_params < 1 || strcmp(p->params[0].name, "lr") != 0 || p->params[0].type != NN_T_REAL)
-        return nn_err_set(err, NN_EPLUGIN, "an optimizer must declare 'lr' (real) as its first hyperparameter");
+    if (nn_decls_find(p->params, p->n_params, "lr", NN_T_REAL) < 0)
+        return nn_err_set(err, NN_EPLUGIN, "an optimizer must declare 'lr' (real) among its hyperparameters");
     return validate_optim_v2(p, &o, err);
 }
 

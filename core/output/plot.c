@@ -1,7 +1,7 @@
 /* plot.c: PLplot pages (pngcairo, white background, atomic rename), the
- * palette, loss and accuracy curves, and the figures of a run folder. */
+ * palette, and loss and accuracy curves. The model figures are in
+ * plot_model.c, which figures.c calls for a run folder. */
 #include "plot.h"
-#include "util.h"
 
 #include <math.h>
 #include <plplot.h>
@@ -379,50 +379,4 @@ int nn_plot_compare(const char *path, const nn_series *s, int n, const char *tit
     plmtex("t", -1.6, 0.5, 0.5, title);
     chr_scale = 1.0;
     return nn_plot_end(&p, err);
-}
-
-/* ---- the run folder ------------------------------------------------------- */
-
-static int any_accuracy(const nn_series *s)
-{
-    return has_field(s, F_TRAIN) || has_field(s, F_VAL);
-}
-
-static int has_images(const nn_data *d)
-{
-    return d->height > 0 && ((d->test.m && d->test.images) || (d->val.m && d->val.images));
-}
-
-/* Decision boundary and misclassified images on the model the test accuracy
- * was measured on; the model's parameters are restored afterwards. */
-static int model_figures(const nn_experiment *x, const nn_data *d, nn_model *m, const nn_trainer *t,
-                         const char *dir, nn_err *err)
-{
-    nn_real *raw = m->theta; /* the final model is the optimizer's evaluation point */
-    m->theta = t->has_best && d->test.m ? t->best_theta : (nn_real *)nn_trainer_eval_theta(t);
-    int rc = NN_OK;
-    if (d->d == 2)
-        rc = nn_plot_decision_boundary(nn_path_join(dir, "decision_boundary.png"), m, d, x->name, err);
-    if (rc == NN_OK && has_images(d))
-        rc = nn_plot_misclassified(nn_path_join(dir, "misclassified.png"), m, d, x->name, err);
-    m->theta = raw;
-    return rc;
-}
-
-int nn_plots_write(const nn_experiment *x, const nn_data *data, nn_model *m, const nn_trainer *t,
-                   const char *dir, nn_err *err)
-{
-    if (!nn_section_get(&x->output, "plots")->i)
-        return NN_OK;
-    const nn_value *lv = nn_section_get(&x->output, "log_scale");
-    nn_series s = {x->name, t->rows, t->n_rows};
-    char title[512];
-    snprintf(title, sizeof title, "%s: loss", x->name);
-    int rc = nn_plot_loss(nn_path_join(dir, "loss.png"), &s, 1, title, lv && lv->i, err);
-    snprintf(title, sizeof title, "%s: accuracy", x->name);
-    if (rc == NN_OK && any_accuracy(&s))
-        rc = nn_plot_accuracy(nn_path_join(dir, "accuracy.png"), &s, 1, title, err);
-    if (rc == NN_OK && !t->diverged && !t->failed)
-        rc = model_figures(x, data, m, t, dir, err);
-    return rc;
 }

@@ -1,12 +1,12 @@
-/* plot.h: figures of runs with PLplot's cairo driver (PNG, white background):
- * loss and accuracy curves, decision boundaries of 2-D data, misclassified
- * images, and the overlay of several runs. Every PNG is written atomically. */
+/* plot.h: drawing figures with PLplot's cairo driver (PNG, white background):
+ * pages, palette, loss and accuracy curves and the overlay of several runs
+ * (plot.c); decision boundaries of 2-D data and misclassified images
+ * (plot_model.c, drawn with plot.c's pages). Every PNG is written
+ * atomically. Which figures a run folder gets is figures.h's business. */
 #ifndef NN_PLOT_H
 #define NN_PLOT_H
 
-#include "experiment.h"
 #include "model.h"
-#include "report.h"
 #include "train.h"
 
 /* Figure sizes in pixels. */
@@ -66,11 +66,5 @@ int nn_plot_misclassified(const char *path, nn_model *m, const nn_data *data, co
                           nn_err *err);
 /* The size of that figure in pixels. */
 void nn_plot_misclassified_size(const nn_data *data, int *width, int *height);
-
-/* Every figure that fits the run into dir, when output.plots is on. The
- * boundary and misclassified figures use the model the test accuracy was
- * measured on (the best one when there is a validation split). */
-int nn_plots_write(const nn_experiment *x, const nn_data *data, nn_model *m, const nn_trainer *t,
-                   const char *dir, nn_err *err);
 
 #endif

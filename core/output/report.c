@@ -11,29 +11,25 @@
 #include "nnlab/io.h"
 #include "util.h"
 
-void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
-                    const nn_trainer *t)
+void nn_report_fill(nn_report *r, const nn_data *data, nn_trainer *t)
 {
+    nn_model *m = t->model;
     memset(r, 0, sizeof *r);
     r->status = t->diverged ? "diverged" : t->failed ? "failed" : "ok";
-    /* the final model is the optimizer's evaluation point (the raw iterate
-     * when it has none); the model's own parameters are put back */
-    nn_real *raw = m->theta;
-    m->theta = (nn_real *)nn_trainer_eval_theta(t);
+    nn_real *own = nn_trainer_use(t, NN_USE_FINAL);
     r->train_acc = nn_model_evaluate(m, data->train.X, data->train.y, data->train.m, data->d).accuracy;
     r->has_val = data->val.m > 0;
     r->has_test = data->test.m > 0;
     r->test_model = "final";
     if (r->has_val)
         r->val_acc = nn_model_evaluate(m, data->val.X, data->val.y, data->val.m, data->d).accuracy;
+    nn_trainer_unuse(t, own);
     if (r->has_test) {
-        if (t->has_best) {
-            m->theta = t->best_theta;
-            r->test_model = "best";
-        }
+        own = nn_trainer_use(t, NN_USE_BEST);
+        r->test_model = t->has_best ? "best" : "final";
         r->test_acc = nn_model_evaluate(m, data->test.X, data->test.y, data->test.m, data->d).accuracy;
+        nn_trainer_unuse(t, own);
     }
-    m->theta = raw;
     r->best_val_acc = t->has_best ? t->best_val : NAN;
     r->best_epoch = t->has_best ? t->best_epoch : -1;
     r->final_loss = t->final_loss;
@@ -113,7 +109,8 @@ static void json_section(FILE *f, const nn_section *s)
         case NN_T_REAL: fprintf(f, "%.17g", v->r); break;
         case NN_T_INT: fprintf(f, "%ld", v->i); break;
         case NN_T_BOOL: fputs(v->i ? "true" : "false", f); break;
-        case NN_T_STRING: json_str(f, v->s); break;
+        case NN_T_STRING:
+        case NN_T_ENUM: json_str(f, v->s); break;
         default:
             fputc('[', f);
             for (int k = 0; k < v->n; k++) {
@@ -156,8 +153,8 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
     for (int l = 0; l <= m->spec.n_layers; l++)
         fprintf(f, "%s%d", l ? ", " : "", m->spec.sizes[l]);
     fprintf(f, "],\n  \"activation\": \"%s\",\n  \"leaky_slope\": %.17g,\n  \"output\": \"%s\"",
-            nn_section_get(&x->model, "activation")->s, m->spec.leaky_slope,
-            m->spec.out == NN_OUT_SIGMOID ? "sigmoid" : "softmax");
+            nn_act_names[m->spec.act], m->spec.leaky_slope,
+            nn_output_names[m->spec.out == NN_OUT_SIGMOID ? NN_OUTPUT_SIGMOID : NN_OUTPUT_SOFTMAX]);
     fputs(",\n  \"plugins\": {\n    \"data\": ", f);
     json_section(f, &x->data);
     fputs(",\n    \"init\": ", f);

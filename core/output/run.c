@@ -10,7 +10,7 @@
 
 #include "data.h"
 #include "nnlab/io.h"
-#include "plot.h"
+#include "figures.h"
 #include "report.h"
 #include "util.h"
 
@@ -35,8 +35,8 @@ int nn_load_data(const nn_experiment *x, nn_data *data, int quiet, nn_err *err)
 {
     memset(data, 0, sizeof *data);
     const nn_plugin *p = x->data.plugin.desc;
-    long threads = nn_section_get(&x->train, "threads")->i;
-    nn_data_ctx ctx = {x->base_dir, x->file, (nn_rng *)&x->data.rng, x->data.seed, (int)threads,
+    nn_rng rng = x->data.rng; /* this load's copy: loading again gives the same data */
+    nn_data_ctx ctx = {x->base_dir, x->file, &rng, x->data.seed, (int)x->opts.train.threads,
                        quiet, NULL};
     nn_err e = {{0}};
     int rc = p->ops.data->load(x->data.values, &ctx, data, &e);
@@ -58,17 +58,12 @@ int nn_load_data(const nn_experiment *x, nn_data *data, int quiet, nn_err *err)
     return rc;
 }
 
-static const char *const act_names[] = {"relu", "leaky_relu", "tanh", "sigmoid"};
-
 /* "file:line: model.KEY: message" for a model value that the data or the
  * layer limit refuse (the line of the value, or of the model section when
  * the value is a default). */
 static int model_fail(const nn_experiment *x, const char *key, nn_err *err, const char *msg)
 {
-    const config_setting_t *s = config_setting_get_member(x->model.setting, key);
-    int line = s ? config_setting_source_line(s) : 0;
-    if (line <= 0)
-        line = config_setting_source_line(x->model.setting);
+    int line = nn_section_line(&x->model, key);
     if (line > 0)
         return nn_err_set(err, NN_EINPUT, "%s:%d: model.%s: %s", x->file, line, key, msg);
     return nn_err_set(err, NN_EINPUT, "%s: model.%s: %s", x->file, key, msg);
@@ -78,19 +73,16 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
                    nn_err *err)
 {
     nn_model_spec spec = {0};
-    const nn_value *hidden = nn_section_get(&x->model, "hidden");
+    const nn_model_opts *mo = &x->opts.model;
+    const nn_int_list *hidden = &mo->hidden;
     char msg[128];
     if (hidden->n + 1 > NN_MAX_LAYERS) {
         snprintf(msg, sizeof msg, "at most %d hidden layers", NN_MAX_LAYERS - 1);
         return model_fail(x, "hidden", err, msg);
     }
-    const char *act = nn_section_get(&x->model, "activation")->s;
-    for (int i = 0; i < 4; i++)
-        if (strcmp(act, act_names[i]) == 0)
-            spec.act = (nn_act)i;
-    spec.leaky_slope = nn_section_get(&x->model, "leaky_slope")->r;
-    const char *out = nn_section_get(&x->model, "output")->s;
-    spec.out = strcmp(out, "softmax") == 0 || (strcmp(out, "auto") == 0 && data->n_classes > 2)
+    spec.act = mo->activation;
+    spec.leaky_slope = mo->leaky_slope;
+    spec.out = mo->output == NN_OUTPUT_SOFTMAX || (mo->output == NN_OUTPUT_AUTO && data->n_classes > 2)
                    ? NN_OUT_SOFTMAX : NN_OUT_SIGMOID;
     if (spec.out == NN_OUT_SIGMOID && data->n_classes != 2) {
         snprintf(msg, sizeof msg, "sigmoid needs 2 classes, the data have %d", data->n_classes);
@@ -99,7 +91,7 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
     spec.n_layers = hidden->n + 1;
     spec.sizes[0] = data->d;
     for (int i = 0; i < hidden->n; i++)
-        spec.sizes[i + 1] = (int)hidden->ints[i];
+        spec.sizes[i + 1] = (int)hidden->v[i];
     spec.sizes[spec.n_layers] = spec.out == NN_OUT_SIGMOID ? 1 : data->n_classes;
     spec.batch_cap = batch_cap;
     /* refuse sizes no machine here can hold (1e9 doubles = 8 GB) as bad input */
@@ -117,9 +109,10 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
     if (rc)
         return rc;
     const nn_plugin *ip = x->init.plugin.desc;
+    nn_rng rng = x->init.rng; /* this model's copy of the init stream */
     for (int l = 0; l < spec.n_layers && rc == NN_OK; l++)
-        rc = ip->ops.init->fill(x->init.values, (nn_rng *)&x->init.rng, nn_model_W(m, l),
-                                nn_model_b(m, l), spec.sizes[l], spec.sizes[l + 1]);
+        rc = ip->ops.init->fill(x->init.values, &rng, nn_model_W(m, l), nn_model_b(m, l),
+                                spec.sizes[l], spec.sizes[l + 1]);
     if (rc) {
         nn_model_free(m);
         return nn_err_set(err, rc, "%s: init plugin '%s' failed", x->file, ip->name);
@@ -127,13 +120,13 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
     return NN_OK;
 }
 
-int nn_attach_hooks(const nn_experiment *x, nn_model *m, nn_err *err)
+int nn_attach_hooks(nn_experiment *x, nn_model *m, nn_err *err)
 {
     for (int r = 0; r < x->n_reg; r++) {
         const nn_reg_ops *ro = x->reg[r].plugin.desc->ops.reg;
         if (!ro->act_forward)
             continue;
-        int rc = nn_model_add_hook(m, ro, x->reg[r].values, (nn_rng *)&x->reg[r].rng, err);
+        int rc = nn_model_add_hook(m, ro, x->reg[r].values, &x->reg[r].rng, err);
         if (rc)
             return rc;
     }
@@ -213,7 +206,7 @@ static void on_step(void *ud, long epoch, long it, double loss)
 
 static void out_dir_of(const nn_experiment *x, const nn_run_opts *o, char *dir, size_t n)
 {
-    const char *cfg_dir = nn_section_get(&x->output, "dir")->s;
+    const char *cfg_dir = x->opts.output.dir;
     if (o->out_dir)
         snprintf(dir, n, "%s", o->out_dir);
     else if (cfg_dir[0])
@@ -240,23 +233,23 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
         return rc;
     run_state st = {o->quiet};
     nn_train_cb cb = {&st, on_log, on_step};
-    nn_progress_begin(nn_section_get(&x->train, "epochs")->i, o->quiet);
+    nn_progress_begin(x->opts.train.epochs, o->quiet);
     int trc = nn_train(&t, &cb, err);
     nn_progress_clear();
     nn_report rep;
-    nn_report_fill(&rep, x, data, m, &t);
+    nn_report_fill(&rep, data, &t);
     if (trc == NN_EDIVERGED)
         fprintf(stderr, "nnlab: %s\n", err->msg);
     else if (trc == NN_OK)
         print_results(&rep); /* another failure: the command prints its message */
     nn_err e2;
     rc = nn_report_write(&rep, x, m, &t, dir, &e2);
-    if (rc == NN_OK && nn_section_get(&x->output, "weights")->i)
+    if (rc == NN_OK && x->opts.output.weights)
         rc = nn_write_weights(m, nn_trainer_eval_theta(&t), nn_path_join(dir, "weights"), &e2);
-    if (rc == NN_OK && t.has_best && nn_section_get(&x->output, "weights")->i)
+    if (rc == NN_OK && t.has_best && x->opts.output.weights)
         rc = nn_write_weights(m, t.best_theta, nn_path_join(dir, "best_weights"), &e2);
     if (rc == NN_OK)
-        rc = nn_plots_write(x, data, m, &t, dir, &e2);
+        rc = nn_plots_write(x, data, &t, dir, &e2);
     nn_trainer_free(&t);
     if (rc) {
         *err = e2;
@@ -275,11 +268,11 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     memset(&data, 0, sizeof data);
     memset(&m, 0, sizeof m);
     int rc = nn_experiment_load(&x, o->file, o->overrides, o->n_overrides, &reg, err);
-    if (rc == NN_OK && nn_section_get(&x.train, "threads")->i > 0)
-        openblas_set_num_threads((int)nn_section_get(&x.train, "threads")->i);
+    if (rc == NN_OK && x.opts.train.threads > 0)
+        openblas_set_num_threads((int)x.opts.train.threads);
     if (rc == NN_OK)
         rc = nn_load_data(&x, &data, o->quiet, err);
-    long bs = rc ? 0 : nn_section_get(&x.train, "batch_size")->i;
+    long bs = rc ? 0 : x.opts.train.batch_size;
     long cap = rc ? 0 : (bs == 0 || (size_t)bs > data.train.m ? (long)data.train.m : bs);
     if (rc == NN_OK)
         rc = nn_build_model(&x, &data, cap < 256 ? 256 : cap, &m, err);
@@ -292,7 +285,7 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     }
     if (rc == NN_OK)
         rc = nn_experiment_write(&x, nn_path_join(dir, "config.cfg"), err);
-    if (rc == NN_OK && nn_section_get(&x.output, "weights")->i)
+    if (rc == NN_OK && x.opts.output.weights)
         rc = nn_write_weights(&m, m.theta, nn_path_join(dir, "initial_weights"), err);
     if (rc == NN_OK)
         rc = train_and_report(&x, &data, &m, dir, o, err);

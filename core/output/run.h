@@ -22,8 +22,11 @@ int nn_load_data(const nn_experiment *x, nn_data *data, int quiet, nn_err *err);
 /* Builds the model for the data and initialises it with the init plugin. */
 int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, nn_model *m,
                    nn_err *err);
-/* Attaches the experiment's activation regularizers (dropout, noise). */
-int nn_attach_hooks(const nn_experiment *x, nn_model *m, nn_err *err);
+/* Attaches the experiment's activation regularizers (dropout, noise). The
+ * hooks draw from the regularizers' streams x->reg[r].rng, which the caller
+ * lends to the model for its life: they advance as it trains (and a test may
+ * reseed them to freeze the masks between passes). */
+int nn_attach_hooks(nn_experiment *x, nn_model *m, nn_err *err);
 
 /* Runs an experiment; returns NN_OK, NN_EDIVERGED or another error. */
 int nn_run(const nn_run_opts *o, nn_err *err);

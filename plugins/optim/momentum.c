@@ -7,8 +7,6 @@
  *     v = beta * v + (1 - beta) * g with beta = momentum; W -= lr * v.
  *     dampening and nesterov do not apply.
  * weight_decay (L2, added to the gradient) applies to both forms. */
-#include <string.h>
-
 #include "nnlab/plugin.h"
 
 static const nn_param_decl params[] = {
@@ -21,11 +19,12 @@ static const nn_param_decl params[] = {
      "pytorch form: Nesterov momentum (PyTorch wants dampening = 0)"},
     {"weight_decay", NN_T_REAL, 0, NULL, 0, 1, NULL,
      "L2 penalty: weight_decay * W is added to the gradient"},
-    {"form", NN_T_STRING, 0, "pytorch", 0, 0, "pytorch|course",
+    {"form", NN_T_ENUM, 1, "pytorch", 0, 1, "course|pytorch",
      "update rule: torch.optim.SGD's or the course's exponential average"},
 };
 
 enum { P_LR, P_MOMENTUM, P_DAMPENING, P_NESTEROV, P_WD, P_FORM };
+enum { FORM_COURSE, FORM_PYTORCH }; /* the order of form's choices */
 
 /* v = beta * v + (1 - beta) * g from v = 0; W -= lr * v. */
 static void course_step(nn_real beta, nn_real wd, const nn_optim_step *s)
@@ -61,7 +60,7 @@ static void pytorch_step(const nn_value *hp, const nn_optim_step *s)
 
 static void momentum_step(const nn_value *hp, const nn_optim_step *s)
 {
-    if (strcmp(hp[P_FORM].s, "course") == 0)
+    if (hp[P_FORM].i == FORM_COURSE)
         course_step(hp[P_MOMENTUM].r, hp[P_WD].r, s);
     else
         pytorch_step(hp, s);

@@ -103,7 +103,10 @@ typedef enum nn_type {
     NN_T_STRING,   /* choices "a|b|c" restricts the value; NULL = any text */
     NN_T_INTLIST,  /* e.g. hidden = [10, 5] */
     NN_T_REALLIST, /* e.g. keep_probs = [0.8, 0.9] */
-    NN_T_STRLIST   /* e.g. features = ["hog", "hue_hist"] */
+    NN_T_STRLIST,  /* e.g. features = ["hog", "hue_hist"] */
+    NN_T_ENUM      /* one of choices "a|b|c", written as a string; nn_value.i is
+                      its index in choices, nn_value.s its name; def is the index
+                      of the default (def_str, when set, must be its name) */
 } nn_type;
 
 /* At most this many parameters per plugin. */

@@ -82,6 +82,7 @@ static void key_value(imfeat_keybuf *k, const nn_param_decl *d, const nn_value *
         imfeat_keybuf_printf(k, " %ld", v->i);
         break;
     case NN_T_STRING:
+    case NN_T_ENUM:
         imfeat_keybuf_printf(k, " %s", v->s);
         break;
     case NN_T_INTLIST:
