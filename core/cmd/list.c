@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "decls.h"
 #include "family.h"
 #include "registry.h"
 
 static const char *type_name(nn_type t)
 {
-    static const char *const n[] = {"?", "real", "int", "bool", "string", "int list", "real list", "string list"};
-    return (t >= NN_T_REAL && t <= NN_T_STRLIST) ? n[t] : "?";
+    static const char *const n[] = {"?", "real", "int", "bool", "string", "int list", "real list", "string list",
+                                    "choice"};
+    return (t >= NN_T_REAL && t <= NN_T_ENUM) ? n[t] : "?";
 }
 
 static void print_param(const nn_param_decl *p)
@@ -22,6 +24,11 @@ static void print_param(const nn_param_decl *p)
         snprintf(def, sizeof def, "%s", p->def ? "true" : "false");
     else if (p->type == NN_T_STRING)
         snprintf(def, sizeof def, "\"%s\"", p->def_str);
+    else if (p->type == NN_T_ENUM) {
+        char name[100] = "?";
+        nn_enum_default(p, name, sizeof name);
+        snprintf(def, sizeof def, "\"%s\"", name);
+    }
     else
         snprintf(def, sizeof def, "%s", p->def_str ? p->def_str : "[]");
     if (p->type == NN_T_REAL || p->type == NN_T_INT || p->type == NN_T_INTLIST || p->type == NN_T_REALLIST)
