@@ -11,9 +11,9 @@
 #include "nnlab/io.h"
 #include "util.h"
 
-void nn_report_fill(nn_report *r, const nn_data *data, nn_trainer *t)
+void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
+                    nn_trainer *t)
 {
-    nn_model *m = t->model;
     memset(r, 0, sizeof *r);
     r->status = t->diverged ? "diverged" : t->failed ? "failed" : "ok";
     nn_real *own = nn_trainer_use(t, NN_USE_FINAL);

@@ -20,10 +20,11 @@ typedef struct nn_report {
     double examples_per_second;
 } nn_report;
 
-/* Measures the accuracies of t's model at the optimizer's evaluation point
- * (test on the best parameters when there are some, i.e. a validation
+/* Measures the accuracies of m, t's model, at the optimizer's evaluation
+ * point (test on the best parameters when there are some, i.e. a validation
  * split; the model's parameters are as they were when it returns). */
-void nn_report_fill(nn_report *r, const nn_data *data, nn_trainer *t);
+void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
+                    nn_trainer *t);
 /* metrics.csv and summary.json in dir, each written atomically. */
 int nn_report_write(const nn_report *r, const nn_experiment *x, const nn_model *m,
                     const nn_trainer *t, const char *dir, nn_err *err);

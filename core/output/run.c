@@ -237,7 +237,7 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     int trc = nn_train(&t, &cb, err);
     nn_progress_clear();
     nn_report rep;
-    nn_report_fill(&rep, data, &t);
+    nn_report_fill(&rep, x, data, m, &t);
     if (trc == NN_EDIVERGED)
         fprintf(stderr, "nnlab: %s\n", err->msg);
     else if (trc == NN_OK)
