@@ -207,6 +207,24 @@ static inline const nn_ref_rec *nn_ref_find(const nn_ref *ref, const char *kind,
     return NULL;
 }
 
+/* Index of value v among choices "a|b|c" (NN_T_ENUM), written into *out;
+ * -1 when v is not one of them. */
+static int nn_ref_choice(const char *choices, const char *v, long *out)
+{
+    long k = 0;
+    size_t n = strlen(v);
+    for (const char *p = choices; p && *p; k++) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, v, n) == 0) {
+            *out = k;
+            return 0;
+        }
+        p = e ? e + 1 : p + len;
+    }
+    return -1;
+}
+
 /* Resolved values for decls: the defaults, then the record's "set" lines.
  * Returns the number of keys that are not declared (0 when all are). */
 static int nn_ref_values(const nn_param_decl *decl, int n, const nn_ref_rec *c, nn_value *hp)
@@ -230,6 +248,11 @@ static int nn_ref_values(const nn_param_decl *decl, int n, const nn_ref_rec *c, 
         hp[k].r = (nn_real)strtod(c->set[j].val, NULL);
         hp[k].i = strtol(c->set[j].val, NULL, 10);
         hp[k].s = c->set[j].val;
+        if (decl[k].type == NN_T_ENUM && nn_ref_choice(decl[k].choices, c->set[j].val, &hp[k].i) != 0) {
+            fprintf(stderr, "%s %s: %s = %s is not one of %s\n", c->name, c->label,
+                    c->set[j].key, c->set[j].val, decl[k].choices);
+            unknown++;
+        }
     }
     return unknown;
 }

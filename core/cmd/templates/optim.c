@@ -31,8 +31,8 @@ enum { P_LR, P_MOMENTUM };
 
 static const nn_param_decl params[] = {
     /* name, type, default, default string, min, max, choices, one-line doc.
-     * An optimizer's first hyperparameter is always "lr" (the schedule
-     * starts from it). The core refuses values outside [min, max]. */
+     * An optimizer declares a real "lr" (anywhere in the table; the
+     * schedule starts from it). The core refuses values outside [min, max]. */
     {"lr", NN_T_REAL, 0.01, NULL, 0, 10, NULL, "learning rate"},
     {"momentum", NN_T_REAL, 0.9, NULL, 0, 0.999, NULL, "velocity decay; 0 = plain gradient descent"},
 };
