@@ -17,70 +17,40 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The optimizer's state sizes at these hyperparameters: slot lengths per
- * tensor and slot, scratch per tensor, the evaluation bound. */
-#define NN_MAX_STATE 1000000000.0 /* elements of any one kind of state (8 GB) */
-
+/* The optimizer's state sizes at these hyperparameters (pipeline.h). */
 static int plan_state(nn_trainer *t, nn_err *err)
 {
-    const nn_optim_ops *o = t->ops;
-    const nn_model *m = t->model;
-    const char *name = t->x->optim.plugin.desc->name;
-    double slots = 0, scratch = 0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const nn_tensor *ts = &m->tensors[i];
-        for (int k = 0; k < t->n_slots; k++) {
-            size_t len = o->slot_len ? o->slot_len(t->hp, k, ts->rows, ts->cols) : ts->n;
-            t->slot_len[i][k] = len;
-            slots += (double)len;
-        }
-        size_t sl = o->scratch_len ? o->scratch_len(t->hp, ts->rows, ts->cols) : 0;
-        t->steps[i].scratch_len = sl;
-        scratch += (double)sl;
-        if (slots > NN_MAX_STATE || scratch > NN_MAX_STATE)
-            return nn_err_set(err, NN_EPLUGIN,
-                              "optimizer '%s': %s state for %s (%d x %d) exceeds %.0e elements",
-                              name, slots > NN_MAX_STATE ? "slot" : "scratch", ts->name, ts->rows,
-                              ts->cols, NN_MAX_STATE);
-    }
-    t->slot_total = (size_t)slots;
-    t->scratch_total = (size_t)scratch;
-    t->max_evals = o->max_evals ? o->max_evals(t->hp) : 0;
-    if (t->max_evals < 0 || t->max_evals > NN_MAX_EVALS)
-        return nn_err_set(err, NN_EPLUGIN, "optimizer '%s': max_evals() is %d, outside 0..%d (NN_MAX_EVALS)",
-                          name, t->max_evals, NN_MAX_EVALS);
-    return NN_OK;
+    int rc = nn_optim_plan_state(t->ops, t->hp, t->x->optim.plugin.desc->name, t->model->tensors,
+                                 t->model->n_tensors, &t->plan, err);
+    t->slot_total = t->plan.slot_total;
+    t->scratch_total = t->plan.scratch_total;
+    t->max_evals = t->plan.max_evals;
+    return rc;
 }
 
-static int evaluate_cb(void *core, double *loss);
+static int loss_fn(void *ud, double *loss);
 
-/* Points every per-tensor view and the whole-model view into the state. */
+/* Lays the slots and scratch out (slot k of every tensor, then k + 1; each
+ * tensor's scratch in turn) and builds the pipeline's views over them. */
 static void build_views(nn_trainer *t)
 {
     nn_model *m = t->model;
     size_t off = 0;
-    for (int k = 0; k < t->n_slots; k++) /* slot-major: slot k of every tensor, then k + 1 */
+    for (int k = 0; k < t->n_slots; k++)
         for (int i = 0; i < m->n_tensors; i++) {
             t->slot_ptrs[i * NN_MAX_SLOTS + k] = t->slots + off;
-            off += t->slot_len[i][k];
+            off += t->plan.slot_len[i][k];
         }
     off = 0;
     for (int i = 0; i < m->n_tensors; i++) {
-        const nn_tensor *ts = &m->tensors[i];
-        nn_optim_step *s = &t->steps[i];
-        size_t sl = s->scratch_len;
-        *s = (nn_optim_step){.param = m->theta + ts->off, .grad = m->grad + ts->off,
-                             .slot = &t->slot_ptrs[i * NN_MAX_SLOTS], .n = ts->n,
-                             .is_bias = ts->is_bias, .rows = ts->rows, .cols = ts->cols,
-                             .layer = ts->layer, .n_layers = m->spec.n_layers, .index = i,
-                             .n_tensors = m->n_tensors, .slot_len = t->slot_len[i],
-                             .scratch = sl ? t->scratch + off : NULL, .scratch_len = sl,
-                             .scalars = t->scalars};
-        off += sl;
+        t->scratch_ptrs[i] = t->scratch + off;
+        off += t->plan.scratch_len[i];
     }
-    t->whole = (nn_optim_model){.param = m->theta, .grad = m->grad, .n = m->n_params,
-                                .n_tensors = m->n_tensors, .tensors = t->steps,
-                                .scalars = t->scalars, .evaluate = evaluate_cb, .core = t};
+    nn_optim_pipe_init(&t->pipe, t->ops, t->hp, t->x->optim.plugin.desc->name, m->tensors,
+                       m->n_tensors, m->spec.n_layers, m->theta, m->grad, m->n_params, t->slot_ptrs,
+                       t->scratch_ptrs, &t->plan, t->scalars, t->reduced, t->steps);
+    t->pipe.loss_fn = loss_fn;
+    t->pipe.loss_ud = t;
 }
 
 int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, nn_model *model,
@@ -184,68 +154,16 @@ static void loss_and_grad(nn_trainer *t, long mb, nn_step_result *r)
     t->grad_evals++;
 }
 
-/* nn_optim_model.evaluate: the same batch, the hooks' streams as they were
- * before the step's first forward (so the same dropout masks and noise). */
-static int evaluate_cb(void *core, double *loss)
+/* The pipeline's evaluate(): the same batch, the hooks' streams as they
+ * were before the step's first forward (so the same dropout masks and noise). */
+static int loss_fn(void *ud, double *loss)
 {
-    nn_trainer *t = core;
-    if (t->evals_used >= t->max_evals) {
-        t->evals_used = t->max_evals + 1; /* remembered: the bound was hit */
-        return NN_EINTERNAL;
-    }
-    t->evals_used++;
+    nn_trainer *t = ud;
     for (int h = 0; h < t->model->n_hooks; h++)
         *t->model->hooks[h].rng = t->hook_rng[h];
     nn_step_result r;
     loss_and_grad(t, t->batch_m, &r);
     *loss = r.loss;
-    return NN_OK;
-}
-
-static int model_step(nn_trainer *t, long t_step, nn_real lr, double loss, nn_err *err)
-{
-    const char *name = t->x->optim.plugin.desc->name;
-    t->whole.t = t_step;
-    t->whole.lr = lr;
-    t->whole.loss = loss;
-    t->evals_used = 0;
-    int rc = t->ops->model_step(t->hp, &t->whole);
-    if (t->evals_used > t->max_evals)
-        return nn_err_set(err, NN_EINTERNAL,
-                          "optimizer '%s': model_step called evaluate() more than max_evals() = %d times at step %ld",
-                          name, t->max_evals, t_step);
-    if (rc == NN_EDIVERGED)
-        return nn_err_set(err, rc, "optimizer '%s': model_step reports divergence (loss was %g)", name, loss);
-    if (rc)
-        return nn_err_set(err, NN_EINTERNAL, "optimizer '%s': model_step failed with code %d at step %ld",
-                          name, rc, t_step);
-    return NN_OK;
-}
-
-/* The optimizer's pipeline (nnlab/plugin.h): reduce pass, scalars_update
- * once, then step per tensor or model_step. */
-static int optim_pipeline(nn_trainer *t, long t_step, nn_real lr, double loss, nn_err *err)
-{
-    const nn_optim_ops *o = t->ops;
-    int nt = t->model->n_tensors;
-    for (int i = 0; i < nt; i++) {
-        t->steps[i].t = t_step;
-        t->steps[i].lr = lr;
-        t->steps[i].reduced = NULL;
-    }
-    if (o->n_reduce > 0) {
-        memset(t->reduced, 0, sizeof t->reduced);
-        for (int i = 0; i < nt; i++)
-            o->reduce(t->hp, &t->steps[i], t->reduced);
-        for (int i = 0; i < nt; i++)
-            t->steps[i].reduced = t->reduced;
-    }
-    if (o->scalars_update)
-        o->scalars_update(t->hp, t->scalars, o->n_reduce > 0 ? t->reduced : NULL, t_step, lr);
-    if (o->model_step)
-        return model_step(t, t_step, lr, loss, err);
-    for (int i = 0; i < nt; i++)
-        o->step(t->hp, &t->steps[i]);
     return NN_OK;
 }
 
@@ -279,7 +197,7 @@ int nn_trainer_train_step(nn_trainer *t, const int64_t *idx, long mb, nn_real lr
         rc = nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: loss is %g",
                         t->epoch, t->iteration, out->loss);
     if (rc == NN_OK)
-        rc = optim_pipeline(t, t_step, lr, out->loss, err);
+        rc = nn_optim_pipeline(&t->pipe, t_step, lr, out->loss, err);
     if (rc == NN_OK)
         constrain(t);
     if (rc == NN_OK && !all_finite(m->theta, m->n_params))
@@ -294,8 +212,7 @@ const nn_real *nn_trainer_eval_point(nn_trainer *t)
 {
     if (!t->eval_theta)
         return t->model->theta;
-    for (int i = 0; i < t->model->n_tensors; i++)
-        t->ops->eval_point(t->hp, &t->steps[i], t->eval_theta + t->model->tensors[i].off);
+    nn_optim_eval_point(&t->pipe, t->eval_theta);
     return t->eval_theta;
 }
 

@@ -5,6 +5,7 @@
 
 #include "experiment.h"
 #include "model.h"
+#include "pipeline.h"
 #include "schedule.h"
 
 typedef struct nn_metric_row {
@@ -21,8 +22,6 @@ typedef struct nn_train_cb {
     void (*on_step)(void *ud, long epoch, long iteration, double loss);
 } nn_train_cb;
 
-#define NN_MAX_TENSORS (2 * NN_MAX_LAYERS)
-
 typedef struct nn_trainer {
     const nn_experiment *x;
     const nn_data *data;
@@ -35,18 +34,19 @@ typedef struct nn_trainer {
     nn_real *slots;              /* every slot of every tensor (slot_total), zeroed at start */
     size_t slot_total;
     nn_real *slot_ptrs[NN_MAX_TENSORS * NN_MAX_SLOTS]; /* tensor i, slot k: [i * NN_MAX_SLOTS + k] */
-    size_t slot_len[NN_MAX_TENSORS][NN_MAX_SLOTS];
+    nn_optim_plan plan;          /* slot and scratch lengths of every tensor */
     nn_real *scratch;            /* every tensor's scratch region (scratch_total), no state */
+    nn_real *scratch_ptrs[NN_MAX_TENSORS];
     size_t scratch_total;
     nn_real scalars[NN_MAX_SCALARS]; /* global scalars (ops->n_scalars used) */
     nn_real reduced[NN_MAX_REDUCE];  /* this step's sums of the reduce pass */
     nn_optim_step steps[NN_MAX_TENSORS]; /* per-tensor views, built once */
-    nn_optim_model whole;        /* the model_step view, built once */
+    nn_optim_pipe pipe;          /* the optimizer's pipeline over these (pipeline.h), built once */
     nn_real *eval_theta;         /* (n_params) evaluation point, NULL when the optimizer has none */
     /* re-evaluation inside one step */
     nn_rng hook_rng[NN_MAX_HOOKS]; /* each hook's stream before the step's first forward */
     long batch_m;                /* examples in the step's batch (for evaluate) */
-    int max_evals, evals_used;
+    int max_evals;               /* the optimizer's max_evals() */
     long grad_evals;             /* gradient evaluations in all (one per step plus re-evaluations) */
     /* the best model and the run */
     nn_real *best_theta;         /* deep copy of the best parameters (at the evaluation point) */
