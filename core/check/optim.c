@@ -1,205 +1,98 @@
 /* optim.c: the suite of an optimizer. Each check is a row of one table with
- * the families of rules it applies to; a rule's families come from what its
- * descriptor declares (every ABI 1 rule is elementwise). A check that does
- * not apply to a rule is listed as skipped with the reason.
+ * the families of rules it applies to (nn_optim_families: elementwise,
+ * per-tensor, matrix, global, eval-point, re-evaluating, from the flags and
+ * ops the descriptor declares); a check that does not apply is listed as
+ * skipped with the reason.
  *
- * The state checks run first, at the default lr; each check runs in its own
- * child process, so a plugin with hidden state cannot carry it from one
- * check into the next. */
+ * Every check drives the plugin through the engine's pipeline (pipeline.h),
+ * the code the trainer trains with: the optimizer's state is planned and
+ * viewed as in training (shapes, slot lengths, scratch, scalars, reduced
+ * sums), a step runs the reduce pass, scalars_update and step per tensor or
+ * model_step with evaluate() on a check problem, and results are read at
+ * the evaluation point. Matrix-shaped rules get matrices where other rules
+ * get a flat vector. Each check runs in its own child process, so a plugin
+ * with hidden state cannot carry it from one check into the next. */
 #include "suite.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- families ---------------------------------------------------------------------- */
+#include "family.h"
+#include "pipeline.h"
 
-enum {
-    FAM_ELEMENTWISE = 1u << 0, /* an element's update depends on that element alone */
-};
 #define FAM_ANY (~0u)
-
-static unsigned families_of(const nn_plugin *p)
-{
-    (void)p;
-    return FAM_ELEMENTWISE; /* ABI 1 gives a step nothing but flat arrays */
-}
-
-static const char *family_names(unsigned fam)
-{
-    return fam & FAM_ELEMENTWISE ? "elementwise" : "non-elementwise";
-}
 
 typedef struct optim_arg {
     const nn_plugin *p;
+    nn_optim_ops o; /* resolved for this core's ABI (nn_optim_resolve) */
     const nn_value *hp;
+    unsigned fam;
 } optim_arg;
 
 static double default_lr(const nn_value *hp) { return hp[0].r > 0 ? hp[0].r : 1e-3; }
 
-/* The step of a flat array of n as the core would describe it: a vector
- * (n, 1), the only tensor. */
-static nn_optim_step flat_step(nn_real *x, const nn_real *g, nn_real *const *sp, size_t n, long t, nn_real lr,
-                               int is_bias)
-{
-    return (nn_optim_step){.param = x, .grad = g, .slot = sp, .n = n, .t = t, .lr = lr, .is_bias = is_bias,
-                           .rows = (int)n, .cols = 1, .n_layers = 1, .n_tensors = 1};
-}
+/* ---- check problems: tensors, their optimizer state, an objective ------------------------ */
 
-/* ---- one flat array stepped again and again --------------------------------------------- */
+enum { MAX_T = 16, GUARD = 16, GUARD_BYTE = 0xA5 };
 
-typedef struct opt_run {
-    const nn_plugin *p;
-    const nn_value *hp;
-    size_t n;
-    nn_real *x, *g, *slots, *sp[NN_CHK_MAX_SLOTS]; /* sp beyond the declared slots: NULL */
-    long t;
-} opt_run;
-
-static void opt_init(opt_run *r, const nn_plugin *p, const nn_value *hp, size_t n)
-{
-    memset(r, 0, sizeof *r);
-    r->p = p;
-    r->hp = hp;
-    r->n = n;
-    int ns = p->ops.optim->n_slots;
-    r->x = nn_chk_alloc(n, sizeof(nn_real));
-    r->g = nn_chk_alloc(n, sizeof(nn_real));
-    r->slots = nn_chk_alloc((size_t)ns * n, sizeof(nn_real));
-    for (int k = 0; k < ns; k++)
-        r->sp[k] = r->slots + (size_t)k * n;
-}
-
-static size_t opt_state(const opt_run *r) { return (size_t)r->p->ops.optim->n_slots * r->n; }
-
-static void opt_reset(opt_run *r, const nn_real *x0)
-{
-    memcpy(r->x, x0, r->n * sizeof(nn_real));
-    memset(r->slots, 0, opt_state(r) * sizeof(nn_real));
-    r->t = 0;
-}
-
-static void opt_step(opt_run *r, nn_real lr, int is_bias)
-{
-    r->t++;
-    nn_optim_step s = flat_step(r->x, r->g, r->sp, r->n, r->t, lr, is_bias);
-    r->p->ops.optim->step(r->hp, &s);
-}
-
-/* The fingerprint of "parameter blocks independent". */
-static size_t optim_sig(const nn_plugin *p, const nn_value *hp, nn_real *out)
-{
-    enum { N = 6 };
-    const nn_optim_ops *o = p->ops.optim;
-    nn_real g[N], *slots = nn_chk_alloc((size_t)o->n_slots * N, sizeof(nn_real)), *sp[NN_CHK_MAX_SLOTS] = {0};
-    for (int k = 0; k < o->n_slots; k++)
-        sp[k] = slots + k * N;
-    nn_rng r;
-    nn_rng_seed(&r, 3);
-    nn_chk_randn(&r, out, N, 1);
-    for (long t = 1; t <= 3; t++) {
-        nn_chk_randn(&r, g, N, 1);
-        nn_optim_step s = flat_step(out, g, sp, N, t, hp[0].r, 0);
-        o->step(hp, &s);
-    }
-    memcpy(out + N, slots, (size_t)o->n_slots * N * sizeof(nn_real));
-    free(slots);
-    return N + (size_t)o->n_slots * N;
-}
-
-/* Objectives: value at x, gradient into g. */
-typedef double (*objective)(const nn_real *x, nn_real *g, size_t n, int variant);
-
-/* 1/2 sum h_i x_i^2, h from 1 to 10 (reversed for variant 1). */
-static double quadratic(const nn_real *x, nn_real *g, size_t n, int variant)
-{
-    double f = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = variant ? n - 1 - i : i;
-        double h = 1 + 9.0 * (double)k / (double)(n - 1);
-        g[i] = h * x[i];
-        f += 0.5 * h * x[i] * x[i];
-    }
-    return f;
-}
-
-static double rosenbrock(const nn_real *x, nn_real *g, size_t n, int variant)
-{
-    (void)n;
-    (void)variant;
-    double a = x[0], b = x[1];
-    g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
-    g[1] = 200 * (b - a * a);
-    return (1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a);
-}
-
-static double descend(opt_run *r, objective f, int variant, long steps, nn_real lr)
-{
-    for (long k = 0; k < steps; k++) {
-        f(r->x, r->g, r->n, variant);
-        opt_step(r, lr, 0);
-    }
-    return f(r->x, r->g, r->n, variant);
-}
-
-static void quad_start(nn_real *x0, size_t n, int variant)
-{
-    for (size_t i = 0; i < n; i++)
-        x0[i] = (variant ? -2.0 : 1.0) * ((i % 2) ? -1.0 : 1.0) * (1 + 0.1 * (double)i);
-}
-
-/* Best final value over lr = default * 10^k, k = -2..3 (within the range). */
-static double lr_search(const nn_plugin *p, const nn_value *hp, objective f, const nn_real *x0, size_t n,
-                        long steps, double *best_lr)
-{
-    opt_run r;
-    opt_init(&r, p, hp, n);
-    double lr0 = default_lr(hp), best = INFINITY;
-    *best_lr = lr0;
-    for (int k = -2; k <= 3; k++) {
-        double lr = lr0 * pow(10, k);
-        if (lr > p->params[0].max)
-            continue;
-        opt_reset(&r, x0);
-        double v = descend(&r, f, 0, steps, lr);
-        if (isfinite(v) && v < best) {
-            best = v;
-            *best_lr = lr;
-        }
-    }
-    return best;
-}
-
-/* A run over n parameters; x0 (n) drawn from N(0, 1) with rng seeded seed. */
-static void opt_random_start(opt_run *r, const nn_plugin *p, const nn_value *hp, size_t n, nn_real *x0,
-                             nn_rng *rng, uint32_t seed)
-{
-    opt_init(r, p, hp, n);
-    nn_rng_seed(rng, seed);
-    nn_chk_randn(rng, x0, n, 1);
-}
-
-/* ---- a model of four tensors, every array between guard zones ------------------------------ */
-
-enum { N_TENSORS = 4, GUARD = 16, GUARD_BYTE = 0xA5, MODEL_STEPS = 3 };
-
-static const struct {
+/* A tensor of a problem. The canonical index of its first element (e0) keys
+ * its starting values and its gradients, so a problem with the same elements
+ * in other tensors or another order sees the same numbers. */
+typedef struct tspec {
     const char *name;
-    int rows, cols, is_bias;
-} shapes[N_TENSORS] = {{"W1", 32, 100, 0}, {"b1", 32, 1, 1}, {"W2", 10, 32, 0}, {"b2", 10, 1, 1}};
+    int rows, cols, is_bias, layer;
+    unsigned flags;
+    size_t e0;
+} tspec;
 
-typedef struct tensor {
-    size_t n;
-    nn_real *param, *grad, *grad_copy, *x0;
-    nn_real *slot[NN_CHK_MAX_SLOTS]; /* beyond the declared slots: guard bytes only */
-} tensor;
+enum { T_ZERO_W = 1u << 0, T_ZERO_G = 1u << 1 }; /* starts at zero / has a zero gradient */
 
-/* n elements with GUARD elements of guard bytes either side. */
+typedef enum { OBJ_ZERO, OBJ_QUAD, OBJ_NOISY, OBJ_ROSEN, OBJ_CONST } obj_kind;
+
+typedef struct prob {
+    const optim_arg *a;
+    int nt, n_layers;
+    tspec spec[MAX_T];
+    nn_tensor ts[MAX_T];
+    int order[MAX_T];            /* tensors by e0 */
+    size_t span, n_elems;        /* theta's length (gaps included), elements of the tensors */
+    nn_real *theta, *grad, *eval, *x0; /* guarded, laid out alike */
+    nn_real *slot_ptrs[MAX_T * NN_MAX_SLOTS];
+    nn_real *scratch_ptrs[MAX_T];
+    nn_optim_plan plan;
+    nn_real *scalars, *reduced;  /* guarded: n_scalars, NN_MAX_REDUCE */
+    nn_optim_step steps[MAX_T];
+    nn_optim_pipe pipe;
+    nn_optim_probe probe;
+    /* the objective */
+    obj_kind obj;
+    int variant;
+    uint64_t seed;
+    double gscale;
+    /* the run */
+    long t, evals;               /* steps taken; gradient evaluations (each step's first included) */
+    int most_evals;              /* most evaluate() calls of one model_step */
+    int scratch_nan, watch;      /* probe: NaN into scratch before each call; watch the scalars */
+    nn_real snap[NN_MAX_SCALARS];
+    long calls[NN_OPTIM_CALL_EVAL_POINT + 1];
+    char bad[400];               /* the first thing a probe saw go wrong */
+    nn_err err;
+} prob;
+
+/* n elements with GUARD elements of guard bytes either side (and inside). */
 static nn_real *guarded(size_t n)
 {
     nn_real *a = nn_chk_alloc(n + 2 * GUARD, sizeof(nn_real));
     memset(a, GUARD_BYTE, (n + 2 * GUARD) * sizeof(nn_real));
     return a + GUARD;
+}
+
+static nn_real *guarded_zero(size_t n)
+{
+    nn_real *a = guarded(n);
+    memset(a, 0, n * sizeof *a);
+    return a;
 }
 
 /* First element in [from, to) of a whose bytes are not all guard bytes; to when none. */
@@ -214,42 +107,451 @@ static long touched(const nn_real *a, long from, long to)
     return to;
 }
 
-static void model_init(tensor *m, const nn_plugin *p, nn_rng *r)
+/* A normal number fixed by (seed, t, e): splitmix64 and Box-Muller. */
+static uint64_t mix(uint64_t z)
 {
-    int ns = p->ops.optim->n_slots;
-    for (int i = 0; i < N_TENSORS; i++) {
-        tensor *t = &m[i];
-        t->n = (size_t)shapes[i].rows * (size_t)shapes[i].cols;
-        t->param = guarded(t->n);
-        t->grad = guarded(t->n);
-        t->grad_copy = nn_chk_alloc(t->n, sizeof(nn_real));
-        t->x0 = nn_chk_alloc(t->n, sizeof(nn_real));
-        nn_chk_randn(r, t->param, t->n, 0.1);
-        memcpy(t->x0, t->param, t->n * sizeof(nn_real));
-        for (int k = 0; k < NN_CHK_MAX_SLOTS; k++) {
-            t->slot[k] = guarded(t->n);
-            if (k < ns)
-                memset(t->slot[k], 0, t->n * sizeof(nn_real));
-        }
-    }
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
 }
 
-/* MODEL_STEPS steps over the four tensors in the core's order, each with a
- * fresh N(0, 1) gradient (nonzero), at the default lr. */
-static void model_steps(tensor *m, const optim_arg *a, nn_rng *r)
+static double hash_normal(uint64_t seed, long t, size_t e)
 {
-    for (long t = 1; t <= MODEL_STEPS; t++)
-        for (int i = 0; i < N_TENSORS; i++) {
-            tensor *x = &m[i];
-            nn_chk_randn(r, x->grad, x->n, 1);
-            memcpy(x->grad_copy, x->grad, x->n * sizeof(nn_real));
-            nn_optim_step s = {.param = x->param, .grad = x->grad, .slot = x->slot, .n = x->n, .t = t,
-                               .lr = default_lr(a->hp), .is_bias = shapes[i].is_bias, .rows = shapes[i].rows,
-                               .cols = shapes[i].cols, .layer = i / 2, .n_layers = N_TENSORS / 2, .index = i,
-                               .n_tensors = N_TENSORS};
-            a->p->ops.optim->step(a->hp, &s);
+    uint64_t h = mix(mix(seed * 0x100000001b3ull + (uint64_t)t) ^ (uint64_t)e * 0x9e3779b97f4a7c15ull);
+    double u1 = ((double)(h >> 11) + 0.5) * 0x1p-53, u2 = ((double)(mix(h) >> 11) + 0.5) * 0x1p-53;
+    return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+/* Loss and gradient of the problem's objective at its parameters. */
+static double objective(prob *P)
+{
+    double f = 0;
+    if (P->obj == OBJ_ROSEN) {
+        nn_real *x = P->theta + P->ts[0].off, *g = P->grad + P->ts[0].off;
+        double a = x[0], b = x[1];
+        g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+        g[1] = 200 * (b - a * a);
+        return (1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a);
+    }
+    size_t N = P->n_elems;
+    for (int i = 0; i < P->nt; i++) {
+        const nn_tensor *t = &P->ts[i];
+        const nn_real *x = P->theta + t->off;
+        nn_real *g = P->grad + t->off;
+        for (size_t j = 0; j < t->n; j++) {
+            size_t e = P->spec[i].e0 + j;
+            if (P->spec[i].flags & T_ZERO_G) {
+                g[j] = 0;
+                continue;
+            }
+            switch (P->obj) {
+            case OBJ_ZERO: g[j] = 0; break;
+            case OBJ_QUAD: {
+                size_t k = P->variant ? N - 1 - e : e;
+                double h = N > 1 ? 1 + 9.0 * (double)k / (double)(N - 1) : 1;
+                g[j] = h * x[j];
+                f += 0.5 * h * x[j] * x[j];
+                break;
+            }
+            case OBJ_NOISY: {
+                double c = hash_normal(P->seed, P->t, e), d = x[j] - c;
+                g[j] = d;
+                f += 0.5 * d * d;
+                break;
+            }
+            case OBJ_CONST: g[j] = (e % 2 ? -1 : 1) * P->gscale; break;
+            case OBJ_ROSEN: break;
+            }
+        }
+    }
+    return f;
+}
+
+/* The pipeline's evaluate(): the same objective at the current parameters. */
+static int prob_loss(void *ud, double *loss)
+{
+    prob *P = ud;
+    *loss = objective(P);
+    P->evals++;
+    return NN_OK;
+}
+
+static void fill_scratch(prob *P, int i, double v)
+{
+    for (int k = i < 0 ? 0 : i; k < (i < 0 ? P->nt : i + 1); k++)
+        for (size_t j = 0; j < P->plan.scratch_len[k]; j++)
+            P->scratch_ptrs[k][j] = v;
+}
+
+static int watched(nn_optim_call c)
+{
+    return c != NN_OPTIM_CALL_SCALARS_UPDATE && c != NN_OPTIM_CALL_MODEL_STEP;
+}
+
+static void probe_before(void *ud, nn_optim_call c, int i)
+{
+    prob *P = ud;
+    P->calls[c]++;
+    if (P->scratch_nan)
+        fill_scratch(P, i, NAN);
+    if (P->watch && watched(c))
+        memcpy(P->snap, P->scalars, (size_t)P->a->o.n_scalars * sizeof(nn_real));
+}
+
+static void probe_after(void *ud, nn_optim_call c, int i)
+{
+    prob *P = ud;
+    if (!P->watch || !watched(c) || P->bad[0])
+        return;
+    for (int k = 0; k < P->a->o.n_scalars; k++)
+        if (memcmp(&P->snap[k], &P->scalars[k], sizeof(nn_real)) != 0) {
+            snprintf(P->bad, sizeof P->bad, "scalars[%d] changed inside %s() of %s at step %ld (%.17g -> %.17g)",
+                     k, nn_optim_call_name(c), P->spec[i].name, P->t, P->snap[k], P->scalars[k]);
+            return;
         }
 }
+
+/* Tensors spec[0..nt) laid out as the trainer does (contiguous for a
+ * model_step rule, whose view is flat; with guard gaps between tensors
+ * otherwise), parameters from N(0, 0.01) keyed by element (zero for
+ * T_ZERO_W), the optimizer's state planned, zeroed and viewed by the
+ * engine, scalars_init run. guards: slots beyond the declared ones are guard
+ * bytes (else NULL, as in training). NULL with the message in err when the
+ * optimizer's sizes are unusable. */
+static prob *prob_new(const optim_arg *a, const tspec *spec, int nt, uint64_t seed, int guards, nn_err *err)
+{
+    prob *P = nn_chk_alloc(1, sizeof *P);
+    P->a = a;
+    P->nt = nt;
+    P->seed = seed;
+    P->obj = OBJ_NOISY;
+    int gaps = !a->o.model_step;
+    size_t off = 0;
+    for (int i = 0; i < nt; i++) {
+        P->spec[i] = spec[i];
+        nn_tensor *t = &P->ts[i];
+        t->off = off;
+        t->n = (size_t)spec[i].rows * (size_t)spec[i].cols;
+        t->rows = spec[i].rows;
+        t->cols = spec[i].cols;
+        t->layer = spec[i].layer;
+        t->is_bias = spec[i].is_bias;
+        snprintf(t->name, sizeof t->name, "%s", spec[i].name);
+        off += t->n + (gaps && i + 1 < nt ? GUARD : 0);
+        P->n_elems += t->n;
+        P->n_layers = spec[i].layer + 1 > P->n_layers ? spec[i].layer + 1 : P->n_layers;
+        P->order[i] = i;
+    }
+    for (int i = 1; i < nt; i++) /* insertion sort by e0 */
+        for (int k = i; k > 0 && spec[P->order[k]].e0 < spec[P->order[k - 1]].e0; k--) {
+            int s = P->order[k];
+            P->order[k] = P->order[k - 1];
+            P->order[k - 1] = s;
+        }
+    P->span = off;
+    if (nn_optim_plan_state(&a->o, a->hp, a->p->name, P->ts, nt, &P->plan, err) != NN_OK)
+        return NULL;
+    P->theta = guarded(off);
+    P->grad = guarded(off);
+    P->eval = guarded(off);
+    P->x0 = guarded(off);
+    for (int i = 0; i < nt; i++) {
+        const nn_tensor *t = &P->ts[i];
+        for (size_t j = 0; j < t->n; j++)
+            P->theta[t->off + j] = (spec[i].flags & T_ZERO_W) ? 0 : 0.1 * hash_normal(seed, -1, spec[i].e0 + j);
+        memset(P->grad + t->off, 0, t->n * sizeof(nn_real));
+        for (int k = 0; k < NN_MAX_SLOTS; k++)
+            P->slot_ptrs[i * NN_MAX_SLOTS + k] = k < a->o.n_slots ? guarded_zero(P->plan.slot_len[i][k])
+                                                 : guards            ? guarded(t->n)
+                                                                     : NULL;
+        P->scratch_ptrs[i] = P->plan.scratch_len[i] ? guarded_zero(P->plan.scratch_len[i]) : NULL;
+    }
+    memcpy(P->x0, P->theta, off * sizeof(nn_real));
+    P->scalars = guarded_zero((size_t)a->o.n_scalars);
+    P->reduced = guarded_zero(NN_MAX_REDUCE);
+    nn_optim_pipe_init(&P->pipe, &a->o, a->hp, a->p->name, P->ts, nt, P->n_layers, P->theta, P->grad,
+                       off, P->slot_ptrs, P->scratch_ptrs, &P->plan, P->scalars, P->reduced, P->steps);
+    P->pipe.loss_fn = prob_loss;
+    P->pipe.loss_ud = P;
+    P->probe = (nn_optim_probe){.ud = P, .before = probe_before, .after = probe_after};
+    P->pipe.probe = &P->probe;
+    if (a->o.scalars_init)
+        a->o.scalars_init(a->hp, P->scalars);
+    return P;
+}
+
+/* A problem the check cannot do without: on failure the check reports it. */
+static prob *prob_or_report(nn_checker *c, const optim_arg *a, const tspec *spec, int nt, uint64_t seed, int guards)
+{
+    nn_err e = {{0}};
+    prob *P = prob_new(a, spec, nt, seed, guards, &e);
+    if (!P)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", e.msg);
+    return P;
+}
+
+/* Writes x (canonical order, n_elems) into the parameters. */
+static void prob_put(prob *P, const nn_real *x)
+{
+    for (int r = 0; r < P->nt; r++) {
+        const nn_tensor *t = &P->ts[P->order[r]];
+        memcpy(P->theta + t->off, x, t->n * sizeof(nn_real));
+        x += t->n;
+    }
+    memcpy(P->x0, P->theta, P->span * sizeof(nn_real));
+}
+
+/* One training step as the trainer runs it: the loss and gradient at the
+ * parameters (one evaluation), then the optimizer's pipeline. */
+static int prob_step(prob *P, nn_real lr)
+{
+    P->t++;
+    double loss = objective(P);
+    P->evals++;
+    if (!isfinite(loss))
+        return nn_err_set(&P->err, NN_EDIVERGED, "the loss is %g at step %ld", loss, P->t);
+    int rc = nn_optim_pipeline(&P->pipe, P->t, lr, loss, &P->err);
+    if (P->pipe.evals_used > P->most_evals)
+        P->most_evals = P->pipe.evals_used;
+    return rc;
+}
+
+static int prob_steps(prob *P, long n, nn_real lr)
+{
+    for (long k = 0; k < n; k++) {
+        int rc = prob_step(P, lr);
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
+/* The evaluation point into P->eval (the parameters without eval_point). */
+static const nn_real *prob_eval(prob *P)
+{
+    nn_optim_eval_point(&P->pipe, P->eval);
+    return P->eval;
+}
+
+/* The objective at the evaluation point. */
+static double value_at_eval(prob *P)
+{
+    prob_eval(P);
+    nn_real *raw = P->theta;
+    P->theta = P->eval;
+    double f = objective(P);
+    P->theta = raw;
+    return f;
+}
+
+/* ---- the state of a problem as one flat array ------------------------------------------------ */
+
+/* Tensors whose first element lies in [lo, hi), in canonical order: their
+ * parameters, each declared slot (slot 0 of every tensor, then slot 1, ...),
+ * their evaluation points (with eval; computed beforehand into P->eval),
+ * then the scalars. Writes into out (NULL: only counts); when label is set,
+ * describes element at into it. Returns the length. */
+enum { R_PARAM, R_SLOT, R_EVAL, R_SCALAR }; /* what an element of the flat state is */
+
+static size_t flat_walk(const prob *P, size_t lo, size_t hi, int with_eval, nn_real *out, size_t at, char *label,
+                        size_t ln, int *region)
+{
+    size_t m = 0;
+    int ns = P->a->o.n_slots;
+    for (int part = -1; part <= ns; part++) {
+        if (part == ns && !with_eval)
+            continue;
+        for (int r = 0; r < P->nt; r++) {
+            int i = P->order[r];
+            if (P->spec[i].e0 < lo || P->spec[i].e0 >= hi)
+                continue;
+            const nn_tensor *t = &P->ts[i];
+            const nn_real *src = part < 0 ? P->theta + t->off : part == ns ? P->eval + t->off : P->slot_ptrs[i * NN_MAX_SLOTS + part];
+            size_t len = part < 0 || part == ns ? t->n : P->plan.slot_len[i][part];
+            if (out)
+                memcpy(out + m, src, len * sizeof(nn_real));
+            if (region && at >= m && at < m + len)
+                *region = part < 0 ? R_PARAM : part == ns ? R_EVAL : R_SLOT;
+            if (label && at >= m && at < m + len) {
+                if (part < 0)
+                    snprintf(label, ln, "parameter %s[%zu]", t->name, at - m);
+                else if (part == ns)
+                    snprintf(label, ln, "evaluation point %s[%zu]", t->name, at - m);
+                else
+                    snprintf(label, ln, "slot[%d] of %s element %zu", part, t->name, at - m);
+            }
+            m += len;
+        }
+    }
+    int nsc = P->a->o.n_scalars;
+    if (out)
+        memcpy(out + m, P->scalars, (size_t)nsc * sizeof(nn_real));
+    if (label && at >= m && at < m + (size_t)nsc)
+        snprintf(label, ln, "scalars[%zu]", at - m);
+    if (region && at >= m && at < m + (size_t)nsc)
+        *region = R_SCALAR;
+    return m + (size_t)nsc;
+}
+
+typedef struct flat {
+    nn_real *v;
+    size_t n;
+} flat;
+
+static flat prob_flat(prob *P, size_t lo, size_t hi)
+{
+    int with_eval = P->a->o.eval_point != NULL;
+    if (with_eval)
+        prob_eval(P);
+    flat f;
+    f.n = flat_walk(P, lo, hi, with_eval, NULL, 0, NULL, 0, NULL);
+    f.v = nn_chk_alloc(f.n, sizeof(nn_real));
+    flat_walk(P, lo, hi, with_eval, f.v, 0, NULL, 0, NULL);
+    return f;
+}
+
+static flat prob_flat_all(prob *P) { return prob_flat(P, 0, (size_t)-1); }
+
+/* Region of element k of a flat state of P. */
+static int region_of(const prob *P, size_t lo, size_t hi, size_t k)
+{
+    int r = R_SCALAR;
+    flat_walk(P, lo, hi, P->a->o.eval_point != NULL, NULL, k, NULL, 0, &r);
+    return r;
+}
+
+/* Compares a run's state x with a reference y (same layout, P describes
+ * it): bit for bit when tol is 0, else within tol relative; parameters and
+ * evaluation points must be finite, a non-finite slot or scalar must equal
+ * the reference bit for bit. Returns 1 when equal; otherwise describes the
+ * worst element in why. */
+static int flat_same(const prob *P, size_t lo, size_t hi, flat x, flat y, double tol, char *why, size_t wn)
+{
+    if (x.n != y.n) {
+        snprintf(why, wn, "the states have different lengths (%zu and %zu values)", x.n, y.n);
+        return 0;
+    }
+    size_t worst = 0;
+    double wd = 0;
+    int bad = 0;
+    for (size_t k = 0; k < x.n; k++) {
+        double a = x.v[k], b = y.v[k], d;
+        int bits = memcmp(&x.v[k], &y.v[k], sizeof(nn_real)) == 0;
+        if (!isfinite(a) || !isfinite(b)) {
+            int r = region_of(P, lo, hi, k);
+            d = bits && r != R_PARAM && r != R_EVAL ? 0 : INFINITY;
+        } else if (tol == 0) {
+            d = bits ? 0 : INFINITY;
+        } else {
+            d = a == b ? 0 : fabs(a - b) / fmax(fabs(a), fabs(b));
+        }
+        if (d > tol && (!bad || d > wd)) {
+            bad = 1;
+            wd = d;
+            worst = k;
+            if (isinf(d))
+                break;
+        }
+    }
+    if (!bad)
+        return 1;
+    char label[96] = "?";
+    flat_walk(P, lo, hi, P->a->o.eval_point != NULL, NULL, worst, label, sizeof label, NULL);
+    if (isinf(wd))
+        snprintf(why, wn, "%s is %.17g, not %.17g", label, x.v[worst], y.v[worst]);
+    else
+        snprintf(why, wn, "%s is %.17g, not %.17g (relative difference %.3e > %g)", label, x.v[worst],
+                 y.v[worst], wd, tol);
+    return 0;
+}
+
+/* The first unusable value of a problem's state described in why: a
+ * parameter or evaluation point that is not finite, a slot or scalar that is
+ * NaN (an infinite one may be a rule's own marker). 1 when there is none. */
+static int state_sane(prob *P, char *why, size_t wn)
+{
+    flat f = prob_flat_all(P);
+    int ok = 1;
+    for (size_t k = 0; k < f.n && ok; k++) {
+        if (isfinite(f.v[k]))
+            continue;
+        int r = region_of(P, 0, (size_t)-1, k);
+        if (isnan(f.v[k]) || r == R_PARAM || r == R_EVAL) {
+            char label[96] = "?";
+            flat_walk(P, 0, (size_t)-1, P->a->o.eval_point != NULL, NULL, k, label, sizeof label, NULL);
+            snprintf(why, wn, "%s is %g", label, f.v[k]);
+            ok = 0;
+        }
+    }
+    free(f.v);
+    return ok;
+}
+
+/* ---- shapes ---------------------------------------------------------------------------- */
+
+/* n elements as the one tensor of a problem: a vector (n, 1), or for a
+ * matrix-shaped rule a matrix rows x cols with rows >= cols as square as n
+ * allows. */
+static tspec vector_of(const optim_arg *a, int n, int is_bias)
+{
+    int cols = 1;
+    if ((a->fam & NN_FAMILY_MATRIX) && !is_bias)
+        for (int c = 1; c * c <= n; c++)
+            if (n % c == 0)
+                cols = c;
+    return (tspec){is_bias ? "b1" : "W1", n / cols, cols, is_bias, 0, 0, 0};
+}
+
+static const char *shape_text(const tspec *s, char *buf, size_t n)
+{
+    if (s->cols == 1)
+        snprintf(buf, n, "a vector of %d", s->rows);
+    else
+        snprintf(buf, n, "a %d x %d matrix", s->rows, s->cols);
+    return buf;
+}
+
+/* A two-layer model (W1, b1, W2, b2) with the elements numbered in order. */
+static int model_of(tspec *out, int in, int hid, int outs)
+{
+    const tspec m[4] = {{"W1", hid, in, 0, 0, 0, 0}, {"b1", hid, 1, 1, 0, 0, 0},
+                        {"W2", outs, hid, 0, 1, 0, 0}, {"b2", outs, 1, 1, 1, 0, 0}};
+    size_t e = 0;
+    for (int i = 0; i < 4; i++) {
+        out[i] = m[i];
+        out[i].e0 = e;
+        e += (size_t)m[i].rows * (size_t)m[i].cols;
+    }
+    return 4;
+}
+
+/* The model of the state checks, and a smaller one for checks of many steps. */
+#define BIG_MODEL(s) model_of(s, 100, 32, 10)
+#define SMALL_MODEL(s) model_of(s, 12, 8, 3)
+enum { MODEL_STEPS = 3, RUN_STEPS = 6 };
+
+/* ---- parameter blocks independent --------------------------------------------------------- */
+
+static size_t optim_sig(const nn_plugin *p, const nn_value *hp, nn_real *out)
+{
+    optim_arg a = {p, {0}, hp, 0};
+    nn_optim_resolve(p, &a.o);
+    a.fam = nn_optim_families(&a.o);
+    tspec s = vector_of(&a, 6, 0);
+    nn_err e;
+    prob *P = prob_new(&a, &s, 1, 3, 0, &e);
+    if (!P)
+        return 0;
+    if (prob_steps(P, 3, hp[0].r) != NN_OK)
+        return 0; /* the checks that step report why */
+    flat f = prob_flat_all(P);
+    size_t n = f.n < NN_CHK_SIG_CAP ? f.n : NN_CHK_SIG_CAP;
+    memcpy(out, f.v, n * sizeof(nn_real));
+    return n;
+}
+
+/* ---- the state a step writes -------------------------------------------------------------- */
 
 /* "param of b1 written at element 32 (it has elements 0..31)" */
 static int out_of_bounds(const nn_real *arr, size_t n, const char *what, const char *name, char *bad, size_t bn)
@@ -261,69 +563,114 @@ static int out_of_bounds(const nn_real *arr, size_t n, const char *what, const c
         at = hi;
     else
         return 0;
-    snprintf(bad, bn, "%s of %s written at element %ld (it has elements 0..%zu)", what, name, at, n - 1);
+    if (n)
+        snprintf(bad, bn, "%s of %s written at element %ld (it has elements 0..%zu)", what, name, at, n - 1);
+    else
+        snprintf(bad, bn, "%s of %s written at element %ld (it has none)", what, name, at);
     return 1;
 }
 
 static void declared_state(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    int ns = a->p->ops.optim->n_slots;
-    tensor m[N_TENSORS];
-    nn_rng r;
-    nn_rng_seed(&r, 81);
-    model_init(m, a->p, &r);
-    model_steps(m, a, &r);
-    char bad[256] = "";
-    for (int i = 0; i < N_TENSORS && !bad[0]; i++) {
-        const tensor *t = &m[i];
-        const char *name = shapes[i].name;
-        for (int k = ns; k < NN_CHK_MAX_SLOTS && !bad[0]; k++)
-            if (touched(t->slot[k], -GUARD, (long)t->n + GUARD) < (long)t->n + GUARD)
+    const nn_optim_ops *o = &a->o;
+    int ns = o->n_slots;
+    tspec s[4];
+    BIG_MODEL(s);
+    prob *P = prob_or_report(c, a, s, 4, 81, 1);
+    if (!P)
+        return;
+    /* the gradient of the last step, to see that step() leaves it alone */
+    nn_real *g_seen = nn_chk_alloc(P->span, sizeof(nn_real));
+    int rc = NN_OK;
+    for (long k = 0; k < MODEL_STEPS && rc == NN_OK; k++) {
+        rc = prob_step(P, default_lr(a->hp));
+        memcpy(g_seen, P->grad, P->span * sizeof(nn_real));
+    }
+    char bad[400] = "";
+    if (rc)
+        snprintf(bad, sizeof bad, "%s", P->err.msg);
+    for (int i = 0; i < P->nt && !bad[0]; i++) {
+        const nn_tensor *t = &P->ts[i];
+        const char *name = t->name;
+        for (int k = ns; k < NN_MAX_SLOTS && !bad[0]; k++)
+            if (touched(P->slot_ptrs[i * NN_MAX_SLOTS + k], -GUARD, (long)t->n + GUARD) < (long)t->n + GUARD)
                 snprintf(bad, sizeof bad,
                          "slot[%d] of %s written, but the plugin declares %d slot%s (the core does not own, zero, save or restore state there)",
                          k, name, ns, ns == 1 ? "" : "s");
-        if (!bad[0])
-            out_of_bounds(t->param, t->n, "the parameters", name, bad, sizeof bad);
         for (int k = 0; k < ns && !bad[0]; k++) {
             char what[32];
             snprintf(what, sizeof what, "slot[%d]", k);
-            out_of_bounds(t->slot[k], t->n, what, name, bad, sizeof bad);
+            out_of_bounds(P->slot_ptrs[i * NN_MAX_SLOTS + k], P->plan.slot_len[i][k], what, name, bad, sizeof bad);
         }
-        if (!bad[0] && !out_of_bounds(t->grad, t->n, "the gradient", name, bad, sizeof bad) &&
-            memcmp(t->grad, t->grad_copy, t->n * sizeof(nn_real)) != 0)
-            snprintf(bad, sizeof bad, "the gradient of %s changed (it is read-only)", name);
+        if (!bad[0] && P->scratch_ptrs[i])
+            out_of_bounds(P->scratch_ptrs[i], P->plan.scratch_len[i], "the scratch", name, bad, sizeof bad);
     }
+    /* parameters and gradients: one array each, guard gaps between the
+     * tensors of a per-tensor rule (a model_step rule's are contiguous) */
+    for (int pass = 0; pass < (o->model_step ? 1 : 2) && !bad[0]; pass++) {
+        const nn_real *arr = pass ? P->grad : P->theta;
+        const char *what = pass ? "the gradient" : "the parameters";
+        if (touched(arr, -GUARD, 0) < 0)
+            snprintf(bad, sizeof bad, "%s of %s written at element %ld (it has elements 0..%zu)", what, P->ts[0].name,
+                     touched(arr, -GUARD, 0), P->ts[0].n - 1);
+        for (int i = 0; i < P->nt && !bad[0]; i++) {
+            const nn_tensor *t = &P->ts[i];
+            long from = (long)(t->off + t->n), to = i + 1 < P->nt ? (long)P->ts[i + 1].off : (long)P->span + GUARD;
+            long at = touched(arr, from, to);
+            if (at < to)
+                snprintf(bad, sizeof bad, "%s of %s written at element %ld (it has elements 0..%zu)", what, t->name,
+                         at - (long)t->off, t->n - 1);
+        }
+    }
+    if (!o->model_step && !bad[0])
+        for (int i = 0; i < P->nt && !bad[0]; i++)
+            if (memcmp(P->grad + P->ts[i].off, g_seen + P->ts[i].off, P->ts[i].n * sizeof(nn_real)) != 0)
+                snprintf(bad, sizeof bad, "the gradient of %s changed (it is read-only)", P->ts[i].name);
+    if (!bad[0] && touched(P->scalars, -GUARD, 0) < 0)
+        snprintf(bad, sizeof bad, "a scalar before scalars[0] written");
+    if (!bad[0] && touched(P->scalars, o->n_scalars, o->n_scalars + GUARD) < o->n_scalars + GUARD)
+        snprintf(bad, sizeof bad, "scalars[%ld] written, but the plugin declares n_scalars = %d",
+                 touched(P->scalars, o->n_scalars, o->n_scalars + GUARD), o->n_scalars);
+    for (int k = o->n_reduce; k < NN_MAX_REDUCE && !bad[0]; k++)
+        if (P->reduced[k] != 0)
+            snprintf(bad, sizeof bad, "reduce() added to sum %d, but the plugin declares n_reduce = %d", k, o->n_reduce);
+    if (!bad[0] && (touched(P->reduced, -GUARD, 0) < 0 || touched(P->reduced, NN_MAX_REDUCE, NN_MAX_REDUCE + GUARD) < NN_MAX_REDUCE + GUARD))
+        snprintf(bad, sizeof bad, "reduce() wrote outside the sums");
     if (bad[0])
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", bad);
     else
         nn_chk_report(c, NN_CHK_PASS, NULL,
-                      "%d steps on W1 32x100, b1 32, W2 10x32, b2 10: parameters and %d slot array%s written only inside their bounds (%d guard elements either side intact), no slot beyond the %d declared, gradients unchanged",
-                      MODEL_STEPS, ns, ns == 1 ? "" : "s", GUARD, ns);
+                      "%d steps on W1 32x100, b1 32, W2 10x32, b2 10: parameters, %d slot array%s per tensor%s%s written only inside their bounds (%d guard elements either side intact), no slot beyond the %d declared%s",
+                      MODEL_STEPS, ns, ns == 1 ? "" : "s", P->plan.scratch_total ? ", scratch" : "",
+                      o->n_scalars ? ", scalars" : "", GUARD, ns, o->model_step ? "" : ", gradients unchanged");
 }
 
 static void every_tensor_moves(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    tensor m[N_TENSORS];
-    nn_rng r;
-    nn_rng_seed(&r, 82);
-    model_init(m, a->p, &r);
-    model_steps(m, a, &r);
+    tspec s[4];
+    BIG_MODEL(s);
+    prob *P = prob_or_report(c, a, s, 4, 82, 0);
+    if (!P)
+        return;
+    if (prob_steps(P, MODEL_STEPS, default_lr(a->hp)) != NN_OK) {
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", P->err.msg);
+        return;
+    }
     char counts[256] = "", still[128] = "";
     int n_still = 0, biases_still = 0;
-    for (int i = 0; i < N_TENSORS; i++) {
-        const tensor *t = &m[i];
+    for (int i = 0; i < P->nt; i++) {
+        const nn_tensor *t = &P->ts[i];
         size_t moved = 0;
         for (size_t k = 0; k < t->n; k++)
-            moved += memcmp(&t->param[k], &t->x0[k], sizeof(nn_real)) != 0;
-        snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%s %zu/%zu", i ? ", " : "",
-                 shapes[i].name, moved, t->n);
+            moved += memcmp(&P->theta[t->off + k], &P->x0[t->off + k], sizeof(nn_real)) != 0;
+        snprintf(counts + strlen(counts), sizeof counts - strlen(counts), "%s%s %zu/%zu", i ? ", " : "", t->name,
+                 moved, t->n);
         if (moved == 0) {
-            snprintf(still + strlen(still), sizeof still - strlen(still), "%s%s", n_still ? ", " : "",
-                     shapes[i].name);
+            snprintf(still + strlen(still), sizeof still - strlen(still), "%s%s", n_still ? ", " : "", t->name);
             n_still++;
-            biases_still += shapes[i].is_bias;
+            biases_still += t->is_bias;
         }
     }
     if (n_still)
@@ -335,221 +682,630 @@ static void every_tensor_moves(nn_checker *c, const void *arg)
                       MODEL_STEPS, default_lr(a->hp), counts);
 }
 
-/* ---- one flat array ---------------------------------------------------------------------- */
+/* ---- one vector or matrix ---------------------------------------------------------------------- */
 
 static void zero_gradient(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    enum { N = 9 };
-    if (a->p->ops.optim->flags & NN_OPTIM_DECOUPLED_DECAY) {
+    if (a->o.flags & NN_OPTIM_DECOUPLED_DECAY) {
         nn_chk_report(c, NN_CHK_SKIP, NULL,
                       "declares decoupled weight decay (NN_OPTIM_DECOUPLED_DECAY): a zero gradient may move parameters");
         return;
     }
-    opt_run r;
-    nn_real x0[N];
-    nn_rng rng;
-    opt_random_start(&r, a->p, a->hp, N, x0, &rng, 51);
-    int ok = 1;
-    for (int bias = 0; bias < 2 && ok; bias++) {
-        opt_reset(&r, x0);
-        memset(r.g, 0, sizeof(nn_real) * N);
-        for (int k = 0; k < 5; k++)
-            opt_step(&r, a->hp[0].r, bias);
-        ok = nn_chk_same(r.x, x0, N);
+    char what[64] = "";
+    for (int bias = 0; bias < 2; bias++) {
+        tspec s = vector_of(a, 9, bias);
+        prob *P = prob_or_report(c, a, &s, 1, 51, 0);
+        if (!P)
+            return;
+        P->obj = OBJ_ZERO;
+        int rc = prob_steps(P, 5, a->hp[0].r);
+        if (rc || !nn_chk_same(P->theta, P->x0, P->span)) {
+            nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", rc ? P->err.msg
+                          : "5 steps with a zero gradient moved the parameters (declare NN_OPTIM_DECOUPLED_DECAY if intended)");
+            return;
+        }
+        if (!bias)
+            shape_text(&s, what, sizeof what);
     }
-    nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                  ok ? "5 steps with a zero gradient (weights and biases, default lr) leave the parameters bit-identical"
-                     : "5 steps with a zero gradient moved the parameters (declare NN_OPTIM_DECOUPLED_DECAY if intended)");
+    nn_chk_report(c, NN_CHK_PASS, NULL,
+                  "5 steps with a zero gradient (%s and a bias, default lr) leave the parameters bit-identical", what);
 }
 
 static void scheduled_lr(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    enum { N = 9 };
-    opt_run r;
-    nn_real x0[N];
-    nn_rng rng;
-    opt_random_start(&r, a->p, a->hp, N, x0, &rng, 51);
-    opt_reset(&r, x0);
-    for (int k = 0; k < 3; k++) {
-        nn_chk_randn(&rng, r.g, N, 1);
-        opt_step(&r, 0, 0);
+    tspec s = vector_of(a, 9, 0);
+    prob *P = prob_or_report(c, a, &s, 1, 51, 0);
+    if (!P)
+        return;
+    int rc = prob_steps(P, 3, 0);
+    int ok = rc == NN_OK && nn_chk_same(P->theta, P->x0, P->span);
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", P->err.msg);
+    else
+        nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
+                      ok ? "3 steps with lr 0 (the step's lr, which the schedule sets) leave the parameters bit-identical"
+                         : "3 steps with lr 0 moved the parameters: use s->lr, the scheduled rate, not hp[0]");
+}
+
+/* ---- convergence, measured at the evaluation point ----------------------------------------- */
+
+enum { DESCENT_EVALS = 5000 }; /* gradient evaluations of a descent, re-evaluations included */
+
+/* A descent of the one-tensor problem from x0 at lr: steps until
+ * DESCENT_EVALS gradient evaluations are used; the objective at the
+ * evaluation point (NaN when the pipeline fails). */
+static double descend(prob *P, const nn_real *x0, nn_real lr, long *steps)
+{
+    prob_put(P, x0);
+    while (P->evals < DESCENT_EVALS)
+        if (prob_step(P, lr) != NN_OK)
+            return NAN;
+    *steps = P->t;
+    return value_at_eval(P);
+}
+
+/* Best final value over lr = default * 10^k, k = -4..3 (within the range);
+ * each lr on a fresh problem. */
+static double lr_search(const optim_arg *a, obj_kind obj, const tspec *s, const nn_real *x0, double *best_lr,
+                        long *steps, nn_err *err)
+{
+    double lr0 = default_lr(a->hp), best = INFINITY;
+    *best_lr = lr0;
+    *steps = 0;
+    for (int k = -4; k <= 3; k++) {
+        double lr = lr0 * pow(10, k);
+        if (lr > a->p->params[0].max)
+            continue;
+        prob *P = prob_new(a, s, 1, 7, 0, err);
+        if (!P)
+            return NAN;
+        P->obj = obj;
+        long n = 0;
+        double v = descend(P, x0, lr, &n);
+        if (isnan(v) && P->err.msg[0] && !err->msg[0])
+            nn_err_set(err, NN_EINTERNAL, "at lr %g: %s", lr, P->err.msg); /* kept unless an lr works */
+        if (isfinite(v) && v < best) {
+            best = v;
+            *best_lr = lr;
+            *steps = n;
+        }
     }
-    int ok = nn_chk_same(r.x, x0, N);
-    nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                  ok ? "3 steps with lr 0 (the step's lr, which the schedule sets) leave the parameters bit-identical"
-                     : "3 steps with lr 0 moved the parameters: use s->lr, the scheduled rate, not hp[0]");
+    if (isfinite(best))
+        err->msg[0] = '\0';
+    return best;
+}
+
+static void quad_start(nn_real *x0, size_t n, int variant)
+{
+    for (size_t i = 0; i < n; i++)
+        x0[i] = (variant ? -2.0 : 1.0) * ((i % 2) ? -1.0 : 1.0) * (1 + 0.1 * (double)i);
+}
+
+static double quad_value(const nn_real *x, size_t n)
+{
+    double f = 0;
+    for (size_t i = 0; i < n; i++)
+        f += 0.5 * (1 + 9.0 * (double)i / (double)(n - 1)) * x[i] * x[i];
+    return f;
 }
 
 static void quadratic_converges(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
     enum { N = 10 };
-    nn_real x0[N], g[N];
+    nn_real x0[N];
     quad_start(x0, N, 0);
-    double f0 = quadratic(x0, g, N, 0), lr;
-    const long steps = 5000;
-    double f = lr_search(a->p, a->hp, quadratic, x0, N, steps, &lr);
-    if (!isfinite(f))
-        nn_chk_report(c, NN_CHK_FAIL, NULL, "not finite after %ld steps at every lr tried (default %g x 10^-2..10^3)",
-                      steps, a->hp[0].r);
+    tspec s = vector_of(a, N, 0);
+    double f0 = quad_value(x0, N), lr;
+    long steps;
+    nn_err e = {{0}};
+    double f = lr_search(a, OBJ_QUAD, &s, x0, &lr, &steps, &e);
+    char shape[64];
+    shape_text(&s, shape, sizeof shape);
+    if (e.msg[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", e.msg);
+    else if (!isfinite(f))
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "not finite after %d gradient evaluations at every lr tried (default %g x 10^-4..10^3)",
+                      DESCENT_EVALS, a->hp[0].r);
     else
         nn_chk_report(c, f <= 1e-6 * f0 ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                      "f=%.3e after %ld steps from f=%.4g (condition number 10, n=%d; best lr %g of default %g x 10^-2..10^3)%s",
-                      f, steps, f0, N, lr, a->hp[0].r, f <= 1e-6 * f0 ? "" : "; needs f <= 1e-6 f0");
+                      "f=%.3e at the evaluation point after %ld steps (%d gradient evaluations) from f=%.4g (condition number 10, %s; best lr %g of default %g x 10^-4..10^3)%s",
+                      f, steps, DESCENT_EVALS, f0, shape, lr, a->hp[0].r, f <= 1e-6 * f0 ? "" : "; needs f <= 1e-6 f0");
 }
 
 static void rosenbrock_progress(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    nn_real x0[2] = {-1.2, 1}, g[2];
-    double f0 = rosenbrock(x0, g, 2, 0), lr;
-    const long steps = 5000;
-    double f = lr_search(a->p, a->hp, rosenbrock, x0, 2, steps, &lr);
-    if (!isfinite(f))
-        nn_chk_report(c, NN_CHK_FAIL, NULL, "not finite after %ld steps from (-1.2, 1) at every lr tried", steps);
+    nn_real x0[2] = {-1.2, 1};
+    tspec s = vector_of(a, 2, 0);
+    double f0 = 24.2, lr;
+    long steps;
+    nn_err e = {{0}};
+    double f = lr_search(a, OBJ_ROSEN, &s, x0, &lr, &steps, &e);
+    if (e.msg[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", e.msg);
+    else if (!isfinite(f))
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "not finite after %d gradient evaluations from (-1.2, 1) at every lr tried",
+                      DESCENT_EVALS);
     else
         nn_chk_report(c, f <= 0.1 * f0 ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                      "f=%.3e after %ld steps from (-1.2, 1), f=%.4g (best lr %g)%s", f, steps, f0, lr,
-                      f <= 0.1 * f0 ? "" : "; needs f <= 0.1 f0");
+                      "f=%.3e at the evaluation point after %ld steps (%d gradient evaluations) from (-1.2, 1), f=%.4g (best lr %g)%s",
+                      f, steps, DESCENT_EVALS, f0, lr, f <= 0.1 * f0 ? "" : "; needs f <= 0.1 f0");
 }
+
+/* ---- state: saved and restored, hidden ----------------------------------------------------- */
 
 static void save_restore(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    enum { N = 10, HALF = 15 };
-    double lr = a->hp[0].r;
-    nn_real x0[N];
-    quad_start(x0, N, 0);
-    opt_run r1, r2;
-    opt_init(&r1, a->p, a->hp, N);
-    opt_init(&r2, a->p, a->hp, N); /* other arrays, other addresses */
-    opt_reset(&r1, x0);
-    descend(&r1, quadratic, 0, HALF, lr);
-    size_t ns = opt_state(&r1);
-    nn_real *xs = nn_chk_alloc(N, sizeof(nn_real)), *ss = nn_chk_alloc(ns, sizeof(nn_real));
-    memcpy(xs, r1.x, N * sizeof(nn_real));
-    memcpy(ss, r1.slots, ns * sizeof(nn_real));
-    long ts = r1.t;
-    descend(&r1, quadratic, 0, HALF, lr);
-    memcpy(r2.x, xs, N * sizeof(nn_real));
-    memcpy(r2.slots, ss, ns * sizeof(nn_real));
-    r2.t = ts;
-    descend(&r2, quadratic, 0, HALF, lr);
-    int ok = nn_chk_same_finite(r1.x, r2.x, N) && nn_chk_same(r1.slots, r2.slots, ns);
-    nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                  ok ? "parameters and %d slot arrays copied out after %d steps, restored into new arrays: the next %d steps are bit-identical"
-                     : "parameters and %d slot arrays copied out after %d steps and restored into new arrays: the next %d steps differ (state outside the declared slots?)",
-                  a->p->ops.optim->n_slots, HALF, HALF);
+    enum { HALF = RUN_STEPS + 2 };
+    double lr = default_lr(a->hp);
+    tspec s[4];
+    SMALL_MODEL(s);
+    prob *A = prob_or_report(c, a, s, 4, 91, 0), *B = prob_or_report(c, a, s, 4, 91, 0);
+    if (!A || !B)
+        return;
+    int rc = prob_steps(A, HALF, lr);
+    /* copy out every kind of state the core owns (not scratch): parameters,
+     * slots of their declared lengths, global scalars, the step count */
+    nn_real *theta = nn_chk_alloc(A->span, sizeof(nn_real));
+    memcpy(theta, A->theta, A->span * sizeof(nn_real));
+    nn_real *slots[MAX_T * NN_MAX_SLOTS] = {0};
+    size_t total = 0;
+    for (int i = 0; i < A->nt; i++)
+        for (int k = 0; k < a->o.n_slots; k++) {
+            size_t len = A->plan.slot_len[i][k];
+            slots[i * NN_MAX_SLOTS + k] = nn_chk_alloc(len, sizeof(nn_real));
+            memcpy(slots[i * NN_MAX_SLOTS + k], A->slot_ptrs[i * NN_MAX_SLOTS + k], len * sizeof(nn_real));
+            total += len;
+        }
+    nn_real scalars[NN_MAX_SCALARS];
+    memcpy(scalars, A->scalars, (size_t)a->o.n_scalars * sizeof(nn_real));
+    long t = A->t;
+    if (rc == NN_OK)
+        rc = prob_steps(A, HALF, lr);
+    /* into another problem: other arrays, other addresses, its own scratch */
+    memcpy(B->theta, theta, A->span * sizeof(nn_real));
+    for (int i = 0; i < A->nt; i++)
+        for (int k = 0; k < a->o.n_slots; k++)
+            memcpy(B->slot_ptrs[i * NN_MAX_SLOTS + k], slots[i * NN_MAX_SLOTS + k], A->plan.slot_len[i][k] * sizeof(nn_real));
+    memcpy(B->scalars, scalars, (size_t)a->o.n_scalars * sizeof(nn_real));
+    B->t = t;
+    for (int i = 0; i < B->nt; i++)
+        B->steps[i].t = t;
+    if (rc == NN_OK)
+        rc = prob_steps(B, HALF, lr);
+    char why[512] = "";
+    int ok = rc == NN_OK && flat_same(A, 0, (size_t)-1, prob_flat_all(B), prob_flat_all(A), 0, why, sizeof why);
+    if (rc) {
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", A->err.msg[0] ? A->err.msg : B->err.msg);
+        return;
+    }
+    char kinds[128];
+    snprintf(kinds, sizeof kinds, "parameters, %d slot array%s per tensor (%zu values)%s", a->o.n_slots,
+             a->o.n_slots == 1 ? "" : "s", total, a->o.n_scalars ? ", global scalars" : "");
+    if (ok)
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "%s and the step count copied out after %d steps on W1 8x12, b1 8, W2 3x8, b2 3, restored into new arrays (new scratch): the next %d steps are bit-identical%s",
+                      kinds, HALF, HALF, a->o.eval_point ? ", evaluation point included" : "");
+    else
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "%s copied out after %d steps and restored into new arrays: the next %d steps differ (state outside the declared slots and scalars?): %s",
+                      kinds, HALF, HALF, why);
 }
 
 static void hidden_state(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    enum { N = 10 };
-    double lr = a->hp[0].r;
-    opt_run s0, s1, i0, i1;
+    enum { N = 10, STEPS = 20 };
+    double lr = default_lr(a->hp);
     nn_real x0[N], y0[N];
     quad_start(x0, N, 0);
     quad_start(y0, N, 1);
-    opt_init(&s0, a->p, a->hp, N);
-    opt_init(&s1, a->p, a->hp, N);
-    opt_init(&i0, a->p, a->hp, N);
-    opt_init(&i1, a->p, a->hp, N);
-    opt_reset(&s0, x0);
-    descend(&s0, quadratic, 0, 20, lr);
-    opt_reset(&s1, y0);
-    descend(&s1, quadratic, 1, 20, lr);
-    opt_reset(&i0, x0);
-    opt_reset(&i1, y0);
-    for (int k = 0; k < 20; k++) {
-        descend(&i0, quadratic, 0, 1, lr);
-        descend(&i1, quadratic, 1, 1, lr);
+    tspec s = vector_of(a, N, 0);
+    prob *P[4];
+    for (int k = 0; k < 4; k++) {
+        if (!(P[k] = prob_or_report(c, a, &s, 1, 5, 0)))
+            return;
+        P[k]->obj = OBJ_QUAD;
+        P[k]->variant = k % 2;
+        prob_put(P[k], k % 2 ? y0 : x0);
     }
-    int ok = nn_chk_same_finite(s0.x, i0.x, N) && nn_chk_same_finite(s1.x, i1.x, N);
-    nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                  ok ? "two runs interleaved step by step, each with its own slots, equal the same runs alone (20 steps)"
-                     : "two runs interleaved step by step, each with its own slots, differ from the same runs alone: the plugin keeps state outside its declared slots (static variables?)");
+    int rc = prob_steps(P[0], STEPS, lr);
+    if (rc == NN_OK)
+        rc = prob_steps(P[1], STEPS, lr);
+    for (int k = 0; k < STEPS && rc == NN_OK; k++) {
+        rc = prob_step(P[2], lr);
+        if (rc == NN_OK)
+            rc = prob_step(P[3], lr);
+    }
+    char why[512] = "";
+    int ok = rc == NN_OK && flat_same(P[2], 0, (size_t)-1, prob_flat_all(P[2]), prob_flat_all(P[0]), 0, why, sizeof why) &&
+             flat_same(P[3], 0, (size_t)-1, prob_flat_all(P[3]), prob_flat_all(P[1]), 0, why, sizeof why);
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", P[0]->err.msg[0] ? P[0]->err.msg : P[1]->err.msg[0] ? P[1]->err.msg : P[2]->err.msg[0] ? P[2]->err.msg : P[3]->err.msg);
+    else if (ok)
+        nn_chk_report(c, NN_CHK_PASS, NULL, "two runs interleaved step by step, each with its own state, equal the same runs alone (%d steps)", STEPS);
+    else
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "two runs interleaved step by step, each with its own state, differ from the same runs alone: the plugin keeps state outside its declared slots and scalars (static variables?): %s",
+                      why);
 }
+
+/* ---- the update does not depend on how tensors are cut or visited ---------------------------- */
+
+/* Tolerance of comparisons between runs whose reduce pass adds the same
+ * terms in another order (0: bit for bit). */
+static double sum_tolerance(const optim_arg *a) { return a->o.n_reduce > 0 ? 1e-10 : 0; }
 
 static void split(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
     enum { N = 17, STEPS = 5 };
-    static const size_t chunk[3] = {5, 7, 5};
-    opt_run w, s;
-    opt_init(&w, a->p, a->hp, N);
-    opt_init(&s, a->p, a->hp, N);
-    nn_rng r;
-    nn_rng_seed(&r, 61);
-    nn_real x0[N];
-    nn_chk_randn(&r, x0, N, 1);
-    opt_reset(&w, x0);
-    opt_reset(&s, x0);
-    int ns = a->p->ops.optim->n_slots;
-    for (long t = 1; t <= STEPS; t++) {
-        nn_chk_randn(&r, w.g, N, 1);
-        memcpy(s.g, w.g, sizeof(nn_real) * N);
-        opt_step(&w, a->hp[0].r, 0);
-        size_t off = 0;
-        for (int k = 0; k < 3; k++) {
-            nn_real *sp[NN_CHK_MAX_SLOTS] = {0};
-            for (int j = 0; j < ns; j++)
-                sp[j] = s.sp[j] + off;
-            nn_optim_step st = flat_step(s.x + off, s.g + off, sp, chunk[k], t, a->hp[0].r, 0);
-            a->p->ops.optim->step(a->hp, &st);
-            off += chunk[k];
+    static const int chunk[3] = {5, 7, 5};
+    tspec whole = {"W1", N, 1, 0, 0, 0, 0}, parts[3];
+    size_t e = 0;
+    for (int k = 0; k < 3; k++) {
+        parts[k] = (tspec){k == 0 ? "W1a" : k == 1 ? "W1b" : "W1c", chunk[k], 1, 0, 0, 0, e};
+        e += (size_t)chunk[k];
+    }
+    prob *W = prob_or_report(c, a, &whole, 1, 61, 0), *S = prob_or_report(c, a, parts, 3, 61, 0);
+    if (!W || !S)
+        return;
+    int rc = prob_steps(W, STEPS, a->hp[0].r);
+    if (rc == NN_OK)
+        rc = prob_steps(S, STEPS, a->hp[0].r);
+    double tol = sum_tolerance(a);
+    char why[512] = "";
+    flat fw = prob_flat_all(W), fs = prob_flat_all(S);
+    int comparable = fw.n == fs.n;
+    if (!comparable) { /* slots of other lengths than the tensor: parameters only */
+        fw.n = fs.n = N;
+    }
+    int ok = rc == NN_OK && flat_same(S, 0, (size_t)-1, fs, fw, tol, why, sizeof why);
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", W->err.msg[0] ? W->err.msg : S->err.msg);
+    else if (ok)
+        nn_chk_report(c, NN_CHK_PASS, NULL, "%d steps on one array of %d equal the same steps on chunks of 5, 7 and 5, %s (%s)",
+                      STEPS, N, tol ? "within 1e-10 (the reduce pass adds its terms in another order)" : "bit for bit",
+                      comparable ? "parameters, slots, scalars" : "parameters");
+    else
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "%d steps on one array of %d differ from the same steps on chunks of 5, 7 and 5 (the update must be elementwise; a rule that uses whole tensors declares NN_OPTIM_PER_TENSOR): %s",
+                      STEPS, N, why);
+}
+
+/* Order and interleaving: the model's tensors visited in reverse (index and
+ * order of the calls reversed), and two models' tensors visited alternately
+ * in one pipeline (without a reduce pass, whose sums would mix them). */
+static void tensor_order(nn_checker *c, const void *arg)
+{
+    const optim_arg *a = arg;
+    double lr = default_lr(a->hp), tol = sum_tolerance(a);
+    tspec s[4], rev[4], both[8], second[4];
+    int nt = SMALL_MODEL(s);
+    for (int i = 0; i < nt; i++) {
+        rev[i] = s[nt - 1 - i];
+        second[i] = s[i];
+        second[i].e0 += 1000; /* other elements: other values and gradients */
+    }
+    for (int i = 0; i < nt; i++) {
+        both[2 * i] = s[i];
+        both[2 * i + 1] = second[i];
+    }
+    prob *F = prob_or_report(c, a, s, nt, 41, 0), *R = prob_or_report(c, a, rev, nt, 41, 0);
+    prob *F2 = prob_or_report(c, a, second, nt, 41, 0), *I = prob_or_report(c, a, both, 2 * nt, 41, 0);
+    if (!F || !R || !F2 || !I)
+        return;
+    int rc = prob_steps(F, RUN_STEPS, lr);
+    if (rc == NN_OK)
+        rc = prob_steps(R, RUN_STEPS, lr);
+    int interleave = a->o.n_reduce == 0;
+    if (rc == NN_OK && interleave)
+        rc = prob_steps(F2, RUN_STEPS, lr);
+    if (rc == NN_OK && interleave)
+        rc = prob_steps(I, RUN_STEPS, lr);
+    char why[512] = "";
+    int ok = rc == NN_OK;
+    const char *which = "";
+    if (ok && !(ok = flat_same(R, 0, (size_t)-1, prob_flat_all(R), prob_flat_all(F), tol, why, sizeof why)))
+        which = "in reverse order (b2, W2, b1, W1)";
+    if (ok && interleave && !(ok = flat_same(I, 0, 1000, prob_flat(I, 0, 1000), prob_flat_all(F), 0, why, sizeof why)))
+        which = "interleaved with another model's tensors in one step (first model)";
+    if (ok && interleave &&
+        !(ok = flat_same(I, 1000, (size_t)-1, prob_flat(I, 1000, (size_t)-1), prob_flat_all(F2), 0, why, sizeof why)))
+        which = "interleaved with another model's tensors in one step (second model)";
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", F->err.msg[0] ? F->err.msg : R->err.msg[0] ? R->err.msg : F2->err.msg[0] ? F2->err.msg : I->err.msg);
+    else if (ok)
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "%d steps on W1 8x12, b1 8, W2 3x8, b2 3 equal the same steps with the tensors in reverse order%s, %s",
+                      RUN_STEPS, interleave ? " and interleaved with another model's tensors in one step" : "",
+                      tol ? "within 1e-10 (the reduce pass adds its terms in another order)" : "bit for bit");
+    else
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "%d steps with the tensors %s differ from the same steps in the core's order: a tensor's update may depend on that tensor only (and on the reduce pass): %s",
+                      RUN_STEPS, which, why);
+}
+
+/* ---- ABI 2 state: scalars, scratch, evaluation point, re-evaluation ------------------------ */
+
+static void scalars_only_in_update(nn_checker *c, const void *arg)
+{
+    const optim_arg *a = arg;
+    tspec s[4];
+    SMALL_MODEL(s);
+    prob *P = prob_or_report(c, a, s, 4, 31, 0);
+    if (!P)
+        return;
+    P->watch = 1;
+    int rc = NN_OK;
+    for (long k = 0; k < RUN_STEPS && rc == NN_OK && !P->bad[0]; k++) {
+        rc = prob_step(P, default_lr(a->hp));
+        prob_eval(P);
+    }
+    char why[256] = "";
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", P->err.msg);
+    else if (P->bad[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s: global scalars change only in scalars_update (%s)", P->bad,
+                      a->o.model_step ? "and model_step" : "once per step, after the reduce pass");
+    else if (!state_sane(P, why, sizeof why))
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "after %d steps %s", RUN_STEPS, why);
+    else
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "%d steps: the %d scalars stay bit-identical across %ld reduce, %ld step and %ld eval_point calls; %ld scalars_update%s calls change them",
+                      RUN_STEPS, a->o.n_scalars, P->calls[NN_OPTIM_CALL_REDUCE], P->calls[NN_OPTIM_CALL_STEP],
+                      P->calls[NN_OPTIM_CALL_EVAL_POINT],
+                      P->calls[NN_OPTIM_CALL_SCALARS_UPDATE] + P->calls[NN_OPTIM_CALL_MODEL_STEP],
+                      a->o.model_step ? " and model_step" : "");
+}
+
+static void scratch_no_state(nn_checker *c, const void *arg)
+{
+    const optim_arg *a = arg;
+    tspec s[4];
+    SMALL_MODEL(s);
+    prob *Z = prob_or_report(c, a, s, 4, 21, 0), *N = prob_or_report(c, a, s, 4, 21, 0);
+    if (!Z || !N)
+        return;
+    if (Z->plan.scratch_total == 0) {
+        nn_chk_report(c, NN_CHK_SKIP, NULL, "declares no scratch (scratch_len)");
+        return;
+    }
+    N->scratch_nan = 1;
+    int rc = NN_OK;
+    for (long k = 0; k < RUN_STEPS && rc == NN_OK; k++) {
+        rc = prob_step(Z, default_lr(a->hp));
+        if (rc == NN_OK)
+            rc = prob_step(N, default_lr(a->hp));
+        prob_eval(Z);
+        prob_eval(N);
+    }
+    long calls = 0;
+    for (int k = 0; k <= NN_OPTIM_CALL_EVAL_POINT; k++)
+        calls += k == NN_OPTIM_CALL_SCALARS_UPDATE ? 0 : N->calls[k];
+    char why[512] = "";
+    int ok = rc == NN_OK && flat_same(N, 0, (size_t)-1, prob_flat_all(N), prob_flat_all(Z), 0, why, sizeof why);
+    if (rc && Z->err.msg[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", Z->err.msg);
+    else if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "with the scratch filled with NaN before each call, %s (a zeroed scratch trains): scratch holds nothing between calls and is written before it is read",
+                      N->err.msg);
+    else if (ok)
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "%d steps with the scratch (%zu values) filled with NaN before each of %ld calls equal those with a scratch zeroed once, bit for bit and finite",
+                      RUN_STEPS, Z->plan.scratch_total, calls);
+    else
+        nn_chk_report(c, NN_CHK_FAIL, NULL,
+                      "%d steps with the scratch filled with NaN before each call differ from those with a scratch zeroed once (scratch holds nothing between calls and is written before it is read): %s",
+                      RUN_STEPS, why);
+}
+
+static void eval_point(nn_checker *c, const void *arg)
+{
+    const optim_arg *a = arg;
+    enum { CALLS = 3 };
+    tspec s[4];
+    SMALL_MODEL(s);
+    prob *A = prob_or_report(c, a, s, 4, 11, 0), *B = prob_or_report(c, a, s, 4, 11, 0);
+    if (!A || !B)
+        return;
+    char why[512] = "";
+    /* at step 0 the evaluation point is the parameters */
+    prob_eval(B);
+    for (int i = 0; i < B->nt && !why[0]; i++) {
+        const nn_tensor *t = &B->ts[i];
+        for (size_t j = 0; j < t->n && !why[0]; j++)
+            if (memcmp(&B->eval[t->off + j], &B->theta[t->off + j], sizeof(nn_real)) != 0)
+                snprintf(why, sizeof why, "at step 0 the evaluation point of %s[%zu] is %.17g, the parameter %.17g (it must equal the parameters before the first step)",
+                         t->name, j, B->eval[t->off + j], B->theta[t->off + j]);
+    }
+    /* B calls eval_point CALLS times before and after every step: the same
+     * point each time, and nothing of its state changes */
+    nn_real *first = nn_chk_alloc(B->span, sizeof(nn_real));
+    int rc = NN_OK;
+    for (long k = 0; k <= RUN_STEPS && rc == NN_OK && !why[0]; k++) {
+        flat before = prob_flat_all(B);
+        memcpy(first, B->eval, B->span * sizeof(nn_real));
+        for (int r = 1; r < CALLS && !why[0]; r++) {
+            prob_eval(B);
+            for (int i = 0; i < B->nt && !why[0]; i++) {
+                const nn_tensor *t = &B->ts[i];
+                for (size_t j = 0; j < t->n && !why[0]; j++)
+                    if (memcmp(&B->eval[t->off + j], &first[t->off + j], sizeof(nn_real)) != 0)
+                        snprintf(why, sizeof why, "after step %ld call %d of eval_point gives %s[%zu] = %.17g, call 1 gave %.17g",
+                                 B->t, r + 1, t->name, j, B->eval[t->off + j], first[t->off + j]);
+            }
+        }
+        flat after = prob_flat_all(B);
+        char w2[400];
+        if (!why[0] && !flat_same(B, 0, (size_t)-1, after, before, 0, w2, sizeof w2))
+            snprintf(why, sizeof why, "after step %ld, %d calls of eval_point changed the state: %s", B->t, CALLS, w2);
+        free(before.v);
+        free(after.v);
+        if (k < RUN_STEPS && !why[0]) {
+            rc = prob_step(B, default_lr(a->hp));
+            if (rc == NN_OK)
+                rc = prob_step(A, default_lr(a->hp));
         }
     }
-    int ok = nn_chk_same_finite(w.x, s.x, N) && nn_chk_same(w.slots, s.slots, opt_state(&w));
-    nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
-                  ok ? "%d steps on one array of %d equal the same steps on chunks of 5, 7 and 5, bit for bit"
-                     : "%d steps on one array of %d differ from the same steps on chunks of 5, 7 and 5 (the update must be elementwise)",
-                  STEPS, N);
+    if (!rc && !why[0] && !flat_same(B, 0, (size_t)-1, prob_flat_all(B), prob_flat_all(A), 0, why, sizeof why)) {
+        char w2[512];
+        snprintf(w2, sizeof w2, "%d steps with eval_point called between them differ from the same steps without: %s",
+                 RUN_STEPS, why);
+        snprintf(why, sizeof why, "%s", w2);
+    }
+    char fin[256];
+    if (!rc && !why[0] && !state_sane(B, fin, sizeof fin))
+        snprintf(why, sizeof why, "after %d steps %s", RUN_STEPS, fin);
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", A->err.msg[0] ? A->err.msg : B->err.msg);
+    else if (why[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", why);
+    else
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "equals the parameters at step 0; called %d times before and after each of %d steps it gives the same point and changes nothing (parameters, slots, scalars bit-identical to a run that never calls it)",
+                      CALLS, RUN_STEPS);
+}
+
+static void reevaluation(nn_checker *c, const void *arg)
+{
+    const optim_arg *a = arg;
+    tspec s[4];
+    SMALL_MODEL(s);
+    prob *A = prob_or_report(c, a, s, 4, 71, 0), *B = prob_or_report(c, a, s, 4, 71, 0);
+    if (!A || !B)
+        return;
+    /* B repeats each of A's steps from a copy of A's state: the same
+     * evaluations, the same result, every model_step within max_evals */
+    char why[512] = "";
+    int rc = NN_OK, most = 0;
+    long total = 0;
+    for (long k = 0; k < RUN_STEPS && rc == NN_OK && !why[0]; k++) {
+        memcpy(B->theta, A->theta, A->span * sizeof(nn_real));
+        for (int i = 0; i < A->nt; i++)
+            for (int q = 0; q < a->o.n_slots; q++)
+                memcpy(B->slot_ptrs[i * NN_MAX_SLOTS + q], A->slot_ptrs[i * NN_MAX_SLOTS + q],
+                       A->plan.slot_len[i][q] * sizeof(nn_real));
+        memcpy(B->scalars, A->scalars, (size_t)a->o.n_scalars * sizeof(nn_real));
+        B->t = A->t;
+        rc = prob_step(A, default_lr(a->hp));
+        int used = A->pipe.evals_used;
+        total += used;
+        most = used > most ? used : most;
+        if (rc) {
+            if (used > A->pipe.max_evals)
+                snprintf(why, sizeof why, "model_step called evaluate() %d times at step %ld, but max_evals() declares %d",
+                         used, A->t, A->pipe.max_evals);
+            break;
+        }
+        rc = prob_step(B, default_lr(a->hp));
+        if (rc == NN_OK && B->pipe.evals_used != used)
+            snprintf(why, sizeof why, "step %ld repeated from the same state called evaluate() %d times, the first time %d",
+                     A->t, B->pipe.evals_used, used);
+        if (rc == NN_OK && !why[0]) {
+            char w2[400];
+            if (!flat_same(B, 0, (size_t)-1, prob_flat_all(B), prob_flat_all(A), 0, w2, sizeof w2))
+                snprintf(why, sizeof why, "step %ld repeated from the same state (the same parameters, batch and evaluations) gives another result: %s",
+                         A->t, w2);
+        }
+    }
+    if (why[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", why);
+    else if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", A->err.msg[0] ? A->err.msg : B->err.msg);
+    else
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "%d model_steps on W1 8x12, b1 8, W2 3x8, b2 3, each repeated from a copy of its state: bit-identical, with the same evaluations (at most %d per step, %ld in all; max_evals() declares %d)",
+                      RUN_STEPS, most, total, A->pipe.max_evals);
+}
+
+static void degenerate_shapes(nn_checker *c, const void *arg)
+{
+    const optim_arg *a = arg;
+    static const tspec s[] = {
+        {"1x7", 1, 7, 0, 0, 0, 0},        {"7x1", 7, 1, 0, 1, 0, 7},
+        {"12x3", 12, 3, 0, 2, 0, 14},     {"1x1", 1, 1, 0, 3, 0, 50},
+        {"zero4x5", 4, 5, 0, 4, T_ZERO_W, 51}, {"zero3x4", 3, 4, 0, 5, T_ZERO_W | T_ZERO_G, 71},
+        {"b", 3, 1, 1, 5, 0, 83},
+    };
+    enum { NT = sizeof s / sizeof s[0] };
+    prob *P = prob_or_report(c, a, s, NT, 17, 0);
+    if (!P)
+        return;
+    char why[256] = "";
+    int rc = NN_OK;
+    for (long k = 0; k < RUN_STEPS && rc == NN_OK && !why[0]; k++) {
+        rc = prob_step(P, default_lr(a->hp));
+        if (rc == NN_OK && !state_sane(P, why, sizeof why)) {
+            char w2[300];
+            snprintf(w2, sizeof w2, "%s after step %ld", why, P->t);
+            snprintf(why, sizeof why, "%s", w2);
+        }
+    }
+    if (rc)
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", P->err.msg);
+    else if (why[0])
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s (tensors 1x7, 7x1, 12x3, 1x1, 4x5 of zeros, 3x4 of zeros with a zero gradient, a bias of 3)", why);
+    else
+        nn_chk_report(c, NN_CHK_PASS, NULL,
+                      "%d steps on weights 1x7, 7x1, 12x3, 1x1, 4x5 starting at zero, 3x4 at zero with a zero gradient, and a bias of 3: parameters, slots, scalars%s finite",
+                      RUN_STEPS, a->o.eval_point ? " and the evaluation point" : "");
 }
 
 static void extremes(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    enum { N = 8 };
-    opt_run r;
-    nn_real x0[N];
-    nn_rng rng;
-    opt_random_start(&r, a->p, a->hp, N, x0, &rng, 71);
-    char bad[160] = "";
+    tspec s = vector_of(a, 8, 0);
+    char bad[300] = "";
     double biggest = 0;
     for (int mode = 0; mode < 2 && !bad[0]; mode++) {
-        opt_reset(&r, x0);
-        for (int k = 0; k < 5; k++) {
-            for (int i = 0; i < N; i++)
-                r.g[i] = mode == 0 ? 0 : ((i % 2) ? -1e300 : 1e300);
-            opt_step(&r, a->hp[0].r, 0);
+        prob *P = prob_or_report(c, a, &s, 1, 71, 0);
+        if (!P)
+            return;
+        P->obj = mode == 0 ? OBJ_ZERO : OBJ_CONST;
+        P->gscale = 1e300;
+        int rc = prob_steps(P, 5, a->hp[0].r);
+        prob_eval(P);
+        if (rc)
+            snprintf(bad, sizeof bad, "%s", P->err.msg);
+        for (size_t i = 0; i < P->span && !bad[0]; i++) {
+            if (!isfinite(P->theta[i]))
+                snprintf(bad, sizeof bad, "parameter %zu is %g after 5 steps with %s gradients", i, P->theta[i],
+                         mode ? "+-1e300" : "zero");
+            else if (!isfinite(P->eval[i]))
+                snprintf(bad, sizeof bad, "the evaluation point %zu is %g after 5 steps with %s gradients", i,
+                         P->eval[i], mode ? "+-1e300" : "zero");
+            biggest = fmax(biggest, fabs(P->theta[i]));
         }
-        for (size_t i = 0; i < N && !bad[0]; i++) {
-            if (!isfinite(r.x[i]))
-                snprintf(bad, sizeof bad, "parameter %zu is %g after 5 steps with %s gradients", i, r.x[i],
-                         mode ? "1e300" : "zero");
-            biggest = fmax(biggest, fabs(r.x[i]));
-        }
-        for (size_t i = 0; i < opt_state(&r) && !bad[0]; i++)
-            if (isnan(r.slots[i]))
-                snprintf(bad, sizeof bad, "slot value %zu is NaN after 5 steps with %s gradients", i,
-                         mode ? "1e300" : "zero");
+        for (int k = 0; k < a->o.n_slots && !bad[0]; k++)
+            for (size_t i = 0; i < P->plan.slot_len[0][k] && !bad[0]; i++)
+                if (isnan(P->slot_ptrs[k][i]))
+                    snprintf(bad, sizeof bad, "slot[%d] element %zu is NaN after 5 steps with %s gradients", k, i,
+                             mode ? "+-1e300" : "zero");
+        for (int k = 0; k < a->o.n_scalars && !bad[0]; k++)
+            if (isnan(P->scalars[k]))
+                snprintf(bad, sizeof bad, "scalars[%d] is NaN after 5 steps with %s gradients", k, mode ? "+-1e300" : "zero");
     }
+    char shape[64];
     if (bad[0])
-        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s (default hyperparameters)", bad);
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s (default hyperparameters, %s)", bad, shape_text(&s, shape, sizeof shape));
     else
         nn_chk_report(c, NN_CHK_PASS, NULL,
-                      "5 steps with zero and with +-1e300 gradients at the defaults: parameters finite (largest |x| %.3g), no NaN in the slots",
-                      biggest);
+                      "5 steps with zero and with +-1e300 gradients at the defaults (%s): parameters finite (largest |x| %.3g), no NaN in the slots%s",
+                      shape_text(&s, shape, sizeof shape), biggest, a->o.n_scalars ? " or the scalars" : "");
 }
 
 /* ---- the table ----------------------------------------------------------------------------- */
 
 typedef struct optim_check {
     const char *what;
-    unsigned families; /* the rules it applies to */
+    unsigned families; /* the rules it applies to (NN_FAMILY_*) */
     nn_chk_fn fn;
 } optim_check;
 
@@ -560,7 +1316,13 @@ static const optim_check checks[] = {
     {"biases and every layer move under a nonzero gradient", FAM_ANY, every_tensor_moves},
     {"state saved and restored continues bit-identically", FAM_ANY, save_restore},
     {"no hidden state", FAM_ANY, hidden_state},
-    {"same update whatever the split", FAM_ELEMENTWISE, split},
+    {"same update whatever the split", NN_FAMILY_ELEMENTWISE, split},
+    {"same update whatever the order of tensors", NN_FAMILY_PER_TENSOR | NN_FAMILY_MATRIX, tensor_order},
+    {"scalars change only in their once-per-step update", NN_FAMILY_GLOBAL, scalars_only_in_update},
+    {"scratch holds no state", FAM_ANY, scratch_no_state},
+    {"evaluation point", NN_FAMILY_EVAL_POINT, eval_point},
+    {"re-evaluation reproducible and bounded", NN_FAMILY_REEVAL, reevaluation},
+    {"degenerate shapes stay finite", FAM_ANY, degenerate_shapes},
     {"no NaN on zero or huge gradients", FAM_ANY, extremes},
     {"converges on a convex quadratic", FAM_ANY, quadratic_converges},
     {"makes progress on Rosenbrock", FAM_ANY, rosenbrock_progress},
@@ -568,13 +1330,16 @@ static const optim_check checks[] = {
 
 void nn_chk_suite_optim(nn_checker *c, const nn_plugin *p, const nn_chk_block *b)
 {
-    optim_arg a = {p, b->s->values};
-    unsigned fam = families_of(p);
+    optim_arg a = {p, {0}, b->s->values, 0};
+    nn_optim_resolve(p, &a.o);
+    a.fam = nn_optim_families(&a.o);
+    char names[128];
+    nn_optim_family_names(a.fam, names, sizeof names);
     nn_chk_independent(c, p, optim_sig);
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        if (checks[i].families & fam)
+        if (checks[i].families & a.fam)
             nn_chk_run(c, checks[i].what, 1, checks[i].fn, &a);
         else
-            nn_chk_report(c, NN_CHK_SKIP, checks[i].what, "does not apply to a %s rule", family_names(fam));
+            nn_chk_report(c, NN_CHK_SKIP, checks[i].what, "does not apply to a rule of the families %s", names);
     }
 }

@@ -96,7 +96,8 @@ void nn_chk_report_gradcheck(nn_checker *c, const char *what, const nn_gc_result
 /* ---- plugin.c: every kind ------------------------------------------------------ */
 
 /* A kind's fingerprint of what a parameter block does (fixed inputs); at
- * most NN_CHK_SIG_CAP values. */
+ * most NN_CHK_SIG_CAP values, 0 when the plugin's run fails (the kind's
+ * checks report why; "parameter blocks independent" is then skipped). */
 #define NN_CHK_SIG_CAP 512
 typedef size_t (*nn_chk_sig_fn)(const nn_plugin *p, const nn_value *hp, nn_real *out);
 

@@ -54,7 +54,42 @@ expect 1 "$F/optim/bias_frozen.so" \
 expect 1 "$F/optim/slot_overflow.so" \
   "FAIL optim/slot_overflow  step writes only declared state: slot[1] of W1 written, but the plugin declares 1 slot" \
   "FAIL optim/slot_overflow  no hidden state: crashed (signal 11, SIGSEGV)" \
-  "PASS optim/slot_overflow  descriptor:" "nnlab check: 6 passed, 10 failed, 0 skipped"
+  "PASS optim/slot_overflow  descriptor:" "nnlab check: 5 passed, 12 failed, 5 skipped"
+
+# ABI 2 rules: each planted mistake fails the check meant for it (and, where
+# noted, only that one); a correct per-tensor rule passes
+only_fail() { # PLUGIN N: exactly N failed checks
+  local n; n=$(grep -c '^FAIL ' "$T/out")
+  [ "$n" = "$2" ] || { cat "$T/out"; fail "$1: $n failed checks, expected $2"; }
+}
+expect 0 "$F/optim/trust_ratio.so" \
+  "SKIP optim/trust_ratio  same update whatever the split: does not apply to a rule of the families per-tensor" \
+  "PASS optim/trust_ratio  same update whatever the order of tensors: 6 steps on W1 8x12, b1 8, W2 3x8, b2 3 equal the same steps with the tensors in reverse order and interleaved with another model's tensors in one step, bit for bit" \
+  " 0 failed"
+grep -E '^PASS optim/trust_ratio  same update whatever the order' "$T/out" | cut -c1-160 | sed 's/^/  /'
+expect 1 "$F/optim/tensor_order.so" \
+  "FAIL optim/tensor_order  same update whatever the order of tensors: 6 steps with the tensors in reverse order (b2, W2, b1, W1) differ from the same steps in the core's order"
+only_fail tensor_order 1
+expect 1 "$F/optim/scalars_in_step.so" \
+  "FAIL optim/scalars_in_step  scalars change only in their once-per-step update: scalars[0] changed inside step() of b2 at step 1 (0 -> 1)"
+only_fail scalars_in_step 1
+expect 1 "$F/optim/scratch_state.so" \
+  "FAIL optim/scratch_state  scratch holds no state: with the scratch filled with NaN before each call, the loss is nan at step 2 (a zeroed scratch trains)" \
+  "FAIL optim/scratch_state  state saved and restored continues bit-identically:"
+only_fail scratch_state 2 # scratch is not saved either
+expect 1 "$F/optim/eval_step0.so" \
+  "FAIL optim/eval_step0  evaluation point: at step 0 the evaluation point of W1[0] is 0, the parameter"
+only_fail eval_step0 1
+expect 1 "$F/optim/eval_writes.so" \
+  "FAIL optim/eval_writes  evaluation point: after step 1 call 2 of eval_point gives W1[0] ="
+only_fail eval_writes 1
+expect 1 "$F/optim/evals_over.so" \
+  "FAIL optim/evals_over  re-evaluation reproducible and bounded: model_step called evaluate() 2 times at step 1, but max_evals() declares 1" \
+  "SKIP optim/evals_over  parameter blocks independent: the default parameter block gives no result to compare" \
+  "FAIL optim/evals_over  zero gradient changes nothing: optimizer 'evals_over': model_step called evaluate() more than max_evals() = 1 times at step 1"
+expect 1 "$F/optim/row_nan.so" \
+  "FAIL optim/row_nan  degenerate shapes stay finite: parameter 1x7[0] is " "nan after step 1"
+only_fail row_nan 1
 
 # a step that never returns: every check that calls it times out after the
 # limit, the others pass, and the whole run stays within the limits
@@ -65,7 +100,7 @@ t1=$(date +%s.%N)
 grep -qF "FAIL optim/infinite_loop  zero gradient changes nothing: timed out after 0.5 s" "$T/out" \
   || { cat "$T/out"; fail "infinite_loop: no time-out line"; }
 n_out=$(grep -c '^FAIL optim/infinite_loop  .*: timed out after 0.5 s' "$T/out")
-[ "$n_out" = 11 ] && grep -q "^nnlab check: 5 passed, 11 failed" "$T/out" || { cat "$T/out"; fail "infinite_loop: $n_out time-outs"; }
+[ "$n_out" = 12 ] && grep -q "^nnlab check: 5 passed, 12 failed" "$T/out" || { cat "$T/out"; fail "infinite_loop: $n_out time-outs"; }
 awk -v a="$t0" -v b="$t1" -v n="$n_out" 'BEGIN { d = b - a; printf "  infinite_loop: %d checks timed out at 0.5 s each, %.2f s in all\n", n, d; exit !(d < n * 0.5 + 10) }' \
   || fail "infinite_loop: took longer than its time limits"
 grep -E '^FAIL ' "$T/out" | head -2 | sed 's/^/  /'
@@ -124,8 +159,10 @@ sed 's/^/  /' "$T/out"
 NNLAB_PLUGIN_PATH="$F" "$NN_CMD" check --timeout 1 > "$T/out" 2>&1; rc=$?
 [ $rc = 1 ] || fail "check of the fixtures path: exit $rc"
 for p in reg/grad_x2 init/wrong_variance optim/static_state data/nan_data optim/bias_frozen optim/slot_overflow \
-         optim/infinite_loop; do
+         optim/infinite_loop optim/tensor_order optim/scalars_in_step optim/scratch_state optim/eval_step0 \
+         optim/eval_writes optim/evals_over optim/row_nan; do
   grep -q "^FAIL $p " "$T/out" || fail "all: $p not failed"
 done
+grep -q "^FAIL optim/trust_ratio " "$T/out" && fail "all: trust_ratio failed"
 grep -q "^nnlab check: .* failed" "$T/out" || fail "summary line"
 echo "ok"
