@@ -21,17 +21,20 @@
  *              differences (< NN_CHECK_GRAD_TOL); the neutral setting changes
  *              nothing; evaluation ignores it and training is reproducible
  *              from the stream; a small net with it passes the gradient check.
- *  optim       zero gradient changes nothing (unless decoupled decay); lr 0
- *              changes nothing; a step writes only its parameters and its
- *              declared slots, inside their bounds, and never the gradient;
- *              biases and every layer of a W1, b1, W2, b2 model move under a
- *              nonzero gradient; converges on a convex quadratic and makes
- *              progress on Rosenbrock from (-1.2, 1), best of a search over
- *              decades of lr around the default; state saved and restored
- *              mid-run continues bit-identically; the same update whatever
- *              the split of the flat array (elementwise rules); no NaN on zero
- *              or 1e300 gradients; no hidden state (interleaved runs equal
- *              solo runs).
+ *  optim       (optim.c; docs/writing-an-optimizer.md has the table of
+ *              checks per family) every check runs the rule through the
+ *              engine's pipeline as training does: zero gradient and lr 0
+ *              change nothing; a step writes only declared state; biases and
+ *              every layer move; save/restore of parameters, slots and
+ *              scalars continues bit-identically; no hidden state; the same
+ *              update whatever the split (elementwise) or the order and
+ *              interleaving of tensors (per-tensor, matrix); scalars change
+ *              only in scalars_update (global); scratch holds no state;
+ *              evaluation point at step 0 and unchanged by calls
+ *              (eval-point); model_step reproducible within max_evals
+ *              (re-evaluating); degenerate shapes, zero and 1e300 gradients
+ *              stay finite; converges on a quadratic and makes progress on
+ *              Rosenbrock at the evaluation point.
  *  data        shapes and labels consistent, no NaN/Inf, same seed same data,
  *              splits disjoint, every declared class present.
  *
