@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decls.h"
 #include "family.h"
 #include "pipeline.h"
 
@@ -28,9 +29,24 @@ typedef struct optim_arg {
     nn_optim_ops o; /* resolved for this core's ABI (nn_optim_resolve) */
     const nn_value *hp;
     unsigned fam;
+    int lr;         /* index of the declared "lr" */
 } optim_arg;
 
-static double default_lr(const nn_value *hp) { return hp[0].r > 0 ? hp[0].r : 1e-3; }
+static optim_arg optim_arg_of(const nn_plugin *p, const nn_value *hp)
+{
+    optim_arg a = {p, {0}, hp, 0, 0};
+    nn_optim_resolve(p, &a.o);
+    a.fam = nn_optim_families(&a.o);
+    a.lr = nn_decls_find(p->params, p->n_params, "lr", NN_T_REAL);
+    if (a.lr < 0)
+        a.lr = 0; /* the registry refuses an optimizer without one */
+    return a;
+}
+
+/* The learning rate of the parameter block. */
+static double hp_lr(const optim_arg *a) { return a->hp[a->lr].r; }
+/* The same, or 1e-3 where it is 0 (a run at lr 0 tells nothing). */
+static double default_lr(const optim_arg *a) { return hp_lr(a) > 0 ? hp_lr(a) : 1e-3; }
 
 /* ---- check problems: tensors, their optimizer state, an objective ------------------------ */
 
@@ -535,15 +551,13 @@ enum { MODEL_STEPS = 3, RUN_STEPS = 6 };
 
 static size_t optim_sig(const nn_plugin *p, const nn_value *hp, nn_real *out)
 {
-    optim_arg a = {p, {0}, hp, 0};
-    nn_optim_resolve(p, &a.o);
-    a.fam = nn_optim_families(&a.o);
+    optim_arg a = optim_arg_of(p, hp);
     tspec s = vector_of(&a, 6, 0);
     nn_err e;
     prob *P = prob_new(&a, &s, 1, 3, 0, &e);
     if (!P)
         return 0;
-    if (prob_steps(P, 3, hp[0].r) != NN_OK)
+    if (prob_steps(P, 3, hp_lr(&a)) != NN_OK)
         return 0; /* the checks that step report why */
     flat f = prob_flat_all(P);
     size_t n = f.n < NN_CHK_SIG_CAP ? f.n : NN_CHK_SIG_CAP;
@@ -584,7 +598,7 @@ static void declared_state(nn_checker *c, const void *arg)
     nn_real *g_seen = nn_chk_alloc(P->span, sizeof(nn_real));
     int rc = NN_OK;
     for (long k = 0; k < MODEL_STEPS && rc == NN_OK; k++) {
-        rc = prob_step(P, default_lr(a->hp));
+        rc = prob_step(P, default_lr(a));
         memcpy(g_seen, P->grad, P->span * sizeof(nn_real));
     }
     char bad[400] = "";
@@ -654,7 +668,7 @@ static void every_tensor_moves(nn_checker *c, const void *arg)
     prob *P = prob_or_report(c, a, s, 4, 82, 0);
     if (!P)
         return;
-    if (prob_steps(P, MODEL_STEPS, default_lr(a->hp)) != NN_OK) {
+    if (prob_steps(P, MODEL_STEPS, default_lr(a)) != NN_OK) {
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", P->err.msg);
         return;
     }
@@ -675,11 +689,11 @@ static void every_tensor_moves(nn_checker *c, const void *arg)
     }
     if (n_still)
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s did not move in %d steps with a nonzero gradient at lr %g (elements moved: %s)%s",
-                      still, MODEL_STEPS, default_lr(a->hp), counts,
+                      still, MODEL_STEPS, default_lr(a), counts,
                       biases_still == n_still ? "; biases must be updated too (is_bias only tells them apart)" : "");
     else
         nn_chk_report(c, NN_CHK_PASS, NULL, "%d steps with a nonzero gradient at lr %g move every tensor (elements moved: %s)",
-                      MODEL_STEPS, default_lr(a->hp), counts);
+                      MODEL_STEPS, default_lr(a), counts);
 }
 
 /* ---- one vector or matrix ---------------------------------------------------------------------- */
@@ -699,7 +713,7 @@ static void zero_gradient(nn_checker *c, const void *arg)
         if (!P)
             return;
         P->obj = OBJ_ZERO;
-        int rc = prob_steps(P, 5, a->hp[0].r);
+        int rc = prob_steps(P, 5, hp_lr(a));
         if (rc || !nn_chk_same(P->theta, P->x0, P->span)) {
             nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", rc ? P->err.msg
                           : "5 steps with a zero gradient moved the parameters (declare NN_OPTIM_DECOUPLED_DECAY if intended)");
@@ -726,7 +740,7 @@ static void scheduled_lr(nn_checker *c, const void *arg)
     else
         nn_chk_report(c, ok ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
                       ok ? "3 steps with lr 0 (the step's lr, which the schedule sets) leave the parameters bit-identical"
-                         : "3 steps with lr 0 moved the parameters: use s->lr, the scheduled rate, not hp[0]");
+                         : "3 steps with lr 0 moved the parameters: use s->lr, the scheduled rate, not the lr hyperparameter");
 }
 
 /* ---- convergence, measured at the evaluation point ----------------------------------------- */
@@ -751,12 +765,12 @@ static double descend(prob *P, const nn_real *x0, nn_real lr, long *steps)
 static double lr_search(const optim_arg *a, obj_kind obj, const tspec *s, const nn_real *x0, double *best_lr,
                         long *steps, nn_err *err)
 {
-    double lr0 = default_lr(a->hp), best = INFINITY;
+    double lr0 = default_lr(a), best = INFINITY;
     *best_lr = lr0;
     *steps = 0;
     for (int k = -4; k <= 3; k++) {
         double lr = lr0 * pow(10, k);
-        if (lr > a->p->params[0].max)
+        if (lr > a->p->params[a->lr].max)
             continue;
         prob *P = prob_new(a, s, 1, 7, 0, err);
         if (!P)
@@ -809,11 +823,11 @@ static void quadratic_converges(nn_checker *c, const void *arg)
     else if (!isfinite(f))
         nn_chk_report(c, NN_CHK_FAIL, NULL,
                       "not finite after %d gradient evaluations at every lr tried (default %g x 10^-4..10^3)",
-                      DESCENT_EVALS, a->hp[0].r);
+                      DESCENT_EVALS, hp_lr(a));
     else
         nn_chk_report(c, f <= 1e-6 * f0 ? NN_CHK_PASS : NN_CHK_FAIL, NULL,
                       "f=%.3e at the evaluation point after %ld steps (%d gradient evaluations) from f=%.4g (condition number 10, %s; best lr %g of default %g x 10^-4..10^3)%s",
-                      f, steps, DESCENT_EVALS, f0, shape, lr, a->hp[0].r, f <= 1e-6 * f0 ? "" : "; needs f <= 1e-6 f0");
+                      f, steps, DESCENT_EVALS, f0, shape, lr, hp_lr(a), f <= 1e-6 * f0 ? "" : "; needs f <= 1e-6 f0");
 }
 
 static void rosenbrock_progress(nn_checker *c, const void *arg)
@@ -842,7 +856,7 @@ static void save_restore(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
     enum { HALF = RUN_STEPS + 2 };
-    double lr = default_lr(a->hp);
+    double lr = default_lr(a);
     tspec s[4];
     SMALL_MODEL(s);
     prob *A = prob_or_report(c, a, s, 4, 91, 0), *B = prob_or_report(c, a, s, 4, 91, 0);
@@ -901,7 +915,7 @@ static void hidden_state(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
     enum { N = 10, STEPS = 20 };
-    double lr = default_lr(a->hp);
+    double lr = default_lr(a);
     nn_real x0[N], y0[N];
     quad_start(x0, N, 0);
     quad_start(y0, N, 1);
@@ -955,9 +969,9 @@ static void split(nn_checker *c, const void *arg)
     prob *W = prob_or_report(c, a, &whole, 1, 61, 0), *S = prob_or_report(c, a, parts, 3, 61, 0);
     if (!W || !S)
         return;
-    int rc = prob_steps(W, STEPS, a->hp[0].r);
+    int rc = prob_steps(W, STEPS, hp_lr(a));
     if (rc == NN_OK)
-        rc = prob_steps(S, STEPS, a->hp[0].r);
+        rc = prob_steps(S, STEPS, hp_lr(a));
     double tol = sum_tolerance(a);
     char why[512] = "";
     flat fw = prob_flat_all(W), fs = prob_flat_all(S);
@@ -984,7 +998,7 @@ static void split(nn_checker *c, const void *arg)
 static void tensor_order(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    double lr = default_lr(a->hp), tol = sum_tolerance(a);
+    double lr = default_lr(a), tol = sum_tolerance(a);
     tspec s[4], rev[4], both[8], second[4];
     int nt = SMALL_MODEL(s);
     for (int i = 0; i < nt; i++) {
@@ -1044,7 +1058,7 @@ static void scalars_only_in_update(nn_checker *c, const void *arg)
     P->watch = 1;
     int rc = NN_OK;
     for (long k = 0; k < RUN_STEPS && rc == NN_OK && !P->bad[0]; k++) {
-        rc = prob_step(P, default_lr(a->hp));
+        rc = prob_step(P, default_lr(a));
         prob_eval(P);
     }
     char why[256] = "";
@@ -1079,9 +1093,9 @@ static void scratch_no_state(nn_checker *c, const void *arg)
     N->scratch_nan = 1;
     int rc = NN_OK;
     for (long k = 0; k < RUN_STEPS && rc == NN_OK; k++) {
-        rc = prob_step(Z, default_lr(a->hp));
+        rc = prob_step(Z, default_lr(a));
         if (rc == NN_OK)
-            rc = prob_step(N, default_lr(a->hp));
+            rc = prob_step(N, default_lr(a));
         prob_eval(Z);
         prob_eval(N);
     }
@@ -1149,9 +1163,9 @@ static void eval_point(nn_checker *c, const void *arg)
         free(before.v);
         free(after.v);
         if (k < RUN_STEPS && !why[0]) {
-            rc = prob_step(B, default_lr(a->hp));
+            rc = prob_step(B, default_lr(a));
             if (rc == NN_OK)
-                rc = prob_step(A, default_lr(a->hp));
+                rc = prob_step(A, default_lr(a));
         }
     }
     if (!rc && !why[0] && !flat_same(B, 0, (size_t)-1, prob_flat_all(B), prob_flat_all(A), 0, why, sizeof why)) {
@@ -1194,7 +1208,7 @@ static void reevaluation(nn_checker *c, const void *arg)
                        A->plan.slot_len[i][q] * sizeof(nn_real));
         memcpy(B->scalars, A->scalars, (size_t)a->o.n_scalars * sizeof(nn_real));
         B->t = A->t;
-        rc = prob_step(A, default_lr(a->hp));
+        rc = prob_step(A, default_lr(a));
         int used = A->pipe.evals_used;
         total += used;
         most = used > most ? used : most;
@@ -1204,7 +1218,7 @@ static void reevaluation(nn_checker *c, const void *arg)
                          used, A->t, A->pipe.max_evals);
             break;
         }
-        rc = prob_step(B, default_lr(a->hp));
+        rc = prob_step(B, default_lr(a));
         if (rc == NN_OK && B->pipe.evals_used != used)
             snprintf(why, sizeof why, "step %ld repeated from the same state called evaluate() %d times, the first time %d",
                      A->t, B->pipe.evals_used, used);
@@ -1241,7 +1255,7 @@ static void degenerate_shapes(nn_checker *c, const void *arg)
     char why[256] = "";
     int rc = NN_OK;
     for (long k = 0; k < RUN_STEPS && rc == NN_OK && !why[0]; k++) {
-        rc = prob_step(P, default_lr(a->hp));
+        rc = prob_step(P, default_lr(a));
         if (rc == NN_OK && !state_sane(P, why, sizeof why)) {
             char w2[300];
             snprintf(w2, sizeof w2, "%s after step %ld", why, P->t);
@@ -1270,7 +1284,7 @@ static void extremes(nn_checker *c, const void *arg)
             return;
         P->obj = mode == 0 ? OBJ_ZERO : OBJ_CONST;
         P->gscale = 1e300;
-        int rc = prob_steps(P, 5, a->hp[0].r);
+        int rc = prob_steps(P, 5, hp_lr(a));
         prob_eval(P);
         if (rc)
             snprintf(bad, sizeof bad, "%s", P->err.msg);
@@ -1330,9 +1344,7 @@ static const optim_check checks[] = {
 
 void nn_chk_suite_optim(nn_checker *c, const nn_plugin *p, const nn_chk_block *b)
 {
-    optim_arg a = {p, {0}, b->s->values, 0};
-    nn_optim_resolve(p, &a.o);
-    a.fam = nn_optim_families(&a.o);
+    optim_arg a = optim_arg_of(p, b->s->values);
     char names[128];
     nn_optim_family_names(a.fam, names, sizeof names);
     nn_chk_independent(c, p, optim_sig);
