@@ -36,6 +36,8 @@ File format ('#' starts a comment line; numbers in %.17g):
   step K v1 .. vN                   STEPS lines, K = 1..STEPS: parameters after step K
   eval K v1 .. vN                   optional, after step K's line: the point where the
                                     model is evaluated (e.g. ASGD's average)
+  grad_evals N                      optional: loss-and-gradient evaluations of all steps
+                                    (closure calls: L-BFGS and SAM make more than one a step)
   end
 """
 import math
@@ -131,9 +133,10 @@ def torch_ref(make, eval_point=None):
     def run(problem, settings, steps):
         params = [torch.tensor(a.copy(), requires_grad=True) for a in problem.theta0]
         opt = make(params, **settings)
-        traj, evals = [], []
+        traj, evals, calls = [], [], [0]
         for k in range(steps):
             def closure(k=k):
+                calls[0] += 1
                 opt.zero_grad()
                 loss = problem.loss(params, k)
                 loss.backward()
@@ -142,7 +145,7 @@ def torch_ref(make, eval_point=None):
             traj.append(flat([p.detach().numpy() for p in params]))
             if eval_point:
                 evals.append(flat(eval_point(opt, params)))
-        return traj, evals
+        return traj, evals, calls[0]
     return run
 
 
@@ -155,15 +158,18 @@ def numpy_ref(step, defaults, eval_point=None):
         hp.update(settings)
         params = [a.copy() for a in problem.theta0]
         state = {}
-        traj, evals = [], []
+        traj, evals, calls = [], [], [0]
+
+        def closure(p, k):
+            calls[0] += 1
+            return problem.loss_grad(p, k)
         for k in range(steps):
-            _, grads = problem.loss_grad(params, k)
-            step(params, grads, state, k + 1, hp["lr"], hp,
-                 lambda p, k=k: problem.loss_grad(p, k))
+            _, grads = closure(params, k)
+            step(params, grads, state, k + 1, hp["lr"], hp, lambda p, k=k: closure(p, k))
             traj.append(flat(params))
             if eval_point:
                 evals.append(flat(eval_point(params, state)))
-        return traj, evals
+        return traj, evals, calls[0]
     return run
 
 
@@ -198,7 +204,7 @@ def fmt(values):
 
 def write_case(f, case):
     p = PROBLEMS[case.problem]
-    traj, evals = case.ref(p, case.settings, case.steps)
+    traj, evals, calls = case.ref(p, case.settings, case.steps)
     for s in traj:
         if not np.all(np.isfinite(s)):
             raise ValueError("%s %s: non-finite reference" % (case.optim, case.label))
@@ -216,6 +222,7 @@ def write_case(f, case):
         f.write("step %d %s\n" % (k + 1, fmt(s)))
         if evals:
             f.write("eval %d %s\n" % (k + 1, fmt(evals[k])))
+    f.write("grad_evals %d\n" % calls)
     f.write("end\n")
     moved = np.max(np.abs(traj[-1] - theta))
     print("  %-10s %-14s %-7s %d steps, largest move %.3g" % (

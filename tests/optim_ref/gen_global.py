@@ -205,8 +205,8 @@ def cross_check():
         key = "beta1" if adam else "momentum"
         defaults = SF_ADAMW if adam else SF_SGD
         p = PROBLEMS[case.problem]
-        a, ax = case.ref(p, case.settings, case.steps)
-        b, bx = numpy_ref(memory_efficient_step(adam, key), defaults, memory_efficient_x)(
+        a, ax, _ = case.ref(p, case.settings, case.steps)
+        b, bx, _ = numpy_ref(memory_efficient_step(adam, key), defaults, memory_efficient_x)(
             p, case.settings, case.steps)
         for u, v in zip(a + ax, b + bx):
             worst = max(worst, float(np.max(np.abs(u - v) / np.maximum(1, np.abs(v)))))
