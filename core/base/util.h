@@ -12,8 +12,9 @@ const char *nn_path_join(const char *dir, const char *name);
 /* 1 when path names a regular file. */
 int nn_file_exists(const char *path);
 
-/* Edit distance (Levenshtein) of two names of at most 64 characters; a large
- * number for longer ones. */
+/* Edit distance of two names of at most 64 characters (insertions,
+ * deletions, substitutions and swaps of two neighbouring characters each
+ * count 1: optimal string alignment); a large number for longer ones. */
 int nn_edit_distance(const char *a, const char *b);
 
 /* The relative difference of two vectors from the squared norms of their
