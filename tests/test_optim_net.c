@@ -7,9 +7,15 @@
  * shuffle = "none" gives, and after every step the parameters (and, where the
  * reference has them, the evaluation points) compared with the reference's.
  * For each trajectory it prints the largest relative difference |got - want| /
- * max(1, |want|) with its step and element; above NN_NET_TOL the test fails.
- * One cmocka test per optimizer, plus one that changes lr by one part in a
- * million and must see the mismatch. */
+ * max(1, |want|) with its step and element, for the parameters and the
+ * evaluation points apart; above NN_NET_TOL the test fails. For each
+ * optimizer whose references have evaluation points, some trajectory's must
+ * differ from its parameters by more than the tolerance (so that comparing
+ * the wrong vector would fail). Where the reference counts its loss and
+ * gradient evaluations (closure calls: SAM and L-BFGS make several a step,
+ * on the step's batch), the trainer's count must be the same. One cmocka
+ * test per optimizer, plus one that changes lr by one part in a million and
+ * must see the mismatch. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -40,6 +46,7 @@ typedef struct nn_net_case {
     double *theta0;   /* (n) */
     double *p;        /* (steps, n): parameters after each step */
     double *ev;       /* (steps, n) evaluation points, or NULL */
+    long grad_evals;  /* the reference's loss-and-gradient evaluations, or -1 */
 } nn_net_case;
 
 static nn_net_case nn_cases[NN_NET_MAX_CASES];
@@ -129,7 +136,12 @@ static void rd_traj(nn_net_reader *r, nn_net_case *c)
     rd_reals(r, c->theta0, c->n);
     c->p = rd_alloc((size_t)c->steps * (size_t)c->n, sizeof(double));
     int k = 0;
+    c->grad_evals = -1;
     for (const char *t; (t = rd_line(r)) && strcmp(t, "end") != 0;) {
+        if (strcmp(t, "grad_evals") == 0) {
+            c->grad_evals = rd_int(r);
+            continue;
+        }
         int ev = strcmp(t, "eval") == 0;
         if (!ev && strcmp(t, "step") != 0)
             fail_msg("%s:%d: unexpected '%s'", r->path, r->lineno, t);
@@ -226,6 +238,14 @@ static double net_rel(double a, double b)
     return isnan(r) ? INFINITY : r;
 }
 
+/* What replaying one trajectory found: the parameters against the step
+ * lines, the evaluation points against the eval lines, how far the
+ * parameters are from the eval lines, and the gradient evaluations made. */
+typedef struct nn_net_result {
+    nn_net_worst p, ev, p_vs_ev;
+    long grad_evals;
+} nn_net_result;
+
 /* Folds the differences of got from want (n) after step into w. */
 static void net_compare(nn_net_worst *w, const double *got, const double *want, int n, int step,
                         int eval)
@@ -292,8 +312,8 @@ static void net_remove_files(const char *dir)
     rmdir(dir);
 }
 
-/* Trains case c from its initial parameters; returns the worst difference. */
-static nn_net_worst net_run(const nn_net_case *c, const char *lr)
+/* Trains case c from its initial parameters; returns the worst differences. */
+static nn_net_result net_run(const nn_net_case *c, const char *lr)
 {
     char dir[128], cfg[256], text[4096];
     tu_temp_dir(dir);
@@ -323,7 +343,8 @@ static nn_net_worst net_run(const nn_net_case *c, const char *lr)
         idx[i] = (int64_t)i;
     size_t bs = c->batch ? (size_t)c->batch : d.train.m, start = 0;
     long epoch = 0;
-    nn_net_worst w = {0, 0, -1, 0, 0, 0};
+    const nn_net_worst none = {0, 0, -1, 0, 0, 0};
+    nn_net_result w = {none, none, none, 0};
     for (int k = 1; k <= c->steps; k++) {
         long mb = (long)(d.train.m - start < bs ? d.train.m - start : bs);
         nn_real step_lr = nn_schedule_lr(&t.sched, t.iteration, epoch);
@@ -331,9 +352,11 @@ static nn_net_worst net_run(const nn_net_case *c, const char *lr)
         if (nn_trainer_train_step(&t, idx + start, mb, step_lr, &r, &err) != NN_OK)
             fail_msg("%s %s: step %d: %s", c->optim, c->label, k, err.msg);
         size_t at = (size_t)(k - 1) * (size_t)c->n;
-        net_compare(&w, m.theta, c->p + at, c->n, k, 0);
-        if (c->ev)
-            net_compare(&w, nn_trainer_eval_point(&t), c->ev + at, c->n, k, 1);
+        net_compare(&w.p, m.theta, c->p + at, c->n, k, 0);
+        if (c->ev) {
+            net_compare(&w.ev, nn_trainer_eval_point(&t), c->ev + at, c->n, k, 1);
+            net_compare(&w.p_vs_ev, m.theta, c->ev + at, c->n, k, 0);
+        }
         start += bs;
         if (start >= d.train.m) {
             start = 0;
@@ -341,6 +364,7 @@ static nn_net_worst net_run(const nn_net_case *c, const char *lr)
         }
     }
     free(idx);
+    w.grad_evals = t.grad_evals;
     nn_trainer_free(&t);
     nn_model_free(&m);
     nn_data_free(&d);
@@ -373,39 +397,71 @@ static const char *tensor_of(const nn_net_case *c, int index, int *at)
     return "?";
 }
 
+/* Prints one comparison ("params" or "eval"); returns 1 for a mismatch. */
+static int net_report(const nn_net_case *c, const char *what, const nn_net_worst *w)
+{
+    char where[96] = "(every step bit-identical)";
+    if (w->index >= 0) {
+        int at;
+        const char *tn = tensor_of(c, w->index, &at);
+        snprintf(where, sizeof where, "at step %d, element %d (%s[%d])", w->step, w->index, tn, at);
+    }
+    printf("  %-10s %-24s %-4s %-6s largest rel diff %.3g %s\n", c->optim, c->label,
+           c->batch ? "mini" : "full", what, w->rel, where);
+    if (w->rel <= NN_NET_TOL)
+        return 0;
+    printf("  MISMATCH %s %s (%s) %s: step %d element %d: got %.17g want %.17g\n", c->optim,
+           c->label, c->file, what, w->step, w->index, w->got, w->want);
+    return 1;
+}
+
+/* The trainer's gradient evaluations against the reference's; 1 for a mismatch. */
+static int net_report_evals(const nn_net_case *c, long got)
+{
+    if (c->grad_evals >= 0 && got != c->grad_evals) {
+        printf("  MISMATCH %s %s (%s): %ld gradient evaluations in %d steps, reference %ld\n",
+               c->optim, c->label, c->file, got, c->steps, c->grad_evals);
+        return 1;
+    }
+    if (got != c->steps)
+        printf("  %-10s %-24s      %ld gradient evaluations in %d steps%s\n", c->optim, c->label,
+               got, c->steps, c->grad_evals >= 0 ? ", as the reference" : "");
+    return 0;
+}
+
 /* All trajectories of one optimizer (state = its name). */
 static void test_optim(void **state)
 {
     const char *name = *state;
-    int cases = 0, bad = 0;
-    double worst = 0;
+    int cases = 0, bad = 0, with_eval = 0, eval_apart = 0;
+    double worst = 0, worst_ev = 0;
     for (int i = 0; i < nn_n_cases; i++) {
         const nn_net_case *c = &nn_cases[i];
         if (strcmp(c->optim, name) != 0)
             continue;
-        nn_net_worst w = net_run(c, NULL);
-        char where[96] = "(every step bit-identical)";
-        if (w.index >= 0) {
-            int at;
-            const char *tn = tensor_of(c, w.index, &at);
-            snprintf(where, sizeof where, "at step %d, %selement %d (%s[%d])", w.step,
-                     w.eval ? "evaluation point " : "", w.index, tn, at);
-        }
+        nn_net_result r = net_run(c, NULL);
         cases++;
-        worst = fmax(worst, w.rel);
-        printf("  %-10s %-22s %-4s largest rel diff %.3g %s%s\n", name, c->label,
-               c->batch ? "mini" : "full", w.rel, where, c->ev ? " (parameters and evaluation points)" : "");
-        if (w.rel > NN_NET_TOL) {
-            bad++;
-            printf("  MISMATCH %s %s (%s): step %d %selement %d: got %.17g want %.17g\n", name,
-                   c->label, c->file, w.step, w.eval ? "evaluation point " : "", w.index, w.got,
-                   w.want);
+        worst = fmax(worst, r.p.rel);
+        bad += net_report(c, "params", &r.p);
+        if (c->ev) {
+            with_eval++;
+            worst_ev = fmax(worst_ev, r.ev.rel);
+            bad += net_report(c, "eval", &r.ev);
+            eval_apart += r.p_vs_ev.rel > NN_NET_TOL;
+            printf("  %-10s %-24s      (evaluation points and parameters differ by up to %.3g)\n",
+                   name, c->label, r.p_vs_ev.rel);
         }
+        bad += net_report_evals(c, r.grad_evals);
     }
-    printf("  %-10s %d trajectories, largest rel diff %.3g (tolerance %.0e)\n", name, cases, worst,
-           NN_NET_TOL);
+    printf("  %-10s %d trajectories, largest rel diff %.3g", name, cases, worst);
+    if (with_eval)
+        printf(", at the evaluation points %.3g", worst_ev);
+    printf(" (tolerance %.0e)\n", NN_NET_TOL);
     assert_true(cases >= 1);
     assert_int_equal(bad, 0);
+    if (with_eval && !eval_apart)
+        fail_msg("%s: in every trajectory the evaluation points equal the parameters to %.0e: "
+                 "comparing them could not fail", name, NN_NET_TOL);
 }
 
 /* The comparison can fail: lr off by one part in a million is seen. */
@@ -424,7 +480,7 @@ static void test_detects_wrong_setting(void **state)
         fail_msg("no trajectory sets a nonzero lr");
     char text[64];
     snprintf(text, sizeof text, "%.17g", lr * (1 + 1e-6));
-    nn_net_worst w = net_run(c, text);
+    nn_net_worst w = net_run(c, text).p;
     printf("  %s %s with lr %s instead of %.17g: largest rel diff %.3g at step %d, element %d\n",
            c->optim, c->label, text, lr, w.rel, w.step, w.index);
     assert_true(w.rel > NN_NET_TOL);
