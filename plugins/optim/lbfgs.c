@@ -128,7 +128,7 @@ static void negate(const lbfgs *L, vec_id to, vec_id from)
     }
 }
 
-/* max |v| (of |v t| when scaled). */
+/* max |v| (of |v t| when scaled); NaN when an element is NaN. */
 static nn_real abs_max(const lbfgs *L, vec_id v, nn_real t, int scaled)
 {
     nn_real mx = 0;
@@ -136,7 +136,8 @@ static nn_real abs_max(const lbfgs *L, vec_id v, nn_real t, int scaled)
         const nn_real *x = piece(L, k, v, 0);
         for (size_t i = 0; i < L->m->tensors[k].n; i++) {
             const nn_real a = fabs(scaled ? x[i] * t : x[i]);
-            mx = a > mx ? a : mx;
+            if (a > mx || isnan(a)) /* a NaN stays, as in torch's max */
+                mx = a;
         }
     }
     return mx;
