@@ -127,6 +127,22 @@ CASES = [
     Case("lbfgs", "convex_wolfe_extrapolate", {"lr": 0.05, "max_iter": 1, "history_size": 3,
                                                "line_search_fn": "strong_wolfe"}, "convex",
          torch_ref(lbfgs)),
+    # first trial steps far too long: zoom with the Armijo test failing,
+    # insufficient progress, a bracket whose ends swap
+    Case("lbfgs", "convex_wolfe_overshoot", {"lr": 100.0, "max_iter": 1, "history_size": 3,
+                                             "line_search_fn": "strong_wolfe"}, "convex",
+         torch_ref(lbfgs)),
+    Case("lbfgs", "convex_wolfe_far", {"lr": 1e4, "max_iter": 1, "history_size": 3,
+                                                 "line_search_fn": "strong_wolfe"}, "convex",
+         torch_ref(lbfgs)),
+    Case("lbfgs", "convex_wolfe_history2", {"lr": 30.0, "max_iter": 3, "history_size": 2,
+                                            "line_search_fn": "strong_wolfe"}, "convex",
+         torch_ref(lbfgs)),
+    # a step too short to change the loss: the search stops on its bracket
+    # width and nothing moves (the evaluation count still has to agree)
+    Case("lbfgs", "convex_wolfe_tiny", {"lr": 1e-30, "max_iter": 1, "history_size": 3,
+                                        "line_search_fn": "strong_wolfe"}, "convex",
+         torch_ref(lbfgs)),
 ]
 
 
