@@ -40,11 +40,12 @@ static const nn_param_decl params[] = {
     {"tolerance_change", NN_T_REAL, 1e-9, NULL, 0, 1e6, NULL,
      "stop when the loss or max |t d| changes by less (and when g.d > -this)"},
     {"history_size", NN_T_INT, 100, NULL, 1, 1000, NULL, "(s, y) pairs kept"},
-    {"line_search_fn", NN_T_STRING, 0, "none", 0, 0, "none|strong_wolfe",
+    {"line_search_fn", NN_T_ENUM, 0, "none", 0, 1, "none|strong_wolfe",
      "fixed step t, or torch's strong-Wolfe line search"},
 };
 
 enum { P_LR, P_MAX_ITER, P_MAX_EVAL, P_TOL_GRAD, P_TOL_CHANGE, P_HISTORY, P_LINE_SEARCH };
+enum { LS_NONE, LS_STRONG_WOLFE }; /* the order of line_search_fn's choices */
 
 /* Slots: direction, previous gradient, rings of y and s ((history + 1) * n). */
 enum { S_D, S_PREV, S_Y, S_S, N_SLOTS };
@@ -443,8 +444,7 @@ static int iterate(const lbfgs *L, long n_iter, long *evals, double *loss, int *
 
 static int lbfgs_model_step(const nn_value *hp, const nn_optim_model *m)
 {
-    lbfgs L = {hp, m, m->scalars, hp[P_HISTORY].i + 1,
-               strcmp(hp[P_LINE_SEARCH].s, "strong_wolfe") == 0};
+    lbfgs L = {hp, m, m->scalars, hp[P_HISTORY].i + 1, hp[P_LINE_SEARCH].i == LS_STRONG_WOLFE};
     double loss = m->loss;
     long evals = 1;
     m->scalars[C_FUNC_EVALS] += 1;
@@ -469,7 +469,7 @@ static size_t lbfgs_slot_len(const nn_value *hp, int slot, int rows, int cols)
 
 static size_t lbfgs_scratch_len(const nn_value *hp, int rows, int cols)
 {
-    if (strcmp(hp[P_LINE_SEARCH].s, "strong_wolfe") != 0)
+    if (hp[P_LINE_SEARCH].i != LS_STRONG_WOLFE)
         return 0;
     return 3 * (size_t)rows * (size_t)cols;
 }
@@ -480,7 +480,7 @@ static size_t lbfgs_scratch_len(const nn_value *hp, int rows, int cols)
 static int lbfgs_max_evals(const nn_value *hp)
 {
     const long it = hp[P_MAX_ITER].i, e = max_eval_of(hp), before = e - 1 > 1 ? e - 1 : 1;
-    if (strcmp(hp[P_LINE_SEARCH].s, "strong_wolfe") != 0)
+    if (hp[P_LINE_SEARCH].i != LS_STRONG_WOLFE)
         return (int)(it - 1 < before ? it - 1 : before);
     const long per_iter = 1 + LS_MAX, bound = before - 1 + per_iter;
     return (int)(it * per_iter < bound ? it * per_iter : bound);

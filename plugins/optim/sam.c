@@ -24,7 +24,7 @@ static const nn_param_decl params[] = {
     {"lr", NN_T_REAL, 0.01, NULL, 0, 1e6, NULL, "learning rate of the base step"},
     {"rho", NN_T_REAL, 0.05, NULL, 0, 1e6, NULL, "radius of the neighbourhood (length of e)"},
     {"adaptive", NN_T_BOOL, 0, NULL, 0, 1, NULL, "ASAM: e scaled elementwise by w^2"},
-    {"base", NN_T_STRING, 0, "sgd", 0, 0, "sgd|adam",
+    {"base", NN_T_ENUM, 0, "sgd", 0, 1, "sgd|adam",
      "base step with the second gradient: torch.optim.SGD or torch.optim.Adam"},
     {"momentum", NN_T_REAL, 0, NULL, 0, 1, NULL, "sgd: momentum factor"},
     {"dampening", NN_T_REAL, 0, NULL, 0, 1, NULL, "sgd: the gradient enters the buffer scaled by 1 - dampening"},
@@ -39,6 +39,8 @@ static const nn_param_decl params[] = {
 
 enum { P_LR, P_RHO, P_ADAPTIVE, P_BASE, P_MOMENTUM, P_DAMPENING, P_NESTEROV, P_WD, P_BETA1,
        P_BETA2, P_EPS, P_AMSGRAD };
+
+enum { BASE_SGD, BASE_ADAM }; /* the order of base's choices */
 
 /* Slots: sgd's momentum buffer or adam's m; adam's v and its running maximum. */
 enum { S_BUF, S_V, S_VMAX, N_SLOTS };
@@ -131,7 +133,7 @@ static int sam_model_step(const nn_value *hp, const nn_optim_model *m)
     restore(m);
     if (rc != NN_OK)
         return rc;
-    const int adam = strcmp(hp[P_BASE].s, "adam") == 0;
+    const int adam = hp[P_BASE].i == BASE_ADAM;
     for (int k = 0; k < m->n_tensors; k++) {
         if (adam)
             adam_step(hp, &m->tensors[k], m->t, m->lr);
