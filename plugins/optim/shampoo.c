@@ -4,15 +4,21 @@
  *
  * weight W (rows x cols):
  *   L += G G^T (slot 0, rows x rows),  R += G^T G (slot 1, cols x cols)
- *   every update_freq steps (steps 1, 1 + update_freq, ...; every step by
- *   default): P_L = (L + eps I)^(-1/4) (slot 2), P_R = (R + eps I)^(-1/4)
- *   (slot 3), by a cyclic Jacobi eigen-decomposition in the step's scratch
- *   (eigenvalues below eps, from rounding only, are raised to eps)
- *   W -= lr P_L G P_R
+ *   W -= lr (L + eps I)^(-1/4) G (R + eps I)^(-1/4)
  * The statistics start at 0 and eps I is added when the roots are taken,
- * which equals the paper's L_0 = R_0 = eps I.
+ * which equals the paper's L_0 = R_0 = eps I. The roots come from
+ * eigen-decompositions L + eps I = Q diag(lambda) Q^T (Q in slots 2 and 3,
+ * lambda in slots 4 and 5), recomputed every update_freq steps (steps 1,
+ * 1 + update_freq, ...; every step by default) and applied as
+ * Q diag(lambda^(-1/4)) Q^T. Eigenvalues below eps, which only rounding can
+ * produce, are raised to eps. Each decomposition is a cyclic Jacobi
+ * iteration in the step's scratch, started from the previous Q (L changes
+ * little between recomputations, so Q^T (L + eps I) Q is nearly diagonal and
+ * a few sweeps suffice); products go through the core's nn_gemm. A
+ * recomputation costs O(m^3) for an m x m statistic: for wide layers raise
+ * update_freq.
  *
- * bias b (and any tensor whose shape the caller did not give), slot 4:
+ * bias b (and any tensor whose shape the caller did not give), slot 6:
  *   H += G^2,  b -= lr G / sqrt(H + eps)       (the diagonal of the order-1
  *   Shampoo preconditioner (eps I + sum g g^T)^(-1/2)), every step.
  *
@@ -35,9 +41,10 @@ static const nn_param_decl params[] = {
 };
 
 enum { P_LR, P_EPS, P_FREQ, P_WD };
-enum { S_L, S_R, S_PL, S_PR, S_H, N_SLOTS };
+/* slots: statistics, their eigenvectors (columns) and eigenvalues, biases' H */
+enum { S_L, S_R, S_QL, S_QR, S_EL, S_ER, S_H, N_SLOTS };
 
-/* Jacobi stops after this many sweeps (it converges quadratically in ~10). */
+/* Jacobi stops after this many sweeps (from a warm start it needs 1 to 3). */
 #define MAX_SWEEPS 100
 
 static int is_matrix(const nn_optim_step *s)
@@ -51,21 +58,25 @@ static size_t slot_len(const nn_value *hp, int slot, int rows, int cols)
     const size_t r = (size_t)rows, c = (size_t)cols;
     switch (slot) {
     case S_L:
-    case S_PL:
+    case S_QL:
         return r * r;
     case S_R:
-    case S_PR:
+    case S_QR:
         return c * c;
+    case S_EL:
+        return r;
+    case S_ER:
+        return c;
     default:
         return r * c;
     }
 }
 
-/* G (n), then two m x m matrices for Jacobi, m = max(rows, cols), then P_L G (n). */
+/* Three arrays of n = rows * cols, then three m x m, m = max(rows, cols). */
 static size_t scratch_len(const nn_value *hp, int rows, int cols)
 {
     const size_t m = (size_t)(rows > cols ? rows : cols), n = (size_t)rows * (size_t)cols;
-    return 2 * n + 2 * m * m;
+    return 3 * n + 3 * m * m;
 }
 
 static int all_finite(const nn_real *x, size_t n)
@@ -74,6 +85,13 @@ static int all_finite(const nn_real *x, size_t n)
         if (!isfinite(x[i]))
             return 0;
     return 1;
+}
+
+/* C (m x n) = op(A) op(B) with op(A) (m x k), op(B) (k x n), all row-major. */
+static void matmul(int ta, int tb, int m, int n, int k, const nn_real *A, const nn_real *B, nn_real *C)
+{
+    memset(C, 0, (size_t)m * (size_t)n * sizeof(nn_real));
+    nn_gemm(ta, tb, m, n, k, 1, A, ta ? m : k, B, tb ? k : n, 0, C, n);
 }
 
 /* ---- symmetric eigen-decomposition (cyclic Jacobi) ------------------------- */
@@ -89,94 +107,123 @@ static nn_real off_diagonal(const nn_real *A, int m)
     return s;
 }
 
-/* One rotation in the (p, q) plane zeroing A[p][q]; V collects them. */
-static void rotate(nn_real *A, nn_real *V, int m, int p, int q)
+/* The rotation in the (p, q) plane that zeroes the symmetric A's a_pq:
+ * A = J^T A J with rows and columns p, q changed; the rows p, q of VT (the
+ * rotations' product, transposed) follow. */
+static void rotate(nn_real *A, nn_real *VT, int m, int p, int q)
 {
-    const nn_real apq = A[p * m + q];
-    const nn_real theta = (A[q * m + q] - A[p * m + p]) / (2 * apq);
+    nn_real *Ap = A + (size_t)p * (size_t)m, *Aq = A + (size_t)q * (size_t)m;
+    const nn_real apq = Ap[q];
+    const nn_real theta = (Aq[q] - Ap[p]) / (2 * apq);
     const nn_real t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
     const nn_real c = 1 / sqrt(t * t + 1), s = t * c;
-    for (int k = 0; k < m; k++) { /* columns p and q of A */
-        const nn_real akp = A[k * m + p], akq = A[k * m + q];
-        A[k * m + p] = c * akp - s * akq;
-        A[k * m + q] = s * akp + c * akq;
-    }
-    for (int k = 0; k < m; k++) { /* rows p and q */
-        const nn_real apk = A[p * m + k], aqk = A[q * m + k];
-        A[p * m + k] = c * apk - s * aqk;
-        A[q * m + k] = s * apk + c * aqk;
-    }
-    A[p * m + q] = A[q * m + p] = 0;
+    const nn_real app = Ap[p] - t * apq, aqq = Aq[q] + t * apq;
     for (int k = 0; k < m; k++) {
-        const nn_real vkp = V[k * m + p], vkq = V[k * m + q];
-        V[k * m + p] = c * vkp - s * vkq;
-        V[k * m + q] = s * vkp + c * vkq;
+        const nn_real akp = Ap[k], akq = Aq[k];
+        Ap[k] = c * akp - s * akq;
+        Aq[k] = s * akp + c * akq;
+        A[(size_t)k * (size_t)m + p] = Ap[k];
+        A[(size_t)k * (size_t)m + q] = Aq[k];
+    }
+    Ap[p] = app;
+    Aq[q] = aqq;
+    Ap[q] = Aq[p] = 0;
+    nn_real *Vp = VT + (size_t)p * (size_t)m, *Vq = VT + (size_t)q * (size_t)m;
+    for (int k = 0; k < m; k++) {
+        const nn_real vp = Vp[k], vq = Vq[k];
+        Vp[k] = c * vp - s * vq;
+        Vq[k] = s * vp + c * vq;
     }
 }
 
-/* Diagonalises the symmetric A (m x m) in place: afterwards A's diagonal holds
- * the eigenvalues and V's columns the eigenvectors. */
-static void jacobi(nn_real *A, nn_real *V, int m)
+/* Diagonalises the symmetric A (m x m) in place: afterwards A's diagonal
+ * holds the eigenvalues and the rows of VT the eigenvectors. */
+static void jacobi(nn_real *A, nn_real *VT, int m)
 {
     nn_real total = 0;
     for (int i = 0; i < m * m; i++)
         total += A[i] * A[i];
-    memset(V, 0, (size_t)m * (size_t)m * sizeof(nn_real));
+    memset(VT, 0, (size_t)m * (size_t)m * sizeof(nn_real));
     for (int i = 0; i < m; i++)
-        V[i * m + i] = 1;
+        VT[i * m + i] = 1;
     const nn_real tol = DBL_EPSILON * DBL_EPSILON * total;
     for (int sweep = 0; sweep < MAX_SWEEPS && off_diagonal(A, m) > tol; sweep++)
         for (int p = 0; p < m - 1; p++)
-            for (int q = p + 1; q < m; q++)
-                if (A[p * m + q] != 0)
-                    rotate(A, V, m, p, q);
+            for (int q = p + 1; q < m; q++) {
+                const nn_real apq = A[p * m + q];
+                if (apq * apq <= DBL_EPSILON * DBL_EPSILON * fabs(A[p * m + p] * A[q * m + q]))
+                    A[p * m + q] = A[q * m + p] = 0; /* below rounding of the diagonal */
+                else
+                    rotate(A, VT, m, p, q);
+            }
 }
 
-/* out (m x m) = (S + eps I)^(-1/4) for the symmetric statistic S;
- * work holds 2 m^2. A non-finite S gives out = 0. */
-static void inverse_fourth_root(const nn_real *S, int m, nn_real eps, nn_real *out, nn_real *work)
+/* Q (m x m, eigenvectors in columns) and E (m) of S + eps I, starting from
+ * the Q in place (the identity when Q is still all zero); work holds 3 m^2.
+ * A non-finite S gives E = inf (a zero step). */
+static void decompose(const nn_real *S, int m, nn_real eps, nn_real *Q, nn_real *E, nn_real *work)
 {
     const size_t mm = (size_t)m * (size_t)m;
-    nn_real *A = work, *V = work + mm;
-    memset(out, 0, mm * sizeof(nn_real));
-    if (!all_finite(S, mm))
+    nn_real *A = work, *T = work + mm, *Qn = work + 2 * mm;
+    if (!all_finite(S, mm)) {
+        for (int i = 0; i < m; i++)
+            E[i] = INFINITY;
         return;
+    }
+    int fresh = 1;
+    for (size_t i = 0; i < mm && fresh; i++)
+        fresh = Q[i] == 0;
+    for (int i = 0; fresh && i < m; i++)
+        Q[i * m + i] = 1;
     memcpy(A, S, mm * sizeof(nn_real));
     for (int i = 0; i < m; i++)
         A[i * m + i] = A[i * m + i] + eps;
-    jacobi(A, V, m);
-    for (int k = 0; k < m; k++) {
-        const nn_real w = pow(fmax(A[k * m + k], eps), -0.25);
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < m; j++)
-                out[i * m + j] += V[i * m + k] * w * V[j * m + k];
-    }
+    matmul(0, 0, m, m, m, A, Q, T); /* T = (S + eps I) Q */
+    matmul(1, 0, m, m, m, Q, T, A); /* A = Q^T T, nearly diagonal */
+    jacobi(A, T, m);                /* A = VT A VT^T diagonal */
+    matmul(0, 1, m, m, m, Q, T, Qn);
+    memcpy(Q, Qn, mm * sizeof(nn_real));
+    for (int i = 0; i < m; i++)
+        E[i] = fmax(A[i * m + i], eps);
 }
 
 /* ---- the steps ------------------------------------------------------------- */
 
+/* out = (L + eps I)^(-1/4) G (R + eps I)^(-1/4) for G (r x c); tmp holds n. */
+static void precondition(const nn_optim_step *s, const nn_real *G, nn_real *tmp, nn_real *out)
+{
+    const int r = s->rows, c = s->cols;
+    const nn_real *QL = s->slot[S_QL], *QR = s->slot[S_QR], *EL = s->slot[S_EL], *ER = s->slot[S_ER];
+    matmul(1, 0, r, c, r, QL, G, tmp); /* QL^T G */
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < c; j++)
+            tmp[i * c + j] *= pow(EL[i], -0.25);
+    matmul(0, 0, r, c, r, QL, tmp, out); /* P_L G */
+    matmul(0, 0, r, c, c, out, QR, tmp); /* P_L G QR */
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < c; j++)
+            tmp[i * c + j] *= pow(ER[j], -0.25);
+    matmul(0, 1, r, c, c, tmp, QR, out); /* P_L G P_R */
+}
+
 static void matrix_step(const nn_value *hp, const nn_optim_step *s)
 {
-    const int r = s->rows, c = s->cols, m = r > c ? r : c;
+    const int r = s->rows, c = s->cols;
     const nn_real wd = hp[P_WD].r;
-    nn_real *G = s->scratch, *work = G + s->n, *LG = work + 2 * (size_t)m * (size_t)m;
+    nn_real *G = s->scratch, *tmp = G + s->n, *U = tmp + s->n, *work = U + s->n;
     for (size_t i = 0; i < s->n; i++)
         G[i] = wd != 0 ? s->grad[i] + wd * s->param[i] : s->grad[i];
     nn_gemm(0, 1, r, r, c, 1, G, c, G, c, 1, s->slot[S_L], r); /* L += G G^T */
     nn_gemm(1, 0, c, c, r, 1, G, c, G, c, 1, s->slot[S_R], c); /* R += G^T G */
     if ((s->t - 1) % hp[P_FREQ].i == 0) {
-        inverse_fourth_root(s->slot[S_L], r, hp[P_EPS].r, s->slot[S_PL], work);
-        inverse_fourth_root(s->slot[S_R], c, hp[P_EPS].r, s->slot[S_PR], work);
+        decompose(s->slot[S_L], r, hp[P_EPS].r, s->slot[S_QL], s->slot[S_EL], work);
+        decompose(s->slot[S_R], c, hp[P_EPS].r, s->slot[S_QR], s->slot[S_ER], work);
     }
-    memset(LG, 0, s->n * sizeof(nn_real));
-    nn_gemm(0, 0, r, c, r, 1, s->slot[S_PL], r, G, c, 0, LG, c);            /* P_L G */
-    memcpy(G, LG, s->n * sizeof(nn_real));
-    memset(LG, 0, s->n * sizeof(nn_real));
-    nn_gemm(0, 0, r, c, c, 1, G, c, s->slot[S_PR], c, 0, LG, c);            /* (P_L G) P_R */
-    if (!all_finite(LG, s->n))
+    precondition(s, G, tmp, U);
+    if (!all_finite(U, s->n))
         return;
     for (size_t i = 0; i < s->n; i++)
-        s->param[i] = s->param[i] - s->lr * LG[i];
+        s->param[i] = s->param[i] - s->lr * U[i];
 }
 
 static void diagonal_step(const nn_value *hp, const nn_optim_step *s)
@@ -201,7 +248,7 @@ static void shampoo_step(const nn_value *hp, const nn_optim_step *s)
 }
 
 static const nn_optim_ops ops = {
-    .n_slots = N_SLOTS, /* L, R, P_L, P_R (weights); H (biases) */
+    .n_slots = N_SLOTS, /* L, R, Q_L, Q_R, lambda_L, lambda_R (weights); H (biases) */
     .flags = NN_OPTIM_MATRIX,
     .step = shampoo_step,
     .slot_len = slot_len,
