@@ -64,10 +64,17 @@ static nn_real sumsq_rms(const sumsq *a, size_t n)
     return a->scale == 0 ? 0 : a->scale * sqrt(a->ssq / (nn_real)n);
 }
 
+/* Slot k holds at least len elements (a v1 caller's slots hold n). */
+static int fits(const nn_optim_step *s, int k, size_t len)
+{
+    return !s->slot_len || s->slot_len[k] >= len;
+}
+
 static int factored(const nn_optim_step *s)
 {
     return !s->is_bias && s->rows > 0 && s->cols > 0 &&
-           (size_t)s->rows * (size_t)s->cols == s->n;
+           (size_t)s->rows * (size_t)s->cols == s->n && fits(s, 0, (size_t)s->rows) &&
+           fits(s, 1, (size_t)s->cols);
 }
 
 static size_t slot_len(const nn_value *hp, int slot, int rows, int cols)
@@ -146,6 +153,8 @@ static nn_real rms(const nn_real *x, size_t n)
 
 static void adafactor_step(const nn_value *hp, const nn_optim_step *s)
 {
+    if (!factored(s) && !fits(s, 0, s->n))
+        return; /* slots not as slot_len() declared them: nothing safe to do */
     const nn_real t = (nn_real)s->t, eps1 = hp[P_EPS1].r;
     const nn_real rho = fmin(s->lr, 1 / sqrt(t));
     const nn_real alpha = fmax(hp[P_EPS2].r, rms(s->param, s->n)) * rho;

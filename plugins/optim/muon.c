@@ -56,17 +56,18 @@ enum {
     P_ADAM_LR, P_ADAM_BETA1, P_ADAM_BETA2, P_ADAM_EPS, P_ADAM_WD
 };
 
-static int is_matrix(const nn_optim_step *s)
-{
-    return !s->is_bias && s->rows > 0 && s->cols > 0 && s->scratch &&
-           (size_t)s->rows * (size_t)s->cols == s->n;
-}
-
 /* X (p x q = n), Y (p x q), A (p x p), B (p x p) with p = min(rows, cols). */
 static size_t scratch_len(const nn_value *hp, int rows, int cols)
 {
     size_t p = (size_t)(rows < cols ? rows : cols);
     return 2 * (size_t)rows * (size_t)cols + 2 * p * p;
+}
+
+static int is_matrix(const nn_value *hp, const nn_optim_step *s)
+{
+    return !s->is_bias && s->rows > 0 && s->cols > 0 && s->scratch &&
+           (size_t)s->rows * (size_t)s->cols == s->n &&
+           s->scratch_len >= scratch_len(hp, s->rows, s->cols);
 }
 
 /* ---- AdamW for biases ---------------------------------------------------- */
@@ -78,6 +79,8 @@ static void adamw_step(const nn_value *hp, const nn_optim_step *s)
     const nn_real keep = 1 - a * hp[P_ADAM_WD].r;
     const nn_real step_size = a / (1 - pow(b1, t)), bc2_sqrt = sqrt(1 - pow(b2, t));
     nn_real *m = s->slot[0], *v = s->slot[1];
+    if (s->slot_len && (s->slot_len[0] < s->n || s->slot_len[1] < s->n))
+        return; /* slots shorter than the tensor: the caller's shape was wrong */
     for (size_t i = 0; i < s->n; i++) {
         const nn_real g = s->grad[i];
         s->param[i] = s->param[i] * keep;
@@ -176,7 +179,7 @@ static void muon_matrix_step(const nn_value *hp, const nn_optim_step *s)
 
 static void muon_step(const nn_value *hp, const nn_optim_step *s)
 {
-    if (is_matrix(s))
+    if (is_matrix(hp, s))
         muon_matrix_step(hp, s);
     else
         adamw_step(hp, s);

@@ -46,11 +46,6 @@ enum { S_L, S_R, S_VL, S_VR, S_EL, S_ER, S_H, N_SLOTS };
 /* QL gives up on an eigenvalue after this many iterations (it needs 1 to 3). */
 #define MAX_QL_ITER 60
 
-static int is_matrix(const nn_optim_step *s)
-{
-    return !s->is_bias && s->rows > 0 && s->cols > 0 && s->scratch &&
-           (size_t)s->rows * (size_t)s->cols == s->n;
-}
 
 static size_t slot_len(const nn_value *hp, int slot, int rows, int cols)
 {
@@ -76,6 +71,19 @@ static size_t scratch_len(const nn_value *hp, int rows, int cols)
 {
     const size_t m = (size_t)(rows > cols ? rows : cols), n = (size_t)rows * (size_t)cols;
     return 3 * n + m * m + 3 * m;
+}
+
+/* A weight with its shape, slots as slot_len() declared them and scratch. */
+static int is_matrix(const nn_value *hp, const nn_optim_step *s)
+{
+    if (s->is_bias || s->rows <= 0 || s->cols <= 0 || !s->scratch || !s->slot_len ||
+        (size_t)s->rows * (size_t)s->cols != s->n ||
+        s->scratch_len < scratch_len(hp, s->rows, s->cols))
+        return 0;
+    for (int k = 0; k < N_SLOTS; k++)
+        if (s->slot_len[k] < slot_len(hp, k, s->rows, s->cols))
+            return 0;
+    return 1;
 }
 
 static int all_finite(const nn_real *x, size_t n)
@@ -293,6 +301,8 @@ static void diagonal_step(const nn_value *hp, const nn_optim_step *s)
 {
     const nn_real wd = hp[P_WD].r, eps = hp[P_EPS].r;
     nn_real *H = s->slot[S_H];
+    if (s->slot_len && s->slot_len[S_H] < s->n)
+        return; /* slots not as slot_len() declared them */
     for (size_t i = 0; i < s->n; i++) {
         const nn_real g = wd != 0 ? s->grad[i] + wd * s->param[i] : s->grad[i];
         H[i] = H[i] + g * g;
@@ -304,7 +314,7 @@ static void diagonal_step(const nn_value *hp, const nn_optim_step *s)
 
 static void shampoo_step(const nn_value *hp, const nn_optim_step *s)
 {
-    if (is_matrix(s))
+    if (is_matrix(hp, s))
         matrix_step(hp, s);
     else
         diagonal_step(hp, s);

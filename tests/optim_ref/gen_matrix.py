@@ -156,7 +156,7 @@ def ref(step, defaults):
 
 CASES = [
     Case("adafactor", "defaults", {"lr": 0.01}, "full", ref(adafactor, ADAFACTOR_DEFAULTS)),
-    Case("adafactor", "clip_wd", {"lr": 0.05, "beta2_decay": -0.5, "eps2": 0.01, "d": 0.5,
+    Case("adafactor", "clip_wd", {"lr": 0.05, "beta2_decay": -0.5, "eps2": 0.01, "d": 1.2,
                                   "weight_decay": 0.1}, "mini", ref(adafactor, ADAFACTOR_DEFAULTS)),
     Case("adafactor", "sigmoid_eps1", {"lr": 0.03, "eps1": 1e-3, "eps2": 1e-4}, "sigmoid",
          ref(adafactor, ADAFACTOR_DEFAULTS)),
