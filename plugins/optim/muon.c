@@ -41,7 +41,7 @@ static const nn_param_decl params[] = {
     {"ns_c", NN_T_REAL, 2.0315, NULL, -1e3, 1e3, NULL, "Newton-Schulz coefficient c (ns_coefficients[2])"},
     {"eps", NN_T_REAL, 1e-7, NULL, DBL_MIN, 1, NULL, "floor of ||M||_F before Newton-Schulz"},
     {"ns_steps", NN_T_INT, 5, NULL, 0, 99, NULL, "Newton-Schulz iterations"},
-    {"adjust_lr_fn", NN_T_STRING, 0, "original", 0, 0, "original|match_rms_adamw",
+    {"adjust_lr_fn", NN_T_ENUM, 0, "original", 0, 1, "original|match_rms_adamw",
      "lr of a rows x cols matrix: lr sqrt(max(1, rows/cols)) or 0.2 sqrt(max(rows, cols)) lr"},
     {"adam_lr", NN_T_REAL, 1e-3, NULL, 0, 10, NULL, "AdamW learning rate of the biases"},
     {"adam_beta1", NN_T_REAL, 0.9, NULL, 0, BELOW_ONE, NULL, "AdamW beta1 of the biases"},
@@ -55,6 +55,7 @@ enum {
     P_LR, P_WD, P_MOMENTUM, P_NESTEROV, P_NS_A, P_NS_B, P_NS_C, P_EPS, P_NS_STEPS, P_ADJUST,
     P_ADAM_LR, P_ADAM_BETA1, P_ADAM_BETA2, P_ADAM_EPS, P_ADAM_WD
 };
+enum { ADJUST_ORIGINAL, ADJUST_MATCH_RMS_ADAMW }; /* the order of adjust_lr_fn's choices */
 
 /* X (p x q = n), Y (p x q), A (p x p), B (p x p) with p = min(rows, cols). */
 static size_t scratch_len(const nn_value *hp, int rows, int cols)
@@ -155,7 +156,7 @@ static nn_real *newton_schulz(const nn_value *hp, int p, int q, nn_real *X, nn_r
 
 static nn_real adjusted_lr(const nn_value *hp, nn_real lr, int rows, int cols)
 {
-    if (strcmp(hp[P_ADJUST].s, "match_rms_adamw") == 0)
+    if (hp[P_ADJUST].i == ADJUST_MATCH_RMS_ADAMW)
         return 0.2 * sqrt((nn_real)(rows > cols ? rows : cols)) * lr;
     return lr * sqrt(fmax(1, (nn_real)rows / (nn_real)cols));
 }
