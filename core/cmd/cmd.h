@@ -22,15 +22,7 @@ int nn_cmd_new(int argc, char **argv);
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out);
 
 /* A run folder's summary.json and metrics.csv (compare, sweep). */
-#include "train.h"
-typedef struct nn_run_info {
-    char name[128], status[32];
-    double train, val, test, best_val, loss, seconds;
-    long iterations;
-    nn_metric_row *rows; /* owned: free() */
-    long n_rows;
-} nn_run_info;
-int nn_run_info_read(const char *dir, nn_run_info *r, nn_err *err);
+#include "run_info.h"
 
 /* The compare command's work: compare.md and compare.png in out, and the
  * table on `table` unless NULL. */

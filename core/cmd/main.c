@@ -22,7 +22,7 @@ static const nn_command commands[] = {
     {"compare", "overlay runs' curves, table of summaries: nnlab compare RUN_DIR... [-o DIR] [--log]", nn_cmd_compare},
     {"check", "plugin conformance and gradient checks: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]", nn_cmd_check},
     {"new", "start a plugin from a commented template: nnlab new KIND NAME [-o FILE] [--force]", nn_cmd_new},
-    {"sweep", "run a grid of settings across the cores, ranked: nnlab sweep FILE -g key=v1,v2... [-j N] [-o DIR]", nn_cmd_sweep},
+    {"sweep", "hyperparameter search (grid, random, halving; resumable; shards, MPI): nnlab sweep FILE [-g key=v1,v2...] [-j N] [-o DIR] | --status DIR", nn_cmd_sweep},
     {"help", "list the commands, or show one: nnlab help [COMMAND]", cmd_help},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

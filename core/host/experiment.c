@@ -17,7 +17,7 @@
 #include "util.h"
 
 static const char *const top_keys[] = {"name", "seed", "data", "model", "init", "optim",
-                                       "reg", "train", "output", "base_dir", NULL};
+                                       "reg", "train", "output", "base_dir", "sweep", NULL};
 
 /* ---- messages -------------------------------------------------------------- */
 
@@ -550,8 +550,8 @@ static int read_top(nn_experiment *x, nn_err *err)
         for (int j = 0; top_keys[j] && !known; j++)
             known = strcmp(k, top_keys[j]) == 0;
         if (!known) {
-            const char *near = closest(k, (const char *const *)top_keys, 10);
-            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir)",
+            const char *near = closest(k, (const char *const *)top_keys, 11);
+            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir, sweep)",
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
     }
@@ -805,7 +805,10 @@ int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err)
         return rc;
     fprintf(a.f, "# resolved experiment from %s: every default filled in\n", x->file);
     const config_setting_t *root = config_root_setting(x->cfg);
-    for (int i = 0; i < config_setting_length(root); i++)
-        write_setting(a.f, config_setting_get_elem(root, (unsigned)i), 0);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        if (strcmp(config_setting_name(s), "sweep") != 0) /* a search, not part of one run */
+            write_setting(a.f, s, 0);
+    }
     return nn_atomic_commit(&a, err);
 }

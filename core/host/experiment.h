@@ -56,7 +56,8 @@ int nn_experiment_load(nn_experiment *x, const char *file, const char *const *ov
                        int n_overrides, const nn_registry *reg, nn_err *err);
 void nn_experiment_free(nn_experiment *x);
 
-/* The resolved experiment (every default filled in) as libconfig text. */
+/* The resolved experiment (every default filled in) as libconfig text; a
+ * top-level sweep section (read by nnlab sweep, ignored by a run) is left out. */
 int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err);
 
 /* Value of a declared parameter by name (NULL if not declared). For tests

@@ -54,6 +54,19 @@ int nn_plot_accuracy(const char *path, const nn_series *s, int n, const char *ti
 int nn_plot_compare(const char *path, const nn_series *s, int n, const char *title, int log_y,
                     nn_err *err);
 
+/* Points of several groups (one colour and legend entry each, e.g. a sweep's
+ * metric against one hyperparameter): x on a linear or log10 axis, or, with
+ * labels, at categories 0 .. n_labels-1 named by them. Non-finite points are
+ * left out. */
+typedef struct nn_points {
+    const char *name;
+    const double *x, *y;
+    int n;
+} nn_points;
+int nn_plot_points(const char *path, const nn_points *g, int n_groups, const char *const *labels,
+                   int n_labels, int log_x, const char *xlabel, const char *ylabel,
+                   const char *title, nn_err *err);
+
 /* The model's prediction over a grid covering the 2-D points as filled
  * regions, train points as discs and test points as triangles coloured by
  * class, the title ending with the model's train and test accuracy.

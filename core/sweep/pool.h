@@ -1,0 +1,27 @@
+/* pool.h: trials as isolated processes: each is `nnlab run FILE -q -o DIR
+ * -s ...` in its own process (its output in DIR/run.log), which dies with
+ * the sweep that started it; its result is read back from the exit status,
+ * DIR/summary.json and DIR/run.log. */
+#ifndef NN_SW_POOL_H
+#define NN_SW_POOL_H
+
+#include <sys/types.h>
+
+#include "store.h"
+
+/* Starts exe ("the nnlab command") as `exe run file -q -o run_dir
+ * [--plugin-path P] -s ov...`; the child's stdout and stderr go to
+ * run_dir/run.log. */
+int nn_sw_spawn(const char *exe, const char *file, const char *run_dir, char *const *ov, int n_ov,
+                const char *plugin_path, pid_t *pid, nn_err *err);
+
+/* The result of a trial process that ended with wait status ws. */
+void nn_sw_result_of(const char *run_dir, int ws, double seconds, nn_sw_result *r);
+
+/* CPUs this process may use. */
+int nn_sw_cpus(void);
+
+/* Seconds on a monotonic clock. */
+double nn_sw_now(void);
+
+#endif
