@@ -67,8 +67,8 @@ static void put_text(buf *b, const nn_tree *t)
 {
     char num[48];
     switch (t->type) {
-    case NN_TREE_INT:
-        snprintf(num, sizeof num, "%lld", t->i);
+    case NN_TREE_INT: /* beyond 32 bits libconfig needs the L */
+        snprintf(num, sizeof num, t->i > 2147483647LL || t->i < -2147483648LL ? "%lldL" : "%lld", t->i);
         put(b, num);
         break;
     case NN_TREE_REAL:

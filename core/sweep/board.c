@@ -153,9 +153,23 @@ static void cell(FILE *f, double v, const char *fmt)
         fputs(" - |", f);
 }
 
+/* A swept value as shown: a real to 4 significant digits (trials.csv has
+ * it exactly), anything else as written. */
+static const char *shown(const char *v, char *buf, size_t n)
+{
+    char *e;
+    double d = strtod(v, &e);
+    if (!v[0] || *e || !strpbrk(v, ".eE") || !isfinite(d))
+        return v;
+    snprintf(buf, n, "%.4g", d);
+    return buf;
+}
+
 /* A value in a table cell ('|' escaped). */
 static void value_cell(FILE *f, const char *v)
 {
+    char buf[32];
+    v = shown(v, buf, sizeof buf);
     fputc(' ', f);
     for (; *v; v++) {
         if (*v == '|')
@@ -253,8 +267,9 @@ static void summary(FILE *f, const board *b, const nn_sw_progress *pr, int md)
         return;
     const entry *e = &b->e[0];
     fprintf(f, "Best: configuration %s%s%s (", md ? "`" : "", e->first->config, md ? "`" : "");
+    char buf[32];
     for (int k = 0; k < m->n_keys; k++)
-        fprintf(f, "%s%s = %s", k ? ", " : "", m->keys[k], e->first->values[k]);
+        fprintf(f, "%s%s = %s", k ? ", " : "", m->keys[k], shown(e->first->values[k], buf, sizeof buf));
     fprintf(f, ") with %s %.4g", b->metric, e->sc.mean);
     if (e->sc.n_ok > 1)
         fprintf(f, " ± %.2g over %d seeds", e->sc.std, e->sc.n_ok);
@@ -391,7 +406,11 @@ static int figure_best(const char *dir, const board *b, nn_err *err)
         }
         size_t len = (size_t)snprintf(names[n], sizeof names[n], "#%d", i + 1);
         for (int k = 0; k < b->m->n_keys && len < sizeof names[n]; k++)
-            len += (size_t)snprintf(names[n] + len, sizeof names[n] - len, " %s", b->e[i].first->values[k]);
+        {
+            char buf[32];
+            len += (size_t)snprintf(names[n] + len, sizeof names[n] - len, " %s",
+                                    shown(b->e[i].first->values[k], buf, sizeof buf));
+        }
         s[n] = (nn_series){names[n], info[n].rows, info[n].n_rows};
         n++;
     }

@@ -17,6 +17,12 @@ uint64_t nn_sw_hash(const char *s)
         h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
+    /* splitmix64's finaliser: every input byte reaches every output bit */
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
     return h;
 }
 
@@ -52,7 +58,7 @@ static char *draw(const nn_sw_param *p, nn_rng *r)
 {
     char buf[64];
     double u;
-    long long k;
+    long long k = 0;
     switch (p->kind) {
     case NN_SW_VALUES:
     case NN_SW_CHOICE:
@@ -67,15 +73,15 @@ static char *draw(const nn_sw_param *p, nn_rng *r)
         break;
     case NN_SW_INT:
         k = (long long)p->lo + (long long)nn_rng_interval(r, (uint64_t)((long long)p->hi - (long long)p->lo));
-        snprintf(buf, sizeof buf, "%lld", k);
         break;
     case NN_SW_LOG_INT:
         u = nn_rng_rand(r);
         k = (long long)floor(exp(log(p->lo) + (log(p->hi + 1) - log(p->lo)) * u));
-        snprintf(buf, sizeof buf, "%lld", k < (long long)p->lo ? (long long)p->lo
-                                          : k > (long long)p->hi ? (long long)p->hi : k);
+        k = k < (long long)p->lo ? (long long)p->lo : k > (long long)p->hi ? (long long)p->hi : k;
         break;
     }
+    if (p->kind == NN_SW_INT || p->kind == NN_SW_LOG_INT) /* libconfig needs the L beyond 32 bits */
+        snprintf(buf, sizeof buf, k > 2147483647LL || k < -2147483648LL ? "%lldL" : "%lld", k);
     return strdup(buf);
 }
 
@@ -113,9 +119,9 @@ static int random_configs(const nn_sweep_spec *s, nn_sw_plan *p, nn_err *err)
         if (rc == NN_OK && seen(p, c->hash)) {
             config_clear(c);
             if (++tries > max_tries)
-                rc = nn_err_set(err, NN_EINPUT, "%s: sweep.trials: %ld distinct configurations cannot be "
+                rc = nn_err_set(err, NN_EINPUT, "%s:%d: sweep.trials: %ld distinct configurations cannot be "
                                 "drawn from these params (found %d); use fewer trials or a grid",
-                                s->file, s->trials, p->n_configs);
+                                s->file, s->trials_line, s->trials, p->n_configs);
             continue;
         }
         if (rc == NN_OK)

@@ -71,7 +71,7 @@ int nn_sw_trial_overrides(const nn_sweep_spec *s, const nn_sw_plan *p, const nn_
                           long threads, char ***ov, int *n, nn_err *err);
 void nn_sw_free_overrides(char **ov, int n);
 
-/* 64-bit FNV-1a of a string (ids). */
+/* 64-bit FNV-1a of a string, finalised as splitmix64 (ids). */
 uint64_t nn_sw_hash(const char *s);
 
 #endif

@@ -248,8 +248,10 @@ static int read_numbers(nn_sweep_spec *s, const section_vals *v, nn_err *err)
 {
     long long n;
     int rc = NN_OK;
-    if (v->trials && (rc = get_int(s, v->trials, "sweep.trials", 1, NN_SW_MAX_CONFIGS, &n, err)) == NN_OK)
+    if (v->trials && (rc = get_int(s, v->trials, "sweep.trials", 1, NN_SW_MAX_CONFIGS, &n, err)) == NN_OK) {
         s->trials = (long)n;
+        s->trials_line = v->trials->line;
+    }
     if (rc == NN_OK && v->seed && (rc = get_int(s, v->seed, "sweep.seed", 0, 4294967295LL, &n, err)) == NN_OK)
         s->seed = (uint32_t)n;
     if (rc == NN_OK && v->repeats && (rc = get_int(s, v->repeats, "sweep.repeats", 1, 1000, &n, err)) == NN_OK)
@@ -432,13 +434,15 @@ int nn_sw_spec_try(const nn_sweep_spec *s, const char *const *ov, int n, uint32_
     return rc;
 }
 
-/* The experiment's message without the file name it starts with and the
- * command-line note, to follow "file:line: sweep...: key = value: ". */
-static const char *reason(const nn_sweep_spec *s, const char *msg, char *buf, size_t n)
+/* The experiment's message without the file name and key it starts with and
+ * the command-line note, to follow "file:line: sweep...: key = value: ". */
+static const char *reason(const nn_sweep_spec *s, const char *key, const char *msg, char *buf, size_t n)
 {
-    size_t fl = strlen(s->file);
+    size_t fl = strlen(s->file), kl = strlen(key);
     if (strncmp(msg, s->file, fl) == 0 && msg[fl] == ':' && msg[fl + 1] == ' ')
         msg += fl + 2;
+    if (strncmp(msg, key, kl) == 0 && msg[kl] == ':' && msg[kl + 1] == ' ')
+        msg += kl + 2;
     snprintf(buf, n, "%s", msg);
     char *note = strstr(buf, " (value given on the command line)");
     if (note)
@@ -457,7 +461,7 @@ static int try_value(const nn_sweep_spec *s, const nn_sw_param *p, const char *t
     if (rc == NN_OK)
         return NN_OK;
     char why[1024];
-    reason(s, e.msg, why, sizeof why);
+    reason(s, p->key, e.msg, why, sizeof why);
     if (p->line == 0)
         return nn_err_set(err, NN_EINPUT, "%s: value %s refused: %s", p->where, text, why);
     return nn_err_set(err, rc == NN_ENOMEM ? rc : NN_EINPUT, "%s:%d: %s: %s = %s: %s", s->file,
@@ -467,7 +471,7 @@ static int try_value(const nn_sweep_spec *s, const nn_sw_param *p, const char *t
 static void range_text(const nn_sw_param *p, double v, char *out, size_t n)
 {
     if (p->kind == NN_SW_INT || p->kind == NN_SW_LOG_INT)
-        snprintf(out, n, "%.0f", v);
+        snprintf(out, n, fabs(v) > 2147483647.0 ? "%.0fL" : "%.0f", v);
     else
         nn_tree_format_real(v, out, n);
 }

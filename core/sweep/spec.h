@@ -43,6 +43,7 @@ typedef struct nn_sweep_spec {
     int has_section;             /* the file has a sweep section */
     nn_sw_method method;
     long trials;                 /* configurations drawn at random (0: the grid) */
+    int trials_line;             /* its source line (0: none or -s) */
     uint32_t seed;               /* the random search's own stream */
     char metric[32];             /* a trials.csv column, or "auto" */
     int repeats;                 /* seeds per configuration */

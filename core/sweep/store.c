@@ -85,10 +85,12 @@ int nn_sw_csv_split(const char *line, char **fields, int max, const char **end)
                 continue;
             } else if (!quoted && (*p == ',' || *p == '\n' || *p == '\0')) {
                 break;
-            } else if (quoted && *p == '\0') {
+            } else if (quoted && (*p == '\0' || *p == '\n')) {
+                /* torn: this writer never puts a newline inside quotes */
                 free(v);
                 for (int i = 0; i < n; i++)
                     free(fields[i]);
+                *end = *p ? p + 1 : p;
                 return -1;
             }
             if (k + 2 > cap) {
@@ -305,8 +307,10 @@ int nn_sw_table_read(const char *dir, nn_sw_table *t, nn_err *err)
         char *f[MAX_FIELDS];
         const char *next = p;
         int n = nn_sw_csv_split(p, f, MAX_FIELDS, &next);
-        if (n < 0)
-            break;                     /* torn last line */
+        if (n < 0) {                   /* a torn line */
+            p = next;
+            continue;
+        }
         if (n == N_ID + t->n_keys + N_RES && parse_row(t, f, &t->rows[t->n_rows]) == 0)
             t->n_rows++;
         for (int i = 0; i < n; i++)

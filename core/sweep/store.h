@@ -93,7 +93,7 @@ int nn_sw_plan_write(const char *dir, const nn_sweep_spec *s, const nn_sw_plan *
 /* Writes one field (quoted when it holds a comma, quote or newline). */
 void nn_sw_csv_field(FILE *f, const char *v, int last);
 /* Splits one line into at most max fields (owned copies); returns the count,
- * or -1 for a line that ends inside quotes. *end: the next line. */
+ * or -1 for a torn line (it ends inside quotes). *end: the next line. */
 int nn_sw_csv_split(const char *line, char **fields, int max, const char **end);
 
 #endif

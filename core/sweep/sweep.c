@@ -200,7 +200,7 @@ static int start_local(ctx *c, int i, nn_sw_claim *cl, nn_err *err)
 
 /* ---- recording -------------------------------------------------------------------------- */
 
-static void print_progress(ctx *c, int i, const nn_sw_result *r)
+static void print_progress(ctx *c, int i, int rank, const nn_sw_result *r)
 {
     nn_sw_progress pr;
     progress_of(c, &pr);
@@ -209,8 +209,11 @@ static void print_progress(ctx *c, int i, const nn_sw_result *r)
     char eta[32] = "";
     if (isfinite(pr.eta) && pr.done < pr.total)
         snprintf(eta, sizeof eta, ", ETA %.0f s", pr.eta);
-    fprintf(c->log, "sweep: %ld/%ld done, %d running, %ld failed%s  (trial %s: %s", pr.done, pr.total,
-            pr.running, pr.failed, eta, c->p.trials[i].id, r->status);
+    char where[32] = "";
+    if (c->o->mpi)
+        snprintf(where, sizeof where, " on rank %d", rank);
+    fprintf(c->log, "sweep: %ld/%ld done, %d running, %ld failed%s  (trial %s%s: %s", pr.done, pr.total,
+            pr.running, pr.failed, eta, c->p.trials[i].id, where, r->status);
     if (strcmp(r->status, "ok") == 0 && isfinite(v))
         fprintf(c->log, ", %s %.4g", metric, v);
     else if (r->reason[0])
@@ -231,7 +234,7 @@ static int record(ctx *c, int k, const nn_sw_result *r, nn_err *err)
     c->finished++;
     if ((rc = refresh(c, 1, err)) != NN_OK)
         return rc;
-    print_progress(c, j.trial, r);
+    print_progress(c, j.trial, j.rank, r);
     board(c, 0);
     return NN_OK;
 }
@@ -445,9 +448,12 @@ static int promote(ctx *c, int rung, nn_err *err)
         rc = nn_err_set(err, NN_EINTERNAL, "sweep: rung %d is not complete", rung);
     if (rc == NN_OK)
         rc = nn_sw_plan_rung(&c->s, &c->p, next, n, err);
+    char who[48] = "configuration goes";
+    if (n != 1)
+        snprintf(who, sizeof who, "%d configurations go", n);
     if (rc == NN_OK)
-        fprintf(c->log, "sweep: rung %d done; the best %d configurations go on to %ld epochs\n", rung + 1,
-                n, c->p.rung_epochs[rung + 1]);
+        fprintf(c->log, "sweep: rung %d done; the best %s on to %ld epochs\n", rung + 1, who,
+                c->p.rung_epochs[rung + 1]);
     free(out);
     free(next);
     return rc;
@@ -766,9 +772,13 @@ int nn_sweep_run(const nn_sweep_opts *o, nn_sweep_result *res, nn_err *err)
         if (rc == NN_OK && o->dry_run)
             print_plan(c, stdout);
         else if (rc == NN_OK && (rc = open_folder(c, err)) == NN_OK) {
-            fprintf(c->log, "sweep: %ld trials of %s (%s search), %d at a time%s, into %s\n",
-                    nn_sw_plan_total(&c->s, &c->p), c->s.file, nn_sw_method_name(c->s.method), c->jobs_max,
-                    o->mpi ? " on each MPI rank" : "", c->dir);
+            long done, failed;
+            count(c, &done, &failed);
+            fprintf(c->log, "sweep: %ld trials of %s (%s search), %d at a time%s, into %s", nn_sw_plan_total(&c->s, &c->p),
+                    c->s.file, nn_sw_method_name(c->s.method), c->jobs_max, o->mpi ? " on each MPI rank" : "", c->dir);
+            if (done)
+                fprintf(c->log, "; %ld already recorded there", done);
+            fputc('\n', c->log);
             rc = run_all(c, err);
         }
         if (got_signal)

@@ -1,39 +1,78 @@
 #!/usr/bin/env bash
-# nnlab sweep: every combination runs (in parallel), the table is ranked, a
-# diverged run ranks last, bad grid values are refused before anything runs.
+# nnlab sweep with -g axes (no sweep section): every combination runs as its
+# own run folder (in parallel), trials.csv has one row each, the leaderboard
+# ranks them with diverged trials last, figures and best/ exist, --status
+# reads the folder; bad grids are refused before anything runs; the exit
+# status reflects the trials; --dry-run prints the plan and writes nothing.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 EXP="$NN_SOURCE_DIR/experiments/init_he.cfg"
 
-printf 'name="sw"; seed=4;\ndata={plugin="planar"; shape="moons"; n_train=200; noise=0.3;};\nmodel={hidden=[8];};\ninit={plugin="random"; scale=1.0;};\noptim={plugin="sgd"; lr=0.1;};\ntrain={epochs=300;};\n' > "$T/sw.cfg"
+printf 'name="sw"; seed=4;\ndata={plugin="planar"; shape="moons"; n_train=100; noise=0.3;};\nmodel={hidden=[8];};\ninit={plugin="random"; scale=1.0;};\noptim={plugin="sgd"; lr=0.1;};\ntrain={epochs=100; threads=1;};\noutput={weights=false;};\n' > "$T/sw.cfg"
 "$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.5,1e6 -g 'model.hidden=[8],[4]' -s init.scale=100.0 \
   -j 2 -o "$T/s" > "$T/out" 2> "$T/err"; rc=$?
 [ $rc = 1 ] || fail "sweep with a diverged run: exit $rc (want 1): $(cat "$T/err")"
-[ "$(ls -d "$T"/s/sw_* | wc -l)" = 6 ] || fail "expected 6 run folders"
-for f in sweep.md compare.png compare.md sw_000/summary.json sw_005/run.log; do
+[ "$(ls -d "$T"/s/trials/* | wc -l)" = 6 ] || fail "expected 6 trial folders: $(ls "$T/s/trials")"
+for f in sweep.md trials.csv plan.csv sweep.txt experiment.cfg best_runs.png metric_optim.lr.png \
+         metric_model.hidden.png best/summary.json best/config.cfg; do
   [ -s "$T/s/$f" ] || fail "missing $f"
 done
-grep -q "^ranked by training accuracy" "$T/out" || fail "ranking line"
-[ "$(grep -c '^| sw_' "$T/s/sweep.md")" = 6 ] || fail "sweep.md rows"
-# accuracies of the ok runs are in decreasing order
-grep '^| sw_' "$T/out" | grep '| ok |' | awk -F'|' '{print $6}' > "$T/acc"
+for d in "$T"/s/trials/*; do
+  for f in config.cfg summary.json metrics.csv run.log; do [ -s "$d/$f" ] || fail "missing $d/$f"; done
+done
+[ "$(tail -n +2 "$T/s/trials.csv" | wc -l)" = 6 ] || fail "trials.csv rows: $(cat "$T/s/trials.csv")"
+head -1 "$T/s/trials.csv" | grep -q '^trial,config,repeat,epochs,status,optim.lr,model.hidden,train_accuracy,val_accuracy,best_val_accuracy,test_accuracy,final_loss,iterations,seconds,reason$' \
+  || fail "header: $(head -1 "$T/s/trials.csv")"
+# each trial's resolved config has its values, its own name, one BLAS thread
+id=$(awk -F, '$6 == "0.05" && $7 == "[4]" {print $1}' "$T/s/trials.csv")
+[ -n "$id" ] || fail "no row for lr 0.05, [4]"
+grep -q 'lr = 0.0500000*[0-9]*;' "$T/s/trials/$id/config.cfg" || fail "config of $id: lr"
+grep -q 'hidden = \[4\];' "$T/s/trials/$id/config.cfg" || fail "config of $id: hidden"
+grep -q "name = \"sw_$id\";" "$T/s/trials/$id/config.cfg" || fail "config of $id: name"
+grep -q 'scale = 100.0;' "$T/s/trials/$id/config.cfg" || fail "config of $id: -s init.scale"
+grep -q '^sweep' "$T/s/trials/$id/config.cfg" && fail "the resolved config keeps a sweep section"
+# ranked by training accuracy (no validation split), decreasing; diverged last
+grep -q "ranked by train_accuracy" "$T/out" || fail "ranking line: $(head -5 "$T/out")"
+[ "$(grep -c '^| [0-9]' "$T/s/sweep.md")" = 6 ] || fail "sweep.md rows"
+grep '^| [0-9]' "$T/out" | grep '| ok |$' | awk -F'|' '{print $7}' > "$T/acc"
+[ "$(wc -l < "$T/acc")" = 4 ] || fail "ok rows: $(cat "$T/out")"
 sort -r -g "$T/acc" | cmp -s - "$T/acc" || fail "not ranked: $(cat "$T/acc")"
-grep '| 1e6 |' "$T/out" | grep -q "| diverged |" || fail "lr 1e6 did not diverge: $(cat "$T/out")"
-# a diverged or failed run is listed after every ok run
-last_ok=$(grep -n '| ok |' "$T/out" | tail -1 | cut -d: -f1)
-first_bad=$(grep -n '^| sw_' "$T/out" | grep -v '| ok |' | head -1 | cut -d: -f1)
-[ -z "$first_bad" ] || [ "$first_bad" -gt "$last_ok" ] || fail "a failed run ranks above an ok one"
+grep '1e+06\|1000000' "$T/out" | grep -c "diverged" | grep -q 2 || fail "lr 1e6 did not diverge: $(cat "$T/out")"
+last_ok=$(grep -n '| ok |$' "$T/out" | tail -1 | cut -d: -f1)
+first_bad=$(grep -n '^| [0-9]' "$T/out" | grep -v '| ok |$' | head -1 | cut -d: -f1)
+[ "$first_bad" -gt "$last_ok" ] || fail "a diverged run ranks above an ok one"
+# best/ is the top configuration's trial
+best=$(grep '^| 1 |' "$T/out" | awk -F'|' '{print $3}' | tr -d ' ')
+[ "$(readlink "$T/s/best")" = "trials/$(awk -F, -v c="$best" '$2 == c {print $1}' "$T/s/trials.csv")" ] \
+  || fail "best -> $(readlink "$T/s/best"), top config $best"
+# --status reads the folder (read only)
+"$NN_CMD" sweep --status "$T/s" > "$T/status" || fail "--status exit $?"
+grep -q "6 of 6 trials done, 0 running, 2 failed" "$T/status" || fail "status: $(head -5 "$T/status")"
+# rerunning finds everything recorded and runs nothing
+"$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.5,1e6 -g 'model.hidden=[8],[4]' -s init.scale=100.0 \
+  -o "$T/s" > /dev/null 2> "$T/err2"
+grep -q "6 already recorded" "$T/err2" || fail "rerun: $(cat "$T/err2")"
+grep -q "done, .* running" "$T/err2" && fail "rerun ran trials again: $(cat "$T/err2")"
+[ "$(tail -n +2 "$T/s/trials.csv" | wc -l)" = 6 ] || fail "rows after a rerun"
 
 # a bad value in the grid: exit 2, message, nothing written
-"$NN_CMD" sweep "$EXP" -g optim.lr=0.1,oops -o "$T/bad" 2> "$T/err"; rc=$?
+"$NN_CMD" sweep "$EXP" -g optim.lr=0.1,-5 -o "$T/bad" 2> "$T/err"; rc=$?
 [ $rc = 2 ] || fail "bad grid exit $rc"
-grep -q "optim.lr" "$T/err" || fail "message: $(cat "$T/err")"
+grep -q -- "-g optim.lr: value -5 refused" "$T/err" || fail "message: $(cat "$T/err")"
 [ -e "$T/bad" ] && fail "bad grid left a folder"
-"$NN_CMD" sweep "$EXP" -o "$T/none" 2> /dev/null; [ $? = 2 ] || fail "no grid accepted"
-# all runs fine: exit 0; a run whose data file is missing: exit 2
-"$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.1 -s train.epochs=20 -o "$T/fine" > /dev/null 2>&1 || fail "ok sweep exit $?"
+"$NN_CMD" sweep "$EXP" -o "$T/none" 2> "$T/err"; [ $? = 2 ] || fail "no grid accepted"
+grep -q "nothing to vary" "$T/err" || fail "no grid message: $(cat "$T/err")"
+# --dry-run: the plan, nothing written
+"$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.1 -o "$T/dry" --dry-run > "$T/plan" || fail "dry run exit $?"
+[ "$(grep -c '^[0-9a-f]\{10\},' "$T/plan")" = 2 ] || fail "dry run plan: $(cat "$T/plan")"
+[ -e "$T/dry" ] && fail "--dry-run wrote a folder"
+# all trials fine: exit 0; a trial whose data file is missing: recorded as error, exit 2
+"$NN_CMD" sweep "$T/sw.cfg" -g optim.lr=0.05,0.1 -s train.epochs=20 -s output.plots=false -o "$T/fine" \
+  > /dev/null 2>&1 || fail "ok sweep exit $?"
 printf 'name="nf"; data={plugin="npy"; x_train="missing.npy"; y_train="missing_y.npy";};\n' > "$T/nf.cfg"
-"$NN_CMD" sweep "$T/nf.cfg" -g optim.lr=0.05,0.1 -o "$T/nf" > /dev/null 2>&1; rc=$?
-[ $rc = 2 ] || fail "sweep over missing data: exit $rc (want 2)"
+"$NN_CMD" sweep "$T/nf.cfg" -g optim.lr=0.05,0.1 -o "$T/nf" > /dev/null 2> "$T/err"; rc=$?
+[ $rc = 2 ] || fail "sweep over missing data: exit $rc (want 2): $(cat "$T/err")"
+[ "$(grep -c ',error,' "$T/nf/trials.csv")" = 2 ] || fail "missing data not recorded: $(cat "$T/nf/trials.csv")"
+grep -q "missing.npy" "$T/nf/trials.csv" || fail "reason: $(cat "$T/nf/trials.csv")"
 echo "sweep: ok"
