@@ -387,9 +387,12 @@ static void test_trials_csv(void **state)
     char dir[128];
     tu_temp_dir(dir);
     nn_err err;
-    nn_sw_result r = {"ok", 0.75, 0.5, 0.625, NAN, 0.125, 1.5, 40, ""};
+    nn_sw_result r = {.status = "ok", .train = 0.75, .val = 0.5, .best_val = 0.625, .test = NAN,
+                      .loss = 0.125, .seconds = 1.5, .iterations = 40, .grad_evals = 80};
     assert_int_equal(nn_sw_append(dir, &s, &p, &p.trials[1], &r, &err), NN_OK);
-    nn_sw_result bad = {"failed", NAN, NAN, NAN, NAN, NAN, 0.25, -1, "it said \"no\",\nthen stopped"};
+    nn_sw_result bad = {.status = "failed", .train = NAN, .val = NAN, .best_val = NAN, .test = NAN,
+                        .loss = NAN, .seconds = 0.25, .iterations = -1, .grad_evals = -1,
+                        .reason = "it said \"no\",\nthen stopped"};
     assert_int_equal(nn_sw_append(dir, &s, &p, &p.trials[2], &bad, &err), NN_OK);
     /* a torn last line (a power cut mid-write of an older format) is skipped */
     char csv[200];
@@ -409,6 +412,7 @@ static void test_trials_csv(void **state)
     assert_string_equal(a->values[0], "[4]");
     assert_string_equal(a->values[1], "\"circles\"");
     assert_true(a->r.train == 0.75 && a->r.best_val == 0.625 && isnan(a->r.test) && a->r.iterations == 40);
+    assert_true(a->r.grad_evals == 80 && b->r.grad_evals == -1 && b->r.seconds == 0.25);
     assert_string_equal(b->values[0], "[8, 4]");
     assert_string_equal(b->r.reason, "it said \"no\", then stopped");
     assert_string_equal(b->r.status, "failed");

@@ -118,7 +118,7 @@ void nn_sw_result_of(const char *run_dir, int ws, double seconds, nn_sw_result *
 {
     memset(r, 0, sizeof *r);
     r->train = r->val = r->best_val = r->test = r->loss = NAN;
-    r->iterations = -1;
+    r->iterations = r->grad_evals = -1;
     r->seconds = seconds;
     if (WIFSIGNALED(ws)) {
         snprintf(r->status, sizeof r->status, "crashed");
@@ -137,6 +137,7 @@ void nn_sw_result_of(const char *run_dir, int ws, double seconds, nn_sw_result *
         r->test = info.test;
         r->loss = info.loss;
         r->iterations = info.iterations;
+        r->grad_evals = isfinite(info.gradient_evaluations) ? (long)info.gradient_evaluations : -1;
     }
     if (code == 0 && have) {
         snprintf(r->status, sizeof r->status, "%s", info.status[0] ? info.status : "ok");

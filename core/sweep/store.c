@@ -16,10 +16,10 @@
 
 static const char *const id_cols[] = {"trial", "config", "repeat", "epochs", "status"};
 static const char *const res_cols[] = {"train_accuracy", "val_accuracy", "best_val_accuracy",
-                                       "test_accuracy", "final_loss", "iterations", "seconds",
-                                       "reason"};
+                                       "test_accuracy", "final_loss", "iterations",
+                                       "gradient_evaluations", "seconds", "reason"};
 #define N_ID 5
-#define N_RES 8
+#define N_RES 9
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -157,6 +157,9 @@ static void write_row(FILE *f, const nn_sweep_spec *s, const nn_sw_plan *p, cons
     if (r->iterations >= 0)
         fprintf(f, "%ld", r->iterations);
     fputc(',', f);
+    if (r->grad_evals >= 0)
+        fprintf(f, "%ld", r->grad_evals);
+    fputc(',', f);
     num(f, r->seconds, "%.3f");
     nn_sw_csv_field(f, r->reason, 1);
 }
@@ -260,8 +263,9 @@ static int parse_row(nn_sw_table *t, char **f, nn_sw_row *r)
     r->r.test = field_num(m[3]);
     r->r.loss = field_num(m[4]);
     r->r.iterations = m[5][0] ? atol(m[5]) : -1;
-    r->r.seconds = field_num(m[6]);
-    snprintf(r->r.reason, sizeof r->r.reason, "%s", m[7]);
+    r->r.grad_evals = m[6][0] ? atol(m[6]) : -1;
+    r->r.seconds = field_num(m[7]);
+    snprintf(r->r.reason, sizeof r->r.reason, "%s", m[8]);
     return 0;
 }
 

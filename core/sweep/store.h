@@ -17,7 +17,7 @@
 typedef struct nn_sw_result {
     char status[16];             /* ok, diverged, failed, error (bad input), crashed */
     double train, val, best_val, test, loss, seconds;
-    long iterations;
+    long iterations, grad_evals; /* -1: not known */
     char reason[300];            /* why it did not finish ok */
 } nn_sw_result;
 

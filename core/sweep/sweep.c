@@ -282,19 +282,20 @@ static char *result_text(int i, const nn_sw_result *r)
 {
     char *t = malloc(1024);
     if (t)
-        snprintf(t, 1024, "%d\n%s\n%.17g\n%.17g\n%.17g\n%.17g\n%.17g\n%ld\n%.17g\n%s", i, r->status,
-                 r->train, r->val, r->best_val, r->test, r->loss, r->iterations, r->seconds, r->reason);
+        snprintf(t, 1024, "%d\n%s\n%.17g\n%.17g\n%.17g\n%.17g\n%.17g\n%ld\n%ld\n%.17g\n%s", i, r->status,
+                 r->train, r->val, r->best_val, r->test, r->loss, r->iterations, r->grad_evals, r->seconds,
+                 r->reason);
     return t;
 }
 
 static int parse_result(char *msg, int *i, nn_sw_result *r)
 {
-    char *f[10];
+    char *f[11];
     int n = 0;
-    for (char *p = msg; n < 10; n++) {
+    for (char *p = msg; n < 11; n++) {
         f[n] = p;
-        char *nl = n < 9 ? strchr(p, '\n') : NULL;
-        if (n < 9 && !nl)
+        char *nl = n < 10 ? strchr(p, '\n') : NULL;
+        if (n < 10 && !nl)
             return -1;
         if (nl)
             *nl = '\0', p = nl + 1;
@@ -306,8 +307,9 @@ static int parse_result(char *msg, int *i, nn_sw_result *r)
     for (int k = 0; k < 5; k++)
         *d[k] = strtod(f[2 + k], NULL);
     r->iterations = atol(f[7]);
-    r->seconds = strtod(f[8], NULL);
-    snprintf(r->reason, sizeof r->reason, "%s", f[9]);
+    r->grad_evals = atol(f[8]);
+    r->seconds = strtod(f[9], NULL);
+    snprintf(r->reason, sizeof r->reason, "%s", f[10]);
     return 0;
 }
 

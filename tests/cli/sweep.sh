@@ -22,7 +22,7 @@ for d in "$T"/s/trials/*; do
   for f in config.cfg summary.json metrics.csv run.log; do [ -s "$d/$f" ] || fail "missing $d/$f"; done
 done
 [ "$(tail -n +2 "$T/s/trials.csv" | wc -l)" = 6 ] || fail "trials.csv rows: $(cat "$T/s/trials.csv")"
-head -1 "$T/s/trials.csv" | grep -q '^trial,config,repeat,epochs,status,optim.lr,model.hidden,train_accuracy,val_accuracy,best_val_accuracy,test_accuracy,final_loss,iterations,seconds,reason$' \
+head -1 "$T/s/trials.csv" | grep -q '^trial,config,repeat,epochs,status,optim.lr,model.hidden,train_accuracy,val_accuracy,best_val_accuracy,test_accuracy,final_loss,iterations,gradient_evaluations,seconds,reason$' \
   || fail "header: $(head -1 "$T/s/trials.csv")"
 # each trial's resolved config has its values, its own name, one BLAS thread
 id=$(awk -F, '$6 == "0.05" && $7 == "[4]" {print $1}' "$T/s/trials.csv")
