@@ -282,7 +282,7 @@ static int check_method(nn_sweep_spec *s, const section_vals *v, nn_err *err)
         return bad(s, v->method, "sweep.method", err, "random search needs trials = N (the configurations to draw)");
     for (int i = 0; i < s->n_params; i++) {
         const nn_sw_param *p = &s->params[i];
-        if (p->kind > NN_SW_VALUES && !s->trials) {
+        if (p->kind > NN_SW_CHOICE && !s->trials) {
             nn_tree at = {.line = p->line};
             return bad(s, &at, p->where, err, "%s: %s needs a search that draws (method = \"random\", "
                        "or \"halving\" with trials = N); a grid takes values = [...]", p->key,

@@ -17,7 +17,7 @@
  * random search), or a distribution for random search. */
 typedef enum nn_sw_kind {
     NN_SW_VALUES,                /* values = [...] or -g key=v1,v2 */
-    NN_SW_CHOICE,                /* choice = (...) */
+    NN_SW_CHOICE,                /* choice = (...): in a grid, an axis like values */
     NN_SW_UNIFORM,               /* uniform = [lo, hi] */
     NN_SW_LOG_UNIFORM,           /* log_uniform = [lo, hi], lo > 0 */
     NN_SW_INT,                   /* int = [lo, hi], integers, both ends included */

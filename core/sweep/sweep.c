@@ -697,10 +697,26 @@ static int worker(ctx *c, nn_err *err)
 
 /* ---- the whole run ---------------------------------------------------------------------- */
 
+/* Some trial of the rung finished ok (else halving has nothing to promote). */
+static int rung_any_ok(const ctx *c, int rung)
+{
+    for (int i = c->p.rung_start[rung]; i < c->p.rung_start[rung + 1]; i++) {
+        const nn_sw_row *r = nn_sw_table_find(&c->tab, c->p.trials[i].id);
+        if (r && strcmp(r->r.status, "ok") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int run_all(ctx *c, nn_err *err)
 {
     int rc = NN_OK;
     for (int rung = 0; rc == NN_OK && !got_signal; rung++) {
+        if (rung > 0 && !rung_any_ok(c, rung - 1)) {
+            fprintf(c->log, "sweep: no trial of rung %d finished ok, so none is promoted; stopping "
+                    "(see %s/trials.csv)\n", rung, c->dir);
+            break;
+        }
         if (rung > 0) {
             rc = promote(c, rung - 1, err);
             if (rc == NN_OK)

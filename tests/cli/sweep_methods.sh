@@ -45,4 +45,11 @@ got() { awk -F, -v e="$1" '$4 == e {print $2}' "$csv" | sort; }
 [ "$(top 12 1)" = "$(got 36)" ] || fail "rung 3 runs $(got 36), the best of rung 2 is $(top 12 1)"
 # the leaderboard puts the 36-epoch configuration first
 grep '^| 1 |' "$T/hout" | grep -q "| 36 |" || fail "leaderboard: $(cat "$T/hout")"
+# the bundled sweeps are valid searches (checked, not run)
+for e in moons_sweep cifar_features_sweep; do
+  "$NN_CMD" sweep "$NN_SOURCE_DIR/experiments/$e.cfg" --dry-run > "$T/$e.plan" 2> "$T/$e.err" \
+    || fail "$e.cfg: $(cat "$T/$e.err")"
+done
+grep -q "12 configurations x 2 seeds = 24 trials" "$T/moons_sweep.plan" || fail "moons_sweep: $(head -1 "$T/moons_sweep.plan")"
+grep -q "27x8 9x24 3x72 1x240" "$T/cifar_features_sweep.plan" || fail "cifar_features_sweep: $(head -1 "$T/cifar_features_sweep.plan")"
 echo "sweep_methods: ok"

@@ -3,7 +3,8 @@
 # trial processes die with it) and run again ends with every trial in
 # trials.csv exactly once, the rows recorded before the kill untouched and
 # only the missing trials run; SIGTERM stops it cleanly (exit 143) and a
-# rerun finishes it; both end with the values an uninterrupted sweep gives.
+# rerun finishes it; both end with the values an uninterrupted sweep gives;
+# nnlab sweep --status, read while the sweep runs, counts the running trials.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
@@ -30,6 +31,9 @@ wait_rows() { # DIR N: until DIR/trials.csv has N rows (at most 40 s)
 "$NN_CMD" sweep "$T/rs.cfg" -j 2 -o "$T/k" > /dev/null 2> "$T/err1" &
 pid=$!
 wait_rows "$T/k" 4
+# --status while it runs: the trials being run are the claims held
+"$NN_CMD" sweep --status "$T/k" > "$T/status" || fail "--status while running: exit $?"
+grep -q "of 12 trials done, [12] running" "$T/status" || fail "--status while running: $(head -4 "$T/status")"
 kill -9 $pid
 { wait $pid; } 2> /dev/null
 sleep 0.3
