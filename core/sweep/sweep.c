@@ -799,8 +799,8 @@ int nn_sweep_run(const nn_sweep_opts *o, nn_sweep_result *res, nn_err *err)
             fputc('\n', c->log);
             rc = run_all(c, err);
         }
-        if (got_signal)
-            stop_local(c);
+        if (got_signal || rc)
+            stop_local(c); /* a trial left running would have no one to record it */
         nn_err e2;
         drain(c, rc ? &e2 : err);
         if (c->dir[0] && c->launched) {
