@@ -1,9 +1,12 @@
 /* model.c: MLP forward and backward over batches with BLAS; stable losses
- * from pre-activations (softplus, log-sum-exp). */
+ * from pre-activations (softplus, log-sum-exp). After each GEMM one pass does
+ * all the elementwise work of a layer (bias, activation, its derivative; the
+ * loss and the output gradient), with the operations of each element in the
+ * order of the plain formulas, so the results are those of separate passes. */
 #include "model.h"
 
-#include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +53,10 @@ int nn_model_create(nn_model *m, const nn_model_spec *spec, nn_err *err)
         m->Z[l] = calloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
         m->A[l] = calloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
         ok = m->Z[l] && m->A[l];
+        if (ok && l + 1 < L && (spec->act == NN_ACT_TANH || spec->act == NN_ACT_SIGMOID)) {
+            m->G[l] = calloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
+            ok = m->G[l] != NULL;
+        }
     }
     if (!ok) {
         nn_model_free(m);
@@ -71,6 +78,7 @@ void nn_model_free(nn_model *m)
     for (int l = 0; l < NN_MAX_LAYERS; l++) {
         free(m->Z[l]);
         free(m->A[l]);
+        free(m->G[l]);
     }
     memset(m, 0, sizeof *m);
 }
@@ -102,95 +110,176 @@ int nn_model_add_hook(nn_model *m, const nn_reg_ops *ops, const nn_value *hp, nn
     return NN_OK;
 }
 
+/* Copies rows[0..mb) (each d values) into the columns of m->Xb (d, mb), 8
+ * columns at a time so that every write run fills contiguous memory. */
+enum { GATHER_BLOCK = 8 };
+
+static void gather_block(nn_real *Xb, long mb, long j0, const nn_real *const *rows, long nb, int d)
+{
+    for (int f = 0; f < d; f++) {
+        nn_real *dst = Xb + (size_t)f * (size_t)mb + (size_t)j0;
+        for (long jj = 0; jj < nb; jj++)
+            dst[jj] = rows[jj][f];
+    }
+}
+
 void nn_model_gather(nn_model *m, const nn_real *X, const int32_t *y, int d,
                      const int64_t *idx, long mb)
 {
-    for (long j = 0; j < mb; j++) {
-        const nn_real *row = X + (size_t)idx[j] * (size_t)d;
-        for (int f = 0; f < d; f++)
-            m->Xb[(size_t)f * (size_t)mb + (size_t)j] = row[f];
-        m->yb[j] = y[idx[j]];
+    const nn_real *rows[GATHER_BLOCK];
+    for (long j0 = 0; j0 < mb; j0 += GATHER_BLOCK) {
+        long nb = mb - j0 < GATHER_BLOCK ? mb - j0 : GATHER_BLOCK;
+        for (long jj = 0; jj < nb; jj++) {
+            rows[jj] = X + (size_t)idx[j0 + jj] * (size_t)d;
+            m->yb[j0 + jj] = y[idx[j0 + jj]];
+        }
+        gather_block(m->Xb, mb, j0, rows, nb, d);
     }
 }
 
 void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int d,
                            size_t start, long mb)
 {
-    for (long j = 0; j < mb; j++) {
-        const nn_real *row = X + (start + (size_t)j) * (size_t)d;
-        for (int f = 0; f < d; f++)
-            m->Xb[(size_t)f * (size_t)mb + (size_t)j] = row[f];
-        m->yb[j] = y[start + (size_t)j];
+    const nn_real *rows[GATHER_BLOCK];
+    for (long j0 = 0; j0 < mb; j0 += GATHER_BLOCK) {
+        long nb = mb - j0 < GATHER_BLOCK ? mb - j0 : GATHER_BLOCK;
+        for (long jj = 0; jj < nb; jj++) {
+            rows[jj] = X + (start + (size_t)(j0 + jj)) * (size_t)d;
+            m->yb[j0 + jj] = y[start + (size_t)(j0 + jj)];
+        }
+        gather_block(m->Xb, mb, j0, rows, nb, d);
     }
 }
 
-static void activate(nn_act act, nn_real slope, const nn_real *z, nn_real *a, size_t n)
+/* One pass over a hidden layer after its GEMM: Z (out, mb) += b, A = act(Z),
+ * and with G (a training pass with tanh or sigmoid) G = act'(Z), so that
+ * backward does not evaluate tanh or exp again. The switch is outside the
+ * loops; per element the operations are those of the unfused form. */
+static void bias_activate(const nn_model_spec *s, nn_real *Z, nn_real *A, nn_real *G,
+                          const nn_real *b, int out, long mb)
 {
-    for (size_t i = 0; i < n; i++) {
-        nn_real v = z[i];
-        switch (act) {
-        case NN_ACT_RELU: a[i] = v > 0 ? v : 0; break;
-        case NN_ACT_LEAKY_RELU: a[i] = v > 0 ? v : slope * v; break;
-        case NN_ACT_TANH: a[i] = tanh(v); break;
-        case NN_ACT_SIGMOID: a[i] = 1.0 / (1.0 + exp(-v)); break;
+    const nn_real one = 1, slope = s->leaky_slope;
+    for (int o = 0; o < out; o++) {
+        size_t off = (size_t)o * (size_t)mb;
+        nn_real *z = Z + off, *a = A + off, bo = b[o];
+        switch (s->act) {
+        case NN_ACT_RELU:
+            for (long j = 0; j < mb; j++) {
+                nn_real v = z[j] + bo;
+                z[j] = v;
+                a[j] = v > 0 ? v : 0;
+            }
+            break;
+        case NN_ACT_LEAKY_RELU:
+            for (long j = 0; j < mb; j++) {
+                nn_real v = z[j] + bo;
+                z[j] = v;
+                a[j] = v > 0 ? v : slope * v;
+            }
+            break;
+        case NN_ACT_TANH:
+            for (long j = 0; j < mb; j++) {
+                nn_real v = z[j] + bo, t = tanh(v);
+                z[j] = v;
+                a[j] = t;
+                if (G)
+                    G[off + (size_t)j] = one - t * t;
+            }
+            break;
+        case NN_ACT_SIGMOID:
+            for (long j = 0; j < mb; j++) {
+                nn_real v = z[j] + bo, sg = 1.0 / (1.0 + exp(-v));
+                z[j] = v;
+                a[j] = sg;
+                if (G)
+                    G[off + (size_t)j] = sg * (one - sg);
+            }
+            break;
         }
     }
 }
 
-/* dZ = dA * act'(Z) */
-static void activate_backward(nn_act act, nn_real slope, const nn_real *z, const nn_real *da,
-                              nn_real *dz, size_t n)
+/* One pass over a hidden layer in backward: dZ = dA * act'(Z) (act' from G
+ * for tanh and sigmoid, from Z for the ReLUs) and db = the row sums of dZ,
+ * accumulated in column order as a separate pass over dZ would. */
+static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_real *dZ,
+                              nn_real *db, int units, long mb)
 {
-    for (size_t i = 0; i < n; i++) {
-        nn_real v = z[i], g = 0;
-        switch (act) {
-        case NN_ACT_RELU: g = v > 0 ? 1 : 0; break;
-        case NN_ACT_LEAKY_RELU: g = v > 0 ? 1 : slope; break;
-        case NN_ACT_TANH: { nn_real t = tanh(v); g = 1 - t * t; break; }
-        case NN_ACT_SIGMOID: { nn_real s = 1.0 / (1.0 + exp(-v)); g = s * (1 - s); break; }
+    const nn_real one = 1, zero = 0, slope = m->spec.leaky_slope;
+    const nn_real *Z = m->Z[l], *G = m->G[l];
+    for (int o = 0; o < units; o++) {
+        size_t off = (size_t)o * (size_t)mb;
+        const nn_real *z = Z + off, *da = dA + off;
+        nn_real *dz = dZ + off;
+        switch (m->spec.act) {
+        case NN_ACT_RELU:
+            for (long j = 0; j < mb; j++)
+                dz[j] = da[j] * (z[j] > 0 ? one : zero);
+            break;
+        case NN_ACT_LEAKY_RELU:
+            for (long j = 0; j < mb; j++)
+                dz[j] = da[j] * (z[j] > 0 ? one : slope);
+            break;
+        case NN_ACT_TANH:
+        case NN_ACT_SIGMOID:
+            for (long j = 0; j < mb; j++)
+                dz[j] = da[j] * G[off + (size_t)j];
+            break;
         }
-        dz[i] = da[i] * g;
-    }
-}
-
-/* Z (out, mb) = W (out, in) A (in, mb) + b */
-static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *b, const nn_real *A,
-                           int out, int in, long mb)
-{
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, out, (int)mb, in, 1.0, W, in, A,
-                (int)mb, 0.0, Z, (int)mb);
-    for (int o = 0; o < out; o++)
+        double acc = 0;
         for (long j = 0; j < mb; j++)
-            Z[(size_t)o * (size_t)mb + (size_t)j] += b[o];
+            acc += dz[j];
+        db[o] = acc;
+    }
 }
 
-static double softplus(double z) { return (z > 0 ? z : 0) + log1p(exp(-fabs(z))); }
-
-/* Column j of Z (K, mb): its maximum in *mx, returns sum_k exp(z_k - mx). */
-static double softmax_column(const nn_real *Z, int K, long mb, long j, double *mx)
+/* Z (out, mb) = W (out, in) A (in, mb); the bias is added by the pass after. */
+static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *A, int out, int in, long mb)
 {
-    double m = -INFINITY, s = 0;
-    for (int k = 0; k < K; k++)
-        m = fmax(m, Z[(size_t)k * (size_t)mb + (size_t)j]);
-    for (int k = 0; k < K; k++)
-        s += exp(Z[(size_t)k * (size_t)mb + (size_t)j] - m);
-    *mx = m;
-    return s;
+    nn_gemm(0, 0, out, (int)mb, in, 1, W, in, A, (int)mb, 0, Z, (int)mb);
 }
 
-/* Summed loss of the output pre-activations ZL against labels. */
-static double output_loss(const nn_model *m, const nn_real *ZL, long mb)
+static double softplus(double z, double e) { return (z > 0 ? z : 0) + log1p(e); }
+
+/* The output layer in one pass: ZL (K, mb) += b, the summed loss against the
+ * labels, and with dZ (a training pass) the gradient of the mean loss with
+ * respect to ZL, (p - y) / mb, from the same exponentials. */
+static double output_pass(const nn_model *m, nn_real *ZL, const nn_real *b, long mb, nn_real *dZ)
 {
-    double sum = 0;
+    double sum = 0, inv = 1.0 / (double)mb;
     int K = m->spec.sizes[m->spec.n_layers];
-    if (m->spec.out == NN_OUT_SIGMOID) {
+    for (int k = 0; k < K; k++)
         for (long j = 0; j < mb; j++)
-            sum += softplus(ZL[j]) - (m->yb[j] ? ZL[j] : 0.0);
+            ZL[(size_t)k * (size_t)mb + (size_t)j] += b[k];
+    if (m->spec.out == NN_OUT_SIGMOID) {
+        for (long j = 0; j < mb; j++) {
+            double z = ZL[j], e = exp(-fabs(z));
+            sum += softplus(z, e) - (m->yb[j] ? z : 0.0);
+            if (!dZ)
+                continue;
+            /* for z >= 0, exp(-fabs(z)) is exp(-z) */
+            double a = 1.0 / (1.0 + (z >= 0 ? e : exp(-z)));
+            dZ[j] = inv * (a - (double)m->yb[j]);
+        }
         return sum;
     }
     for (long j = 0; j < mb; j++) {
-        double mx, s = softmax_column(ZL, K, mb, j, &mx);
+        double mx = -INFINITY, s = 0;
+        for (int k = 0; k < K; k++)
+            mx = fmax(mx, ZL[(size_t)k * (size_t)mb + (size_t)j]);
+        for (int k = 0; k < K; k++) {
+            size_t i = (size_t)k * (size_t)mb + (size_t)j;
+            double e = exp(ZL[i] - mx);
+            s += e;
+            if (dZ)
+                dZ[i] = e;
+        }
         sum += mx + log(s) - ZL[(size_t)m->yb[j] * (size_t)mb + (size_t)j];
+        for (int k = 0; dZ && k < K; k++) {
+            size_t i = (size_t)k * (size_t)mb + (size_t)j;
+            double p = dZ[i] / s;
+            dZ[i] = inv * (p - (k == m->yb[j] ? 1.0 : 0.0));
+        }
     }
     return sum;
 }
@@ -203,42 +292,18 @@ double nn_model_forward(nn_model *m, long mb, int training)
     for (int h = 0; training && h < m->n_hooks; h++)
         if (m->hooks[h].ops->begin_pass)
             m->hooks[h].ops->begin_pass(m->hooks[h].hp, m->hooks[h].rng);
-    for (int l = 0; l < L; l++) {
+    for (int l = 0; l + 1 < L; l++) {
         int out = s->sizes[l + 1], in = s->sizes[l];
-        linear_forward(m->Z[l], nn_model_W(m, l), nn_model_b(m, l), Ain, out, in, mb);
-        if (l + 1 == L)
-            break;
-        activate(s->act, s->leaky_slope, m->Z[l], m->A[l], (size_t)out * (size_t)mb);
+        linear_forward(m->Z[l], nn_model_W(m, l), Ain, out, in, mb);
+        bias_activate(s, m->Z[l], m->A[l], training ? m->G[l] : NULL, nn_model_b(m, l), out, mb);
         for (int h = 0; training && h < m->n_hooks; h++) {
             nn_reg_act a = {m->A[l], m->hooks[h].mask[l], out, mb, l, L - 1, m->hooks[h].rng};
             m->hooks[h].ops->act_forward(m->hooks[h].hp, &a);
         }
         Ain = m->A[l];
     }
-    return output_loss(m, m->Z[L - 1], mb);
-}
-
-/* dZ of the output layer for the mean loss: (p - y) / mb */
-static void output_backward(const nn_model *m, nn_real *dZ, long mb)
-{
-    int K = m->spec.sizes[m->spec.n_layers];
-    const nn_real *ZL = m->Z[m->spec.n_layers - 1];
-    double inv = 1.0 / (double)mb;
-    if (m->spec.out == NN_OUT_SIGMOID) {
-        for (long j = 0; j < mb; j++) {
-            double a = 1.0 / (1.0 + exp(-ZL[j]));
-            dZ[j] = inv * (a - (double)m->yb[j]);
-        }
-        return;
-    }
-    for (long j = 0; j < mb; j++) {
-        double mx, s = softmax_column(ZL, K, mb, j, &mx);
-        for (int k = 0; k < K; k++) {
-            size_t i = (size_t)k * (size_t)mb + (size_t)j;
-            double p = exp(ZL[i] - mx) / s;
-            dZ[i] = inv * (p - (k == m->yb[j] ? 1.0 : 0.0));
-        }
-    }
+    linear_forward(m->Z[L - 1], nn_model_W(m, L - 1), Ain, s->sizes[L], s->sizes[L - 1], mb);
+    return output_pass(m, m->Z[L - 1], nn_model_b(m, L - 1), mb, training ? m->dZ : NULL);
 }
 
 void nn_model_backward(nn_model *m, long mb, int training)
@@ -246,30 +311,31 @@ void nn_model_backward(nn_model *m, long mb, int training)
     const nn_model_spec *s = &m->spec;
     int L = s->n_layers;
     nn_real *dZ = m->dZ, *dA = m->dA;
-    output_backward(m, dZ, mb);
+    /* dZ of the output layer: written by the training forward pass */
+    int K = s->sizes[L];
+    nn_real *dbL = m->grad + m->tensors[2 * L - 1].off;
+    for (int k = 0; k < K; k++) {
+        double acc = 0;
+        for (long j = 0; j < mb; j++)
+            acc += dZ[(size_t)k * (size_t)mb + (size_t)j];
+        dbL[k] = acc;
+    }
     for (int l = L - 1; l >= 0; l--) {
         int out = s->sizes[l + 1], in = s->sizes[l];
         const nn_real *Ain = l ? m->A[l - 1] : m->Xb;
-        nn_real *dW = m->grad + m->tensors[2 * l].off, *db = m->grad + m->tensors[2 * l + 1].off;
+        nn_real *dW = m->grad + m->tensors[2 * l].off;
         /* dW (out, in) = dZ (out, mb) Ain^T (mb, in) */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, out, in, (int)mb, 1.0, dZ, (int)mb,
-                    Ain, (int)mb, 0.0, dW, in);
-        for (int o = 0; o < out; o++) {
-            double acc = 0;
-            for (long j = 0; j < mb; j++)
-                acc += dZ[(size_t)o * (size_t)mb + (size_t)j];
-            db[o] = acc;
-        }
+        nn_gemm(0, 1, out, in, (int)mb, 1, dZ, (int)mb, Ain, (int)mb, 0, dW, in);
         if (l == 0)
             break;
         /* dA (in, mb) = W^T (in, out) dZ (out, mb) */
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, (int)mb, out, 1.0,
-                    nn_model_W(m, l), in, dZ, (int)mb, 0.0, dA, (int)mb);
+        nn_gemm(1, 0, in, (int)mb, out, 1, nn_model_W(m, l), in, dZ, (int)mb, 0, dA, (int)mb);
         for (int h = m->n_hooks - 1; training && h >= 0; h--) {
             nn_reg_act a = {dA, m->hooks[h].mask[l - 1], in, mb, l - 1, L - 1, m->hooks[h].rng};
             m->hooks[h].ops->act_backward(m->hooks[h].hp, &a);
         }
-        activate_backward(s->act, s->leaky_slope, m->Z[l - 1], dA, dZ, (size_t)in * (size_t)mb);
+        /* dZ of layer l - 1 and its bias gradient, in one pass */
+        activate_backward(m, l - 1, dA, dZ, m->grad + m->tensors[2 * l - 1].off, in, mb);
     }
 }
 

@@ -45,6 +45,7 @@ typedef struct nn_model {
     nn_tensor tensors[2 * NN_MAX_LAYERS];
     nn_real *Z[NN_MAX_LAYERS];  /* pre-activations (units, batch_cap) */
     nn_real *A[NN_MAX_LAYERS];  /* activations (units, batch_cap) */
+    nn_real *G[NN_MAX_LAYERS];  /* tanh, sigmoid: act'(Z) of the last training forward (hidden layers) */
     nn_real *dA, *dZ;           /* scratch (max units, batch_cap) */
     nn_real *Xb;                /* gathered input batch (features, batch_cap) */
     int32_t *yb;                /* gathered labels (batch_cap) */
@@ -68,11 +69,12 @@ void nn_model_gather(nn_model *m, const nn_real *X, const int32_t *y, int d,
 void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int d,
                            size_t start, long mb);
 
-/* Forward on m->Xb/m->yb (mb examples). training: run activation hooks.
- * Returns the summed (not averaged) data loss over the batch. */
+/* Forward on m->Xb/m->yb (mb examples). training: run activation hooks and
+ * keep what backward needs (the activations' derivatives, the output layer's
+ * gradient in m->dZ). Returns the summed (not averaged) data loss. */
 double nn_model_forward(nn_model *m, long mb, int training);
-/* Backward after a training forward: writes the gradient of the mean batch
- * loss into m->grad (overwriting). */
+/* Backward after a training forward (nothing else may run in between):
+ * writes the gradient of the mean batch loss into m->grad (overwriting). */
 void nn_model_backward(nn_model *m, long mb, int training);
 /* Output probabilities after forward: for sigmoid P(y=1) per example, for
  * softmax the argmax class. Writes predicted labels into pred (mb). */
