@@ -23,6 +23,7 @@ static const nn_command commands[] = {
     {"check", "plugin conformance and gradient checks: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]", nn_cmd_check},
     {"new", "start a plugin from a commented template: nnlab new KIND NAME [-o FILE] [--force]", nn_cmd_new},
     {"sweep", "hyperparameter search (grid, random, halving; resumable; shards, MPI): nnlab sweep FILE [-g key=v1,v2...] [-j N] [-o DIR] | --status DIR", nn_cmd_sweep},
+    {"bench", "GEMM peak and training speed: nnlab bench [--layers 154,512,512,10] [--batch 500] [--optim adam] [--threads 1] [--json]", nn_cmd_bench},
     {"help", "list the commands, or show one: nnlab help [COMMAND]", cmd_help},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,311 @@
+/* bench.c: GEMM rates and training speed for `nnlab bench` (see bench.h).
+ * With one thread the times are the process's CPU time, so that other
+ * programs sharing the cores do not count; with more, wall time. */
+#include "bench.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "data.h"
+#include "run.h"
+#include "train.h"
+
+static double now(int cpu)
+{
+    struct timespec ts;
+    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+long nn_peak_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* GFLOP/s of an n x n x n product in double (f32 0) or float (f32 1):
+ * one call untimed, then the median of `repeats` timed calls. */
+static double square_gflops(int n, int f32, int repeats, int cpu)
+{
+    size_t nn = (size_t)n * (size_t)n, es = f32 ? sizeof(float) : sizeof(double);
+    void *a = malloc(nn * es), *b = malloc(nn * es), *c = malloc(nn * es);
+    double rates[64], flop = 2.0 * n * (double)n * n;
+    if (!a || !b || !c) {
+        free(a), free(b), free(c);
+        return 0;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        double v = (double)(i % 17) / 17.0 - 0.5;
+        if (f32)
+            ((float *)a)[i] = (float)v, ((float *)b)[i] = (float)-v;
+        else
+            ((double *)a)[i] = v, ((double *)b)[i] = -v;
+    }
+    for (int r = 0; r <= repeats; r++) {
+        double t = now(cpu);
+        if (f32)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        else
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+        if (r)
+            rates[r - 1] = flop / (now(cpu) - t) / 1e9;
+    }
+    free(a), free(b), free(c);
+    return median(rates, repeats);
+}
+
+/* Flops of one example through one training step: forward and weight
+ * gradients of every layer, input gradients of every layer but the first. */
+static double step_flop(const int *sizes, int n_sizes)
+{
+    double f = 0;
+    for (int l = 0; l + 1 < n_sizes; l++)
+        f += (l ? 6.0 : 4.0) * sizes[l] * (double)sizes[l + 1];
+    return f;
+}
+
+/* The GEMMs of training steps of this model on batch mb, repeated for at
+ * least 0.2 s; GFLOP/s (median of repeats). */
+static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repeats, int cpu)
+{
+    size_t maxu = 0, wsum = 0;
+    for (int l = 0; l < n_sizes; l++)
+        maxu = (size_t)sizes[l] > maxu ? (size_t)sizes[l] : maxu;
+    for (int l = 0; l + 1 < n_sizes; l++)
+        wsum += (size_t)sizes[l] * (size_t)sizes[l + 1];
+    nn_real *W = calloc(wsum, sizeof(nn_real)), *dW = calloc(wsum, sizeof(nn_real));
+    nn_real *act = calloc(maxu * (size_t)mb * (size_t)n_sizes, sizeof(nn_real));
+    nn_real *d1 = calloc(maxu * (size_t)mb, sizeof(nn_real)), *d2 = calloc(maxu * (size_t)mb, sizeof(nn_real));
+    double rates[64], flop = step_flop(sizes, n_sizes) * (double)mb, rate = 0;
+    if (W && dW && act && d1 && d2) {
+        for (size_t i = 0; i < wsum; i++)
+            W[i] = (nn_real)((double)(i % 13) / 130.0 - 0.05);
+        for (size_t i = 0; i < maxu * (size_t)mb * (size_t)n_sizes; i++)
+            act[i] = (nn_real)((double)(i % 7) / 7.0);
+        for (int r = 0; r <= repeats; r++) {
+            long steps = 0;
+            double t0 = now(cpu), t;
+            do {
+                size_t off = 0;
+                for (int l = 0; l + 1 < n_sizes; l++) { /* forward */
+                    int in = sizes[l], out = sizes[l + 1];
+                    nn_gemm(0, 0, out, (int)mb, in, 1, W + off, in, act + (size_t)l * maxu * (size_t)mb,
+                            (int)mb, 0, act + (size_t)(l + 1) * maxu * (size_t)mb, (int)mb);
+                    off += (size_t)in * (size_t)out;
+                }
+                for (int l = n_sizes - 2; l >= 0; l--) { /* backward */
+                    int in = sizes[l], out = sizes[l + 1];
+                    off -= (size_t)in * (size_t)out;
+                    nn_gemm(0, 1, out, in, (int)mb, 1, d1, (int)mb, act + (size_t)l * maxu * (size_t)mb,
+                            (int)mb, 0, dW + off, in);
+                    if (l)
+                        nn_gemm(1, 0, in, (int)mb, out, 1, W + off, in, d1, (int)mb, 0, d2, (int)mb);
+                }
+                steps++;
+                t = now(cpu);
+            } while (t - t0 < 0.2 || steps < 3);
+            if (r)
+                rates[r - 1] = flop * (double)steps / (t - t0) / 1e9;
+        }
+        rate = median(rates, repeats);
+    }
+    free(W), free(dW), free(act), free(d1), free(d2);
+    return rate;
+}
+
+/* ---- training --------------------------------------------------------------- */
+
+/* The time of the steps alone: the gap between an epoch's last step and its
+ * log callback (training accuracy, validation) is taken out. */
+typedef struct bench_timer {
+    int cpu;
+    double t0, t_last, gaps, pending;
+} bench_timer;
+
+static void on_step(void *ud, long epoch, long it, double loss)
+{
+    bench_timer *b = ud;
+    b->gaps += b->pending;
+    b->pending = 0;
+    b->t_last = now(b->cpu);
+}
+
+static void on_log(void *ud, const nn_metric_row *row, long epochs, int full)
+{
+    bench_timer *b = ud;
+    b->pending = now(b->cpu) - b->t_last;
+}
+
+/* The experiment file of the synthetic workload, in a new temporary file. */
+static int write_synthetic(const nn_bench_opts *o, char *path, size_t n, nn_err *err)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, n, "%s/nnlab-bench-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd), unlink(path);
+        return nn_err_set(err, NN_EIO, "%s: cannot create the benchmark's experiment file", path);
+    }
+    int K = o->sizes[o->n_sizes - 1];
+    fprintf(f, "name = \"bench\"; seed = 1;\n");
+    fprintf(f, "data = { plugin = \"synthetic\"; features = %d; classes = %d; n_train = %ld; n_val = 0; };\n",
+            o->sizes[0], K < 2 ? 2 : K, o->examples);
+    fprintf(f, "model = { hidden = [");
+    for (int l = 1; l + 1 < o->n_sizes; l++)
+        fprintf(f, "%s%d", l > 1 ? ", " : "", o->sizes[l]);
+    fprintf(f, "]; activation = \"%s\"; output = \"%s\"; };\n", o->activation ? o->activation : "relu",
+            K == 1 ? "sigmoid" : "softmax");
+    fprintf(f, "init = { plugin = \"he\"; seed = 1; };\noptim = { plugin = \"%s\"; };\n", o->optim);
+    fprintf(f, "train = { epochs = %ld; batch_size = %ld; };\n", o->epochs, o->batch);
+    fprintf(f, "output = { plots = false; weights = false; };\n");
+    if (fclose(f) != 0) {
+        unlink(path);
+        return nn_err_set(err, NN_EIO, "%s: cannot write the benchmark's experiment file", path);
+    }
+    return NN_OK;
+}
+
+/* Loads the experiment (the synthetic one or the user's) with the overrides
+ * that keep evaluation out of the epochs: logs and validation only at the
+ * first and last epoch. */
+static int load_experiment(const nn_bench_opts *o, const char *file, const nn_registry *reg,
+                           nn_experiment *x, nn_err *err)
+{
+    int n = o->n_overrides;
+    const char **ov = calloc((size_t)n + 6, sizeof(char *));
+    char buf[5][64];
+    if (!ov)
+        return nn_err_set(err, NN_ENOMEM, "out of memory");
+    for (int i = 0; i < o->n_overrides; i++)
+        ov[i] = o->overrides[i];
+    if (o->experiment && o->epochs > 0) {
+        snprintf(buf[0], sizeof buf[0], "train.epochs=%ld", o->epochs);
+        ov[n++] = buf[0];
+    }
+    if (o->experiment && o->batch >= 0) {
+        snprintf(buf[1], sizeof buf[1], "train.batch_size=%ld", o->batch);
+        ov[n++] = buf[1];
+    }
+    int rc = nn_experiment_load(x, file, ov, n, reg, err);
+    if (rc == NN_OK) {
+        long epochs = nn_section_get(&x->train, "epochs")->i;
+        snprintf(buf[2], sizeof buf[2], "train.log_every=%ld", epochs);
+        snprintf(buf[3], sizeof buf[3], "train.val_every=%ld", epochs);
+        ov[n++] = buf[2];
+        ov[n++] = buf[3];
+        nn_experiment_free(x);
+        rc = nn_experiment_load(x, file, ov, n, reg, err);
+    }
+    free(ov);
+    return rc;
+}
+
+static int bench_train(const nn_bench_opts *o, nn_bench_result *r, nn_err *err)
+{
+    char tmp[4096] = "";
+    const char *file = o->experiment;
+    int rc = NN_OK;
+    if (!file) {
+        if ((rc = write_synthetic(o, tmp, sizeof tmp, err)))
+            return rc;
+        file = tmp;
+    }
+    nn_registry reg;
+    nn_registry_init(&reg, o->plugin_path);
+    nn_experiment x;
+    nn_data data;
+    nn_model m;
+    nn_trainer t;
+    memset(&data, 0, sizeof data);
+    memset(&m, 0, sizeof m);
+    memset(&t, 0, sizeof t);
+    rc = load_experiment(o, file, &reg, &x, err);
+    if (tmp[0])
+        unlink(tmp);
+    if (rc) {
+        nn_registry_free(&reg);
+        return rc;
+    }
+    rc = nn_load_data(&x, &data, 1, err);
+    long bs = rc ? 0 : nn_section_get(&x.train, "batch_size")->i;
+    long cap = rc ? 0 : (bs == 0 || (size_t)bs > data.train.m ? (long)data.train.m : bs);
+    if (rc == NN_OK)
+        rc = nn_build_model(&x, &data, cap < 256 ? 256 : cap, &m, err);
+    if (rc == NN_OK)
+        rc = nn_attach_hooks(&x, &m, err);
+    if (rc == NN_OK)
+        rc = nn_trainer_init(&t, &x, &data, &m, err);
+    if (rc == NN_OK) {
+        bench_timer b = {r->threads == 1 && !o->wall_clock, 0, 0, 0, 0};
+        nn_train_cb cb = {&b, on_log, on_step};
+        b.t0 = b.t_last = now(b.cpu);
+        rc = nn_train(&t, &cb, err);
+        r->seconds = b.t_last - b.t0 - b.gaps;
+        r->epochs = t.epochs_done;
+        r->iterations = t.iteration;
+        r->examples = (long)data.train.m;
+        r->final_loss = t.final_loss;
+        r->batch = cap;
+        r->n_sizes = m.spec.n_layers + 1;
+        memcpy(r->sizes, m.spec.sizes, sizeof r->sizes);
+    }
+    nn_trainer_free(&t);
+    nn_model_free(&m);
+    nn_data_free(&data);
+    nn_experiment_free(&x);
+    nn_registry_free(&reg);
+    return rc;
+}
+
+int nn_bench(const nn_bench_opts *o, nn_bench_result *r, nn_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->precision = sizeof(nn_real) == sizeof(float) ? "f32" : "f64";
+    if (o->threads > 0)
+        openblas_set_num_threads(o->threads);
+    r->threads = openblas_get_num_threads();
+    int cpu = r->threads == 1 && !o->wall_clock;
+    r->clock = cpu ? "cpu" : "wall";
+    int reps = o->repeats < 1 ? 1 : o->repeats > 63 ? 63 : o->repeats;
+    int rc = bench_train(o, r, err);
+    if (rc)
+        return rc;
+    r->peak_rss_kib = nn_peak_rss_kib(); /* before the GEMM buffers below */
+    if (o->peak_size > 0) {
+        r->dgemm_peak_gflops = square_gflops(o->peak_size, 0, reps, cpu);
+        r->sgemm_peak_gflops = square_gflops(o->peak_size, 1, reps, cpu);
+    }
+    r->gemm_peak_gflops = sizeof(nn_real) == sizeof(float) ? r->sgemm_peak_gflops : r->dgemm_peak_gflops;
+    r->model_gemm_gflops = model_gemm_gflops(r->sizes, r->n_sizes, r->batch, reps, cpu);
+    r->flop_per_example = step_flop(r->sizes, r->n_sizes);
+    double ex = (double)r->examples * (double)r->epochs;
+    if (r->seconds > 0) {
+        r->seconds_per_epoch = r->seconds / (double)r->epochs;
+        r->us_per_iteration = 1e6 * r->seconds / (double)r->iterations;
+        r->examples_per_second = ex / r->seconds;
+        r->gflops = r->examples_per_second * r->flop_per_example / 1e9;
+    }
+    r->fraction_of_peak = r->gemm_peak_gflops > 0 ? r->gflops / r->gemm_peak_gflops : NAN;
+    r->fraction_of_model_gemm = r->model_gemm_gflops > 0 ? r->gflops / r->model_gemm_gflops : NAN;
+    return NN_OK;
+}
