@@ -155,27 +155,37 @@ void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int 
  * and with G (a training pass with tanh or sigmoid) G = act'(Z), so that
  * backward does not evaluate tanh or exp again. The switch is outside the
  * loops; per element the operations are those of the unfused form. */
+static void row_relu(nn_real *restrict z, nn_real *restrict a, nn_real bo, long mb)
+{
+    for (long j = 0; j < mb; j++) {
+        nn_real v = z[j] + bo;
+        z[j] = v;
+        a[j] = v > 0 ? v : 0;
+    }
+}
+
+static void row_leaky(nn_real *restrict z, nn_real *restrict a, nn_real bo, long mb, nn_real slope)
+{
+    for (long j = 0; j < mb; j++) {
+        nn_real v = z[j] + bo, w = slope * v;
+        z[j] = v;
+        a[j] = v > 0 ? v : w;
+    }
+}
+
 static void bias_activate(const nn_model_spec *s, nn_real *Z, nn_real *A, nn_real *G,
                           const nn_real *b, int out, long mb)
 {
-    const nn_real one = 1, slope = s->leaky_slope;
+    const nn_real one = 1;
     for (int o = 0; o < out; o++) {
         size_t off = (size_t)o * (size_t)mb;
         nn_real *z = Z + off, *a = A + off, bo = b[o];
         switch (s->act) {
         case NN_ACT_RELU:
-            for (long j = 0; j < mb; j++) {
-                nn_real v = z[j] + bo;
-                z[j] = v;
-                a[j] = v > 0 ? v : 0;
-            }
+            row_relu(z, a, bo, mb);
             break;
         case NN_ACT_LEAKY_RELU:
-            for (long j = 0; j < mb; j++) {
-                nn_real v = z[j] + bo;
-                z[j] = v;
-                a[j] = v > 0 ? v : slope * v;
-            }
+            row_leaky(z, a, bo, mb, s->leaky_slope);
             break;
         case NN_ACT_TANH:
             for (long j = 0; j < mb; j++) {
@@ -199,33 +209,35 @@ static void bias_activate(const nn_model_spec *s, nn_real *Z, nn_real *A, nn_rea
     }
 }
 
+/* dz = da * g for one row, g = act'(z) from the sign of z (ReLU: 1 or 0,
+ * leaky: 1 or slope) or from the derivative kept by forward (gk != NULL);
+ * restrict lets GCC make these branch-free vector loops. */
+static void row_backward(const nn_real *restrict z, const nn_real *restrict gk,
+                         const nn_real *restrict da, nn_real *restrict dz, long mb, nn_real neg)
+{
+    const nn_real one = 1;
+    if (gk) {
+        for (long j = 0; j < mb; j++)
+            dz[j] = da[j] * gk[j];
+        return;
+    }
+    for (long j = 0; j < mb; j++) {
+        nn_real g = z[j] > 0 ? one : neg;
+        dz[j] = da[j] * g;
+    }
+}
+
 /* One pass over a hidden layer in backward: dZ = dA * act'(Z) (act' from G
  * for tanh and sigmoid, from Z for the ReLUs) and db = the row sums of dZ,
  * accumulated in column order as a separate pass over dZ would. */
 static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_real *dZ,
                               nn_real *db, int units, long mb)
 {
-    const nn_real one = 1, zero = 0, slope = m->spec.leaky_slope;
-    const nn_real *Z = m->Z[l], *G = m->G[l];
+    nn_real neg = m->spec.act == NN_ACT_LEAKY_RELU ? m->spec.leaky_slope : 0;
     for (int o = 0; o < units; o++) {
         size_t off = (size_t)o * (size_t)mb;
-        const nn_real *z = Z + off, *da = dA + off;
         nn_real *dz = dZ + off;
-        switch (m->spec.act) {
-        case NN_ACT_RELU:
-            for (long j = 0; j < mb; j++)
-                dz[j] = da[j] * (z[j] > 0 ? one : zero);
-            break;
-        case NN_ACT_LEAKY_RELU:
-            for (long j = 0; j < mb; j++)
-                dz[j] = da[j] * (z[j] > 0 ? one : slope);
-            break;
-        case NN_ACT_TANH:
-        case NN_ACT_SIGMOID:
-            for (long j = 0; j < mb; j++)
-                dz[j] = da[j] * G[off + (size_t)j];
-            break;
-        }
+        row_backward(m->Z[l] + off, m->G[l] ? m->G[l] + off : NULL, dA + off, dz, mb, neg);
         double acc = 0;
         for (long j = 0; j < mb; j++)
             acc += dz[j];
