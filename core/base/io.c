@@ -83,6 +83,16 @@ int nn_npy_write_f64(const char *path, const double *data, int ndim,
     return nn_npy_write(path, "<f8", data, sizeof(double), ndim, shape, err);
 }
 
+int nn_npy_write_real(const char *path, const nn_real *data, int ndim, const size_t *shape,
+                      nn_err *err)
+{
+#ifdef NN_REAL_IS_FLOAT
+    return nn_npy_write(path, "<f4", data, sizeof(float), ndim, shape, err);
+#else
+    return nn_npy_write(path, "<f8", data, sizeof(double), ndim, shape, err);
+#endif
+}
+
 int nn_npy_write(const char *path, const char *descr, const void *data, size_t elem_size,
                  int ndim, const size_t *shape, nn_err *err)
 {

@@ -19,7 +19,7 @@ static int export_split(const nn_data *d, const nn_split *s, const char *dir, co
     char file[64];
     size_t shape[2] = {s->m, (size_t)d->d};
     snprintf(file, sizeof file, "X_%s.npy", name);
-    int rc = nn_npy_write_f64(nn_path_join(dir, file), s->X, 2, shape, err);
+    int rc = nn_npy_write_real(nn_path_join(dir, file), s->X, 2, shape, err);
     snprintf(file, sizeof file, "y_%s.npy", name);
     if (rc == NN_OK)
         rc = nn_npy_write(nn_path_join(dir, file), "<i4", s->y, sizeof(int32_t), 1, shape, err);

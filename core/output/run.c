@@ -147,7 +147,7 @@ static int weights_io(const nn_model *m, nn_real *theta, const char *dir, int wr
         size_t shape[2] = {(size_t)t->rows, (size_t)t->cols};
         int rc;
         if (write) {
-            rc = nn_npy_write_f64(path, theta + t->off, t->is_bias ? 1 : 2, shape, err);
+            rc = nn_npy_write_real(path, theta + t->off, t->is_bias ? 1 : 2, shape, err);
         } else {
             nn_npy a;
             rc = nn_npy_read(path, &a, err);
@@ -159,7 +159,8 @@ static int weights_io(const nn_model *m, nn_real *theta, const char *dir, int wr
                 rc = nn_err_set(err, NN_EINPUT, "%s: shape does not match the model, which needs %s",
                                 path, want);
             } else if (rc == NN_OK) {
-                memcpy(theta + t->off, a.data, t->n * sizeof(nn_real));
+                for (size_t k = 0; k < t->n; k++) /* the file's values, as nn_real */
+                    theta[t->off + k] = (nn_real)a.data[k];
             }
             if (rc == NN_OK || a.data)
                 nn_npy_free(&a);

@@ -139,7 +139,8 @@ static int shuffle_rows(nn_rng *rng, long n, nn_real *X, int32_t *y)
         free(by);
         return NN_ENOMEM;
     }
-    memcpy(bx, X, (size_t)n * 2 * sizeof(double));
+    for (long i = 0; i < 2 * n; i++)
+        bx[i] = X[i];
     memcpy(by, y, (size_t)n * sizeof(int32_t));
     nn_rng_permutation(rng, idx, (size_t)n);
     for (long i = 0; i < n; i++) {

@@ -38,6 +38,11 @@ NN_API int nn_npy_write(const char *path, const char *descr, const void *data, s
 NN_API int nn_npy_write_f64(const char *path, const double *data, int ndim,
                      const size_t *shape, nn_err *err);
 
+/* .npy of nn_real values: '<f8' in the double build, '<f4' in the float
+ * build (NN_REAL_IS_FLOAT). */
+NN_API int nn_npy_write_real(const char *path, const nn_real *data, int ndim,
+                             const size_t *shape, nn_err *err);
+
 /* A loaded .npy array, converted to double. Owned by the caller; release
  * with nn_npy_free. Accepts dtypes f8, f4, i1, i2, i4, i8, u1, u2, u4, u8,
  * b1 in little-endian C order, ndim 0..2. */

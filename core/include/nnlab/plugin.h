@@ -37,11 +37,23 @@ extern "C" {
 #define NN_MAX_EVALS 1000   /* extra loss and gradient evaluations per step */
 #define NN_MAX_HOOKS 8      /* activation regularizers (dropout, noise) per model */
 
-/* One numeric type for all numeric code. */
+/* One numeric type for all numeric code: double, or float where the tree is
+ * built with -DNN_REAL=float (the NN_FLOAT32 build option), in which case
+ * NN_REAL_IS_FLOAT is defined. A plugin built for the other type is refused
+ * at load time (real_size in the descriptor). */
 #ifndef NN_REAL
 #define NN_REAL double
 #endif
 typedef NN_REAL nn_real;
+#define NN_REAL_KIND_(t) NN_REAL_KIND_##t
+#define NN_REAL_KIND(t) NN_REAL_KIND_(t)
+#define NN_REAL_KIND_float 1
+#define NN_REAL_KIND_double 2
+#if NN_REAL_KIND(NN_REAL) == 1
+#define NN_REAL_IS_FLOAT 1
+#elif NN_REAL_KIND(NN_REAL) != 2
+#error "NN_REAL must be float or double"
+#endif
 
 #define NN_ENTRY_SYMBOL "nnlab_plugin"
 

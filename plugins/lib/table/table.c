@@ -49,7 +49,8 @@ static int store_split(nn_data *out, nn_split *s, const table_split *t)
     int rc = nn_split_alloc(out, s, t->m, 0);
     if (rc)
         return rc;
-    memcpy(s->X, t->X, t->m * (size_t)t->d * sizeof(nn_real));
+    for (size_t i = 0; i < t->m * (size_t)t->d; i++) /* double to nn_real */
+        s->X[i] = (nn_real)t->X[i];
     for (size_t i = 0; i < t->m; i++)
         s->y[i] = (int32_t)t->y[i];
     return NN_OK;
