@@ -311,80 +311,107 @@ static int numeric(const char *v, double *out)
     return v[0] && !*e && isfinite(*out);
 }
 
-/* The metric against key k: one group per epochs budget (the rungs). */
-static int figure_key(const char *dir, const board *b, int k, nn_err *err)
+/* The ok trials' points for key k: x (a number, or a category index into
+ * labels), y the metric, and each trial's epochs. */
+typedef struct key_points {
+    double *x, *y;
+    long *ep;
+    const char **labels;
+    int n, n_labels, numeric, log_x;
+} key_points;
+
+static void key_points_free(key_points *kp)
 {
-    const nn_sw_meta *m = b->m;
+    free(kp->x), free(kp->y), free(kp->ep), free(kp->labels);
+}
+
+static int key_points_of(const board *b, int k, key_points *kp)
+{
     int n = b->n_latest;
-    double *x = calloc((size_t)n + 1, sizeof *x), *y = calloc((size_t)n + 1, sizeof *y);
-    const char **labels = calloc((size_t)n + 1, sizeof *labels);
-    long *ep = calloc((size_t)n + 1, sizeof *ep);
-    int rc = x && y && labels && ep ? NN_OK : nn_err_set(err, NN_ENOMEM, "out of memory");
-    int all_num = 1, n_lab = 0, pos = 1;
-    double lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; rc == NN_OK && i < n; i++) {
-        double v;
-        all_num &= numeric(b->latest[i]->values[k], &v);
-        if (all_num)
+    *kp = (key_points){calloc((size_t)n + 1, sizeof(double)), calloc((size_t)n + 1, sizeof(double)),
+                       calloc((size_t)n + 1, sizeof(long)), calloc((size_t)n + 1, sizeof(char *)), 0, 0, 1, 0};
+    if (!kp->x || !kp->y || !kp->ep || !kp->labels)
+        return NN_ENOMEM;
+    double lo = INFINITY, hi = -INFINITY, v;
+    int pos = 1;
+    for (int i = 0; i < n; i++) {
+        kp->numeric &= numeric(b->latest[i]->values[k], &v);
+        if (kp->numeric)
             lo = fmin(lo, v), hi = fmax(hi, v), pos &= v > 0;
     }
-    int logx = all_num && pos && (strncmp(m->kinds[k], "log_", 4) == 0 || (lo > 0 && hi / lo >= 100));
-    int pts = 0;
-    for (int i = 0; rc == NN_OK && i < n; i++) {
+    kp->log_x = kp->numeric && pos && (strncmp(b->m->kinds[k], "log_", 4) == 0 || hi / lo >= 100);
+    for (int i = 0; i < n; i++) {
         const nn_sw_row *r = b->latest[i];
         if (!row_ok(r, b->metric))
             continue;
-        double v = 0;
-        if (all_num) {
+        v = 0;
+        if (kp->numeric) {
             numeric(r->values[k], &v);
         } else {
             int j = 0;
-            while (j < n_lab && strcmp(labels[j], r->values[k]) != 0)
+            while (j < kp->n_labels && strcmp(kp->labels[j], r->values[k]) != 0)
                 j++;
-            if (j == n_lab)
-                labels[n_lab++] = r->values[k];
+            if (j == kp->n_labels)
+                kp->labels[kp->n_labels++] = r->values[k];
             v = j;
         }
-        x[pts] = v;
-        y[pts] = nn_sw_metric_value(&r->r, b->metric);
-        ep[pts++] = r->epochs;
+        kp->x[kp->n] = v;
+        kp->y[kp->n] = nn_sw_metric_value(&r->r, b->metric);
+        kp->ep[kp->n++] = r->epochs;
     }
-    /* groups by epochs, fewest first */
-    nn_points g[10];
-    char names[10][48];
-    int ng = 0;
-    double *gx = calloc((size_t)pts + 1, sizeof *gx), *gy = calloc((size_t)pts + 1, sizeof *gy);
-    if (rc == NN_OK && (!gx || !gy))
-        rc = nn_err_set(err, NN_ENOMEM, "out of memory");
-    int used = 0;
+    return NN_OK;
+}
+
+#define MAX_GROUPS 10
+
+/* The points in groups of equal epochs (the rungs), fewest epochs first;
+ * gx, gy hold them (kp->n each). Returns the number of groups. */
+static int by_epochs(const key_points *kp, nn_points *g, char (*names)[48], double *gx, double *gy)
+{
+    int ng = 0, used = 0;
     long last = -1;
-    while (rc == NN_OK && ng < 10) {
+    while (ng < MAX_GROUPS) {
         long next = -1;
-        for (int i = 0; i < pts; i++)
-            if (ep[i] > last && (next < 0 || ep[i] < next))
-                next = ep[i];
+        for (int i = 0; i < kp->n; i++)
+            if (kp->ep[i] > last && (next < 0 || kp->ep[i] < next))
+                next = kp->ep[i];
         if (next < 0)
             break;
         g[ng] = (nn_points){names[ng], gx + used, gy + used, 0};
         snprintf(names[ng], sizeof names[ng], "%ld epochs", next);
-        for (int i = 0; i < pts; i++)
-            if (ep[i] == next) {
-                gx[used] = x[i];
-                gy[used++] = y[i];
+        for (int i = 0; i < kp->n; i++)
+            if (kp->ep[i] == next) {
+                gx[used] = kp->x[i];
+                gy[used++] = kp->y[i];
                 g[ng].n++;
             }
         ng++;
         last = next;
     }
-    if (rc == NN_OK && pts > 0) {
-        char fk[256], path[4400], title[400];
+    return ng;
+}
+
+/* DIR/metric_KEY.png: the metric against key k, one colour per rung. */
+static int figure_key(const char *dir, const board *b, int k, nn_err *err)
+{
+    const nn_sw_meta *m = b->m;
+    key_points kp;
+    int rc = key_points_of(b, k, &kp) == NN_OK ? NN_OK : nn_err_set(err, NN_ENOMEM, "out of memory");
+    double *gx = calloc((size_t)kp.n + 1, sizeof *gx), *gy = calloc((size_t)kp.n + 1, sizeof *gy);
+    if (rc == NN_OK && (!gx || !gy))
+        rc = nn_err_set(err, NN_ENOMEM, "out of memory");
+    if (rc == NN_OK && kp.n > 0) {
+        nn_points g[MAX_GROUPS];
+        char names[MAX_GROUPS][48], fk[256], path[4400], title[400];
+        int ng = by_epochs(&kp, g, names, gx, gy);
         file_key(m->keys[k], fk, sizeof fk);
         snprintf(path, sizeof path, "%s/metric_%s.png", dir, fk);
         snprintf(title, sizeof title, "%s: %s against %s", m->name, b->metric, m->keys[k]);
-        rc = nn_plot_points(path, g, ng, all_num ? NULL : labels, n_lab, logx, m->keys[k], b->metric,
-                            title, err);
+        rc = nn_plot_points(path, g, ng, kp.numeric ? NULL : kp.labels, kp.n_labels, kp.log_x,
+                            m->keys[k], b->metric, title, err);
     }
-    free(gx), free(gy), free(x), free(y), free(labels), free(ep);
+    free(gx), free(gy);
+    key_points_free(&kp);
     return rc;
 }
 

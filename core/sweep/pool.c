@@ -35,6 +35,31 @@ int nn_sw_cpus(void)
     return n > 0 ? (int)n : 1;
 }
 
+/* exe run file -q -o run_dir [--plugin-path P] -s ov...; NULL-terminated, owned. */
+static const char **run_argv(const char *exe, const char *file, const char *run_dir, char *const *ov,
+                             int n_ov, const char *plugin_path)
+{
+    const char **argv = calloc((size_t)(2 * n_ov + 10), sizeof(char *));
+    int a = 0;
+    if (!argv)
+        return NULL;
+    argv[a++] = exe;
+    argv[a++] = "run";
+    argv[a++] = file;
+    argv[a++] = "-q";
+    argv[a++] = "-o";
+    argv[a++] = run_dir;
+    if (plugin_path) {
+        argv[a++] = "--plugin-path";
+        argv[a++] = plugin_path;
+    }
+    for (int i = 0; i < n_ov; i++) {
+        argv[a++] = "-s";
+        argv[a++] = ov[i];
+    }
+    return argv;
+}
+
 int nn_sw_spawn(const char *exe, const char *file, const char *run_dir, char *const *ov, int n_ov,
                 const char *plugin_path, pid_t *pid, nn_err *err)
 {
@@ -49,25 +74,10 @@ int nn_sw_spawn(const char *exe, const char *file, const char *run_dir, char *co
     if (fd < 0)
         return nn_err_set(err, NN_EIO, "%s: cannot create: %s", log, strerror(errno));
     /* everything the child needs is built before fork (no allocation after it) */
-    const char **argv = calloc((size_t)(2 * n_ov + 10), sizeof(char *));
+    const char **argv = run_argv(exe, file, run_dir, ov, n_ov, plugin_path);
     if (!argv) {
         close(fd);
         return nn_err_set(err, NN_ENOMEM, "out of memory");
-    }
-    int a = 0;
-    argv[a++] = exe;
-    argv[a++] = "run";
-    argv[a++] = file;
-    argv[a++] = "-q";
-    argv[a++] = "-o";
-    argv[a++] = run_dir;
-    if (plugin_path) {
-        argv[a++] = "--plugin-path";
-        argv[a++] = plugin_path;
-    }
-    for (int i = 0; i < n_ov; i++) {
-        argv[a++] = "-s";
-        argv[a++] = ov[i];
     }
     pid_t parent = getpid();
     fflush(NULL);

@@ -648,6 +648,29 @@ static int worker_spawn(ctx *c, char *msg, nn_err *err)
     return rc;
 }
 
+/* Sends rank 0 the result of each finished trial process; 1 when one was. */
+static int worker_reap(ctx *c)
+{
+    int ws, any = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+        for (int k = 0; k < c->n_jobs; k++)
+            if (c->jobs[k].pid == pid) {
+                nn_sw_result r;
+                nn_sw_result_of(c->jobs[k].run, ws, nn_sw_now() - c->jobs[k].t0, &r);
+                char *t = result_text(c->jobs[k].trial, &r);
+                if (t)
+                    c->o->mpi->send(0, TAG_RESULT, t);
+                free(t);
+                c->jobs[k] = c->jobs[--c->n_jobs];
+                any = 1;
+                break;
+            }
+    return any;
+}
+
+/* A rank other than 0: asks for trials while it has a free slot, runs them,
+ * sends back their results, until rank 0 says stop. */
 static int worker(ctx *c, nn_err *err)
 {
     const nn_sw_transport *m = c->o->mpi;
@@ -674,21 +697,8 @@ static int worker(ctx *c, nn_err *err)
                 rc = worker_spawn(c, msg, err), any = 1;
             free(msg);
         }
-        int ws;
-        pid_t pid;
-        while (rc == NN_OK && (pid = waitpid(-1, &ws, WNOHANG)) > 0)
-            for (int k = 0; k < c->n_jobs; k++)
-                if (c->jobs[k].pid == pid) {
-                    nn_sw_result r;
-                    nn_sw_result_of(c->jobs[k].run, ws, nn_sw_now() - c->jobs[k].t0, &r);
-                    char *t = result_text(c->jobs[k].trial, &r);
-                    if (t)
-                        m->send(0, TAG_RESULT, t);
-                    free(t);
-                    c->jobs[k] = c->jobs[--c->n_jobs];
-                    any = 1;
-                    break;
-                }
+        if (rc == NN_OK)
+            any |= worker_reap(c);
         if (!any)
             nap(0.02);
     }
@@ -768,6 +778,36 @@ static void ctx_free(ctx *c)
     nn_sw_spec_free(&c->s);
 }
 
+/* Rank 0, or the only process: check, plan, run, record. */
+static int lead(ctx *c, nn_sweep_result *res, nn_err *err)
+{
+    const nn_sweep_opts *o = c->o;
+    int rc = setup(c, err);
+    if (rc == NN_OK && o->dry_run)
+        print_plan(c, stdout);
+    else if (rc == NN_OK && (rc = open_folder(c, err)) == NN_OK) {
+        long done, failed;
+        count(c, &done, &failed);
+        fprintf(c->log, "sweep: %ld trials of %s (%s search), %d at a time%s, into %s", nn_sw_plan_total(&c->s, &c->p),
+                c->s.file, nn_sw_method_name(c->s.method), c->jobs_max, o->mpi ? " on each MPI rank" : "", c->dir);
+        if (done)
+            fprintf(c->log, "; %ld already recorded there", done);
+        fputc('\n', c->log);
+        rc = run_all(c, err);
+    }
+    if (got_signal || rc)
+        stop_local(c); /* a trial left running would have no one to record it */
+    nn_err e2;
+    drain(c, rc ? &e2 : err);
+    if (c->dir[0] && c->launched) {
+        refresh(c, 1, &e2);
+        if (got_signal)
+            board(c, 0);
+        fill_result(c, res);
+    }
+    return rc;
+}
+
 int nn_sweep_run(const nn_sweep_opts *o, nn_sweep_result *res, nn_err *err)
 {
     memset(res, 0, sizeof *res);
@@ -782,34 +822,7 @@ int nn_sweep_run(const nn_sweep_opts *o, nn_sweep_result *res, nn_err *err)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int rc;
-    if (o->mpi && o->mpi->rank > 0) {
-        rc = worker(c, err);
-    } else {
-        rc = setup(c, err);
-        if (rc == NN_OK && o->dry_run)
-            print_plan(c, stdout);
-        else if (rc == NN_OK && (rc = open_folder(c, err)) == NN_OK) {
-            long done, failed;
-            count(c, &done, &failed);
-            fprintf(c->log, "sweep: %ld trials of %s (%s search), %d at a time%s, into %s", nn_sw_plan_total(&c->s, &c->p),
-                    c->s.file, nn_sw_method_name(c->s.method), c->jobs_max, o->mpi ? " on each MPI rank" : "", c->dir);
-            if (done)
-                fprintf(c->log, "; %ld already recorded there", done);
-            fputc('\n', c->log);
-            rc = run_all(c, err);
-        }
-        if (got_signal || rc)
-            stop_local(c); /* a trial left running would have no one to record it */
-        nn_err e2;
-        drain(c, rc ? &e2 : err);
-        if (c->dir[0] && c->launched) {
-            refresh(c, 1, &e2);
-            if (got_signal)
-                board(c, 0);
-            fill_result(c, res);
-        }
-    }
+    int rc = o->mpi && o->mpi->rank > 0 ? worker(c, err) : lead(c, res, err);
     if (got_signal && o->mpi)
         o->mpi->abort(128 + got_signal);
     res->signal = got_signal;
