@@ -19,6 +19,7 @@ enum { TAG_REQ = 1, TAG_TRIAL, TAG_WAIT, TAG_STOP, TAG_RESULT };
 
 #define SCAN_PAUSE 0.5   /* seconds between looks for claimable trials when none was */
 #define TABLE_PAUSE 0.5  /* seconds between re-reads of trials.csv */
+#define BOARD_PAUSE 1.0  /* seconds between rewrites of sweep.md while trials finish */
 
 typedef struct job {
     pid_t pid;                   /* local process, or 0 on another rank */
@@ -26,6 +27,8 @@ typedef struct job {
     nn_sw_claim claim;           /* held here for trials run here or on another rank */
     double t0;
     char run[4200];              /* on a rank other than 0: the trial's run folder */
+    int finished;                /* the process ended (pid -1): res waits to be recorded */
+    nn_sw_result res;
 } job;
 
 typedef struct ctx {
@@ -42,7 +45,7 @@ typedef struct ctx {
     job *jobs;
     int n_jobs, cap_jobs;
     unsigned char *launched;     /* per plan trial: started by this process */
-    double t0, next_scan;
+    double t0, next_scan, board_at;
     long finished;               /* trials this process recorded */
     int stopped;                 /* ranks told to stop */
 } ctx;
@@ -128,6 +131,7 @@ static void progress_of(const ctx *c, nn_sw_progress *pr)
 
 static void board(ctx *c, int figures)
 {
+    c->board_at = nn_sw_now();
     nn_sw_progress pr;
     progress_of(c, &pr);
     nn_err e;
@@ -235,28 +239,44 @@ static int record(ctx *c, int k, const nn_sw_result *r, nn_err *err)
     if ((rc = refresh(c, 1, err)) != NN_OK)
         return rc;
     print_progress(c, j.trial, j.rank, r);
-    board(c, 0);
+    if (nn_sw_now() - c->board_at >= BOARD_PAUSE) /* the rung's end writes it in any case */
+        board(c, 0);
     return NN_OK;
 }
 
-static int reap(ctx *c, int *any, nn_err *err)
+/* Collects the trial processes that ended: their slots are free at once
+ * (the next trials start before these are recorded, which takes a few
+ * fsyncs), their results wait in the job for record_finished. */
+static void reap(ctx *c, int *any)
 {
     int ws;
     pid_t pid;
-    while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
+    while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
         for (int k = 0; k < c->n_jobs; k++) {
-            if (c->jobs[k].pid != pid)
+            job *j = &c->jobs[k];
+            if (j->pid != pid)
                 continue;
             char run[4200];
-            run_dir_of(c, c->jobs[k].trial, run, sizeof run);
-            nn_sw_result r;
-            nn_sw_result_of(run, ws, nn_sw_now() - c->jobs[k].t0, &r);
+            run_dir_of(c, j->trial, run, sizeof run);
+            nn_sw_result_of(run, ws, nn_sw_now() - j->t0, &j->res);
+            j->pid = -1;
+            j->finished = 1;
             *any = 1;
-            int rc = record(c, k, &r, err);
-            if (rc)
-                return rc;
             break;
         }
+}
+
+static int record_finished(ctx *c, nn_err *err)
+{
+    for (int k = 0; k < c->n_jobs;) {
+        if (!c->jobs[k].finished) {
+            k++;
+            continue;
+        }
+        nn_sw_result r = c->jobs[k].res;
+        int rc = record(c, k, &r, err); /* moves the last job into k */
+        if (rc)
+            return rc;
     }
     return NN_OK;
 }
@@ -366,7 +386,8 @@ static int serve(ctx *c, const int *order, int n_order, int final, int *any, nn_
             nn_sw_result r;
             if (parse_result(msg, &i, &r) == 0)
                 for (int k = 0; k < c->n_jobs; k++)
-                    if (c->jobs[k].pid == 0 && c->jobs[k].rank == src && c->jobs[k].trial == i) {
+                    if (c->jobs[k].pid == 0 && !c->jobs[k].finished && c->jobs[k].rank == src &&
+                        c->jobs[k].trial == i) {
                         rc = record(c, k, &r, err);
                         break;
                     }
@@ -422,7 +443,9 @@ static int run_rung(ctx *c, int rung, nn_err *err)
         if (rc == NN_OK && c->o->mpi)
             rc = serve(c, order, b - a, 0, &any, err);
         if (rc == NN_OK)
-            rc = reap(c, &any, err);
+            rc = record_finished(c, err);
+        if (rc == NN_OK)
+            reap(c, &any);
         if (rc == NN_OK && c->n_jobs == 0 && rung_done(c, a, b))
             break;
         if (!any)
@@ -795,6 +818,8 @@ static int lead(ctx *c, nn_sweep_result *res, nn_err *err)
         fputc('\n', c->log);
         rc = run_all(c, err);
     }
+    nn_err e1;
+    record_finished(c, rc ? &e1 : err); /* trials that ended are recorded, even when stopping */
     if (got_signal || rc)
         stop_local(c); /* a trial left running would have no one to record it */
     nn_err e2;
