@@ -2,7 +2,8 @@
  * folder written here (300 training records over five batches, 50 test
  * records): labels, HWC pixels, split boundaries across batches, features
  * equal to the per-image code, normalisation and bias, thread counts, the
- * cache (hit, invalidation, atomic writes) and rejection of broken folders
+ * cache (hit, invalidation, atomic writes, a corrupt file rebuilt with a
+ * warning) and rejection of broken folders
  * with a message naming the file. */
 #include <math.h>
 #include <stdint.h>
@@ -207,28 +208,72 @@ static void load_cached(fixture *f, const char *cache, nn_data *d)
         fail_msg("%s", e.msg);
 }
 
-/* Overwrites the last nn_real of the cache file (last test row, last column). */
-static void tamper_last_value(const char *cache, double v)
+/* The one .cache file in folder cache. */
+static void cache_file(const char *cache, char *path, size_t n)
 {
-    char path[4300];
     DIR *dir = opendir(cache);
     struct dirent *ent;
+    path[0] = '\0';
     while ((ent = readdir(dir)))
         if (strstr(ent->d_name, ".cache"))
-            snprintf(path, sizeof path, "%s/%s", cache, ent->d_name);
+            snprintf(path, n, "%s/%s", cache, ent->d_name);
     closedir(dir);
+    assert_true(path[0] != '\0');
+}
+
+/* Overwrites the last nn_real of the cache file (last test row, last column),
+ * and with fix_sum also its checksum (the trailing FNV-1a of every byte
+ * before it), as a file written with that value would hold. */
+static void tamper_last_value(const char *cache, double v, int fix_sum)
+{
+    char path[4300];
+    cache_file(cache, path, sizeof path);
     FILE *fp = fopen(path, "r+b");
     assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    long size = ftell(fp);
+    unsigned char *buf = malloc((size_t)size);
+    rewind(fp);
+    assert_int_equal(fread(buf, 1, (size_t)size, fp), (size_t)size);
     nn_real x = (nn_real)v;
-    assert_int_equal(fseek(fp, -(long)sizeof x, SEEK_END), 0);
-    assert_int_equal(fwrite(&x, sizeof x, 1, fp), 1);
+    memcpy(buf + size - 8 - (long)sizeof x, &x, sizeof x);
+    if (fix_sum) {
+        uint64_t h = 1469598103934665603ull;
+        for (long i = 0; i < size - 8; i++)
+            h = (h ^ buf[i]) * 1099511628211ull;
+        memcpy(buf + size - 8, &h, 8);
+    }
+    rewind(fp);
+    assert_int_equal(fwrite(buf, 1, (size_t)size, fp), (size_t)size);
     fclose(fp);
+    free(buf);
+}
+
+/* load_cached with stderr captured into msg. */
+static void load_cached_stderr(fixture *f, const char *cache, nn_data *d, char *msg, size_t n)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/stderr.txt", f->dir);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = fopen(path, "w+");
+    assert_non_null(cap);
+    dup2(fileno(cap), 2);
+    load_cached(f, cache, d);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(cap);
+    size_t got = fread(msg, 1, n - 1, cap);
+    msg[got] = '\0';
+    fclose(cap);
+    unlink(path);
 }
 
 static void test_cache(void **state)
 {
     fixture *f = *state;
-    char cache[300];
+    char cache[300], msg[1024];
     snprintf(cache, sizeof cache, "%s/cache", f->dir);
     ip_set_int(&f->t, "cache", 1);
     nn_data a, b;
@@ -241,10 +286,32 @@ static void test_cache(void **state)
     assert_memory_equal(a.test.X, b.test.X, a.test.m * a.d * sizeof(nn_real));
     assert_memory_equal(a.train.y, b.train.y, a.train.m * sizeof(int32_t));
     nn_data_free(&b);
-    tamper_last_value(cache, 12345.0); /* the next load must read the file */
+    tamper_last_value(cache, 12345.0, 1); /* a consistent file: the load reads it */
     load_cached(f, cache, &b);
     assert_true(b.test.X[b.test.m * b.d - 1] == 12345.0);
     nn_data_free(&b);
+    tamper_last_value(cache, 777.0, 0); /* a changed value: corrupt, rebuilt, warned */
+    load_cached_stderr(f, cache, &b, msg, sizeof msg);
+    printf("  %s", msg);
+    assert_non_null(strstr(msg, "warning"));
+    assert_non_null(strstr(msg, "corrupt (checksum mismatch)"));
+    assert_non_null(strstr(msg, "extracting the features again"));
+    assert_memory_equal(a.test.X, b.test.X, a.test.m * a.d * sizeof(nn_real));
+    assert_memory_equal(a.train.X, b.train.X, a.train.m * a.d * sizeof(nn_real));
+    nn_data_free(&b);
+    load_cached_stderr(f, cache, &b, msg, sizeof msg); /* the rebuilt file is whole again */
+    assert_null(strstr(msg, "corrupt"));
+    assert_memory_equal(a.test.X, b.test.X, a.test.m * a.d * sizeof(nn_real));
+    nn_data_free(&b);
+    char path[4300];
+    cache_file(cache, path, sizeof path);
+    assert_int_equal(truncate(path, 100), 0); /* truncated: corrupt too */
+    load_cached_stderr(f, cache, &b, msg, sizeof msg);
+    printf("  %s", msg);
+    assert_non_null(strstr(msg, "corrupt"));
+    assert_memory_equal(a.train.X, b.train.X, a.train.m * a.d * sizeof(nn_real));
+    nn_data_free(&b);
+    assert_int_equal(ip_count_files(cache, ".cache"), 1);
     ip_set_int(&f->t, "hue_bins", 12); /* another option: a miss, a new file */
     load_cached(f, cache, &b);
     assert_int_equal(ip_count_files(cache, ".cache"), 2);

@@ -98,6 +98,8 @@ static void print_table(const nn_bench_result *r)
 
 int nn_cmd_bench(int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return fputs(BENCH_USAGE, stdout) < 0;
     nn_bench_opts o = {0};
     int json = 0;
     long v;

@@ -14,17 +14,20 @@
 
 #define MAX_ARGS 256
 
-static int usage(void)
+/* The usage on f; the exit status status. */
+static int usage_on(FILE *f, int status)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: nnlab sweep FILE [-g key=v1,v2,...]... [-s key=value]... [-j N] [-o DIR]\n"
             "                  [--shard I/N] [--dry-run] [--retry-failed] [--plugin-path DIR]\n"
             "       nnlab sweep --status DIR\n"
             "  the search is FILE's sweep section plus the -g axes (values in libconfig syntax,\n"
             "  e.g. -g optim.lr=0.1,0.01 -g 'model.hidden=[10],[20, 10]'); under mpirun the ranks\n"
             "  share the trials; --shard (or SLURM_ARRAY_TASK_ID/COUNT) runs a share of them\n");
-    return 2;
+    return status;
 }
+
+static int usage(void) { return usage_on(stderr, 2); }
 
 static int parse_shard(const char *v, nn_sweep_opts *o)
 {
@@ -132,6 +135,8 @@ int nn_cmd_sweep(int argc, char **argv)
     o.fixed = fixed;
     o.grid = grid;
     const char *status = NULL;
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return usage_on(stdout, 0);
     if (parse_args(argc, argv, &o, fixed, grid, &status) != 0)
         return usage();
     return status ? status_cmd(status) : run_cmd(&o);

@@ -30,6 +30,8 @@ int nn_report_write(const nn_report *r, const nn_experiment *x, const nn_model *
                     const nn_trainer *t, const char *dir, nn_err *err);
 
 void nn_report_versions(FILE *f);
+/* `nnlab --version`: nnlab's version, then the libraries it runs with. */
+void nn_print_version(FILE *f);
 
 /* Progress line on a terminal (stderr); silent when not a terminal or quiet. */
 void nn_progress_begin(long epochs, int quiet);

@@ -344,12 +344,14 @@ static int load_text(const char *path, const nn_value *hp, text *t, nn_err *err)
     return NN_OK;
 }
 
+/* One split; every buffer read or parsed here is freed here, whatever fails. */
 static int read_split(const nn_value *hp, void *ud, table_split *tb, nn_err *err)
 {
     names *nm = ud;
     int is_train = nm->splits_read++ == 0;
     text tx = {0}, ty = {0};
     parsed px, py;
+    memset(&px, 0, sizeof px);
     memset(&py, 0, sizeof py);
     int sep = tb->yfile[0] != '\0';
     int rc = load_text(tb->xfile, hp, &tx, err);
@@ -365,8 +367,6 @@ static int read_split(const nn_value *hp, void *ud, table_split *tb, nn_err *err
         if (rc == NN_OK && py.m != px.m)
             rc = nn_err_set(err, NN_EINPUT, "%s: %zu labels but %s has %zu rows", tb->yfile, py.m,
                             tb->xfile, px.m);
-        if (rc != NN_OK)
-            parsed_free(&px);
     }
     if (rc == NN_OK) {
         parsed *pl = sep ? &py : &px;
@@ -375,11 +375,11 @@ static int read_split(const nn_value *hp, void *ud, table_split *tb, nn_err *err
         tb->y = malloc((px.m ? px.m : 1) * sizeof(double));
         rc = tb->y ? labels(nm, is_train, pl->lab, pl->m, pl->line, sep ? tb->yfile : tb->xfile, tb->y, err)
                    : nn_err_set(err, NN_ENOMEM, "out of memory");
-        tb->X = px.X;
+        tb->X = px.X; /* table_load frees X and y */
         px.X = NULL;
-        parsed_free(&px);
-        parsed_free(&py);
     }
+    parsed_free(&px);
+    parsed_free(&py);
     free(tx.buf);
     free(ty.buf);
     return rc;

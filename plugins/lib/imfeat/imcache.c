@@ -4,9 +4,11 @@
  * wrong data. Files are written to a temporary name and renamed into place, so
  * a reader sees either no file or a whole one.
  *
- * Layout: "NNLABFC1", u32 0x01020304 (byte order), u32 sizeof(nn_real),
+ * Layout: "NNLABFC2", u32 0x01020304 (byte order), u32 sizeof(nn_real),
  * u64 key length, key, u64 m_train, m_val, m_test, d, then X of train, val
- * and test as nn_real. */
+ * and test as nn_real, then a u64 checksum (FNV-1a over every byte before
+ * it): a file whose bytes changed after it was written is corrupt, and its
+ * features are extracted again. */
 #include "imfeat.h"
 
 #include <errno.h>
@@ -17,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "NNLABFC1"
+#define CACHE_MAGIC "NNLABFC2" /* NNLABFC1: the same without the checksum */
 #define CACHE_ORDER 0x01020304u
 
 /* ---- key ----------------------------------------------------------------------- */
@@ -202,54 +204,111 @@ static size_t payload_bytes(const nn_data *data)
     return rows * (size_t)data->d * sizeof(nn_real);
 }
 
-/* 1 when f's header, key and shapes match data's. */
-static int head_matches(FILE *f, const char *key, const nn_data *data)
+/* The running checksum: FNV-1a (64 bits) over every byte before it. */
+static uint64_t sum_bytes(uint64_t h, const void *p, size_t n)
 {
-    cache_head h;
-    uint64_t shape[4];
-    size_t key_len = strlen(key);
-    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, CACHE_MAGIC, 8) != 0
-        || h.order != CACHE_ORDER || h.real_size != sizeof(nn_real) || h.key_len != key_len)
-        return 0;
-    char *stored = malloc(key_len + 1);
-    int same = stored && fread(stored, 1, key_len, f) == key_len
-               && memcmp(stored, key, key_len) == 0;
-    free(stored);
-    if (!same || fread(shape, sizeof shape, 1, f) != 1)
-        return 0;
-    return shape[0] == data->train.m && shape[1] == data->val.m && shape[2] == data->test.m
-           && shape[3] == (uint64_t)data->d;
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
 }
 
-int imfeat_cache_load(const char *file, const char *key, nn_data *data)
+#define SUM_START 1469598103934665603ull
+
+/* Reads n bytes into p and adds them to *h; 1 when all were there. */
+static int read_summed(FILE *f, void *p, size_t n, uint64_t *h)
 {
+    if (fread(p, 1, n, f) != n)
+        return 0;
+    *h = sum_bytes(*h, p, n);
+    return 1;
+}
+
+/* IMFEAT_CACHE_HIT when f's header, key and shapes are data's, MISS when the
+ * file is for another key, format or shape, CORRUPT when the header is
+ * unreadable (why says what). */
+static int head_matches(FILE *f, const char *key, const nn_data *data, uint64_t *h, char *why,
+                        size_t n)
+{
+    cache_head head;
+    uint64_t shape[4];
+    size_t key_len = strlen(key);
+    if (!read_summed(f, &head, sizeof head, h))
+        return snprintf(why, n, "truncated header"), IMFEAT_CACHE_CORRUPT;
+    if (memcmp(head.magic, CACHE_MAGIC, 7) != 0)
+        return snprintf(why, n, "not a feature cache file"), IMFEAT_CACHE_CORRUPT;
+    if (memcmp(head.magic, CACHE_MAGIC, 8) != 0 || head.order != CACHE_ORDER
+        || head.real_size != sizeof(nn_real) || head.key_len != key_len)
+        return IMFEAT_CACHE_MISS; /* another version, machine or key */
+    char *stored = malloc(key_len + 1);
+    int got = stored && read_summed(f, stored, key_len, h);
+    int same = got && memcmp(stored, key, key_len) == 0;
+    free(stored);
+    if (!got)
+        return snprintf(why, n, "truncated key"), IMFEAT_CACHE_CORRUPT;
+    if (!same)
+        return IMFEAT_CACHE_MISS; /* a hash collision */
+    if (!read_summed(f, shape, sizeof shape, h))
+        return snprintf(why, n, "truncated header"), IMFEAT_CACHE_CORRUPT;
+    if (shape[0] != data->train.m || shape[1] != data->val.m || shape[2] != data->test.m
+        || shape[3] != (uint64_t)data->d)
+        return snprintf(why, n, "shapes differ from its key's"), IMFEAT_CACHE_CORRUPT;
+    return IMFEAT_CACHE_HIT;
+}
+
+int imfeat_cache_load(const char *file, const char *key, nn_data *data, char *why, size_t n)
+{
+    snprintf(why, n, "unreadable");
     FILE *f = fopen(file, "rb");
     if (!f)
-        return 0;
+        return IMFEAT_CACHE_MISS;
     struct stat st;
+    uint64_t h = SUM_START, stored;
     size_t head = sizeof(cache_head) + strlen(key) + 4 * sizeof(uint64_t);
-    int ok = fstat(fileno(f), &st) == 0 && (size_t)st.st_size == head + payload_bytes(data)
-             && head_matches(f, key, data);
-    for (int i = 0; ok && i < 3; i++) {
+    int rc = head_matches(f, key, data, &h, why, n);
+    if (rc == IMFEAT_CACHE_HIT && (fstat(fileno(f), &st) != 0
+        || (size_t)st.st_size != head + payload_bytes(data) + sizeof stored)) {
+        snprintf(why, n, "%lld bytes, %zu expected", (long long)st.st_size,
+                 head + payload_bytes(data) + sizeof stored);
+        rc = IMFEAT_CACHE_CORRUPT;
+    }
+    for (int i = 0; rc == IMFEAT_CACHE_HIT && i < 3; i++) {
         const nn_split *s = split_at(data, i);
-        size_t n = s->m * (size_t)data->d;
-        ok = fread(s->X, sizeof(nn_real), n, f) == n;
+        if (!read_summed(f, s->X, s->m * (size_t)data->d * sizeof(nn_real), &h))
+            rc = IMFEAT_CACHE_CORRUPT;
+    }
+    if (rc == IMFEAT_CACHE_HIT && (fread(&stored, sizeof stored, 1, f) != 1 || stored != h)) {
+        snprintf(why, n, "checksum mismatch");
+        rc = IMFEAT_CACHE_CORRUPT;
     }
     fclose(f);
-    return ok;
+    return rc;
+}
+
+/* Writes n bytes and adds them to *h; 1 when all were written. */
+static int write_summed(FILE *f, const void *p, size_t n, uint64_t *h)
+{
+    *h = sum_bytes(*h, p, n);
+    return fwrite(p, 1, n, f) == n;
 }
 
 static int write_all(FILE *f, const char *key, const nn_data *data)
 {
-    cache_head h = {CACHE_MAGIC, CACHE_ORDER, sizeof(nn_real), strlen(key)};
+    cache_head head;
+    memset(&head, 0, sizeof head); /* padding bytes are summed too */
+    memcpy(head.magic, CACHE_MAGIC, 8);
+    head.order = CACHE_ORDER;
+    head.real_size = sizeof(nn_real);
+    head.key_len = strlen(key);
     uint64_t shape[4] = {data->train.m, data->val.m, data->test.m, (uint64_t)data->d};
-    int ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(key, 1, h.key_len, f) == h.key_len
-             && fwrite(shape, sizeof shape, 1, f) == 1;
+    uint64_t h = SUM_START;
+    int ok = write_summed(f, &head, sizeof head, &h) && write_summed(f, key, head.key_len, &h)
+             && write_summed(f, shape, sizeof shape, &h);
     for (int i = 0; ok && i < 3; i++) {
         const nn_split *s = split_at(data, i);
-        size_t n = s->m * (size_t)data->d;
-        ok = fwrite(s->X, sizeof(nn_real), n, f) == n;
+        ok = write_summed(f, s->X, s->m * (size_t)data->d * sizeof(nn_real), &h);
     }
+    ok = ok && fwrite(&h, sizeof h, 1, f) == 1;
     return ok && fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
 }
 

@@ -227,11 +227,16 @@ static int fill_keyed(const imfeat_run *run, const char *key, const nn_data_ctx 
                                            run->tag, key) == 0;
     if (want && !cached && !ctx->quiet)
         fprintf(stderr, "%s: no writable cache folder; features are not cached\n", run->tag);
-    if (cached && imfeat_cache_load(file, key, data)) {
+    char why[128];
+    int found = cached ? imfeat_cache_load(file, key, data, why, sizeof why) : IMFEAT_CACHE_MISS;
+    if (found == IMFEAT_CACHE_HIT) {
         if (!ctx->quiet)
             fprintf(stderr, "%s: features from cache %s\n", run->tag, file);
         return NN_OK;
     }
+    if (found == IMFEAT_CACHE_CORRUPT) /* a warning even with -q: the data changed */
+        fprintf(stderr, "%s: warning: cache %s is corrupt (%s); extracting the features again\n",
+                run->tag, file, why);
     int rc = compute(run, ctx, data, err);
     if (rc != NN_OK || !cached)
         return rc;

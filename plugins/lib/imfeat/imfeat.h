@@ -129,8 +129,13 @@ int imfeat_key(imfeat_keybuf *k, const imfeat_run *run, nn_err *err);
  * folder is writable. */
 int imfeat_cache_path(char *out, size_t n, const char *cache_dir, const char *data_dir,
                       const char *tag, const char *key);
-/* 1 when the file holds the key and the shapes of data: X filled; 0 otherwise. */
-int imfeat_cache_load(const char *file, const char *key, nn_data *data);
+/* What imfeat_cache_load found. */
+enum { IMFEAT_CACHE_MISS = 0, IMFEAT_CACHE_HIT = 1, IMFEAT_CACHE_CORRUPT = -1 };
+/* HIT when the file holds the key and the shapes of data (X filled), MISS
+ * when there is no file or it is for another key or format, CORRUPT when it
+ * is for this key but truncated, resized or its checksum does not match
+ * (why: n bytes saying which; X may be partly overwritten). */
+int imfeat_cache_load(const char *file, const char *key, nn_data *data, char *why, size_t n);
 /* Writes the file atomically (temporary file, then rename); 0 or -1. */
 int imfeat_cache_store(const char *file, const char *key, const nn_data *data);
 
