@@ -61,6 +61,30 @@ def experiments():
     write("experiment", "bad_key.cfg", small.replace("epochs", "epoch"))
 
 
+def sweeps():
+    src = os.path.join(HERE, "..", "..", "experiments")
+    with open(os.path.join(src, "moons_sweep.cfg")) as f:
+        write("sweep", "moons_sweep.cfg", f.read())
+    base = ('name = "s"; seed = 3;\n'
+            'data = { plugin = "planar"; shape = "moons"; n_train = 16; n_val = 8; n_test = 4; };\n'
+            'model = { hidden = [3]; };\n'
+            'optim = { plugin = "adam"; lr = 0.01; };\n'
+            'reg = ( { plugin = "l2"; lambda = 0.0; } );\n'
+            'train = { epochs = 4; batch_size = 4; log_every = 1; };\n')
+    write("sweep", "grid.cfg", base + 'sweep = { params = ( { key = "optim.lr"; values = [0.1, 0.01]; },\n'
+          '  { key = "model.hidden"; values = ([4], [8, 4]); } ); repeats = 2; };\n')
+    write("sweep", "axes.cfg", "#-g optim.lr=0.1,0.01\n#-g model.hidden=[4],[2, 2]\n#-g train.epochs=2,3\n" + base)
+    write("sweep", "random.cfg", base + 'sweep = { method = "random"; trials = 6; seed = 7; metric = "val_accuracy";\n'
+          '  params = ( { key = "optim.lr"; log_uniform = [1e-4, 0.3]; },\n'
+          '             { key = "train.batch_size"; log_int = [2, 16]; },\n'
+          '             { key = "train.log_every"; int = [1, 3]; },\n'
+          '             { key = "reg[0].lambda"; uniform = [0.0, 3.0]; },\n'
+          '             { key = "model.activation"; choice = ("relu", "tanh"); } ); };\n')
+    write("sweep", "halving.cfg", base + 'sweep = { method = "halving"; trials = 9; eta = 3; max_epochs = 9;\n'
+          '  params = ( { key = "optim.lr"; log_uniform = [1e-3, 1.0]; } ); };\n')
+    write("sweep", "bad_key.cfg", base + 'sweep = { params = ( { key = "optim.lrr"; values = [0.1]; } ); };\n')
+
+
 def npy():
     arrays = {
         "f8_2d": np.arange(12, dtype="<f8").reshape(3, 4) / 7,
@@ -170,6 +194,7 @@ def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     experiments()
+    sweeps()
     npy()
     csv()
     cifar()

@@ -11,7 +11,7 @@ secs=${2:?usage: run.sh BUILD_DIR SECONDS [HARNESS...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(experiment npy csv cifar idx cache $(cd "$here" && ls fuzz_*.c | sed -n 's/^fuzz_\(sweep\)\.c$/\1/p'))
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(experiment sweep npy csv cifar idx cache)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
 # the harnesses write their inputs to files: into memory where there is some
