@@ -2,7 +2,20 @@
  * (nnlab/plugin.h), so that matrix-aware optimizers need no BLAS of their own. */
 #include <cblas.h>
 
+#include "gemm.h"
 #include "nnlab/plugin.h"
+
+/* The pthread OpenBLAS's pool shutdown (its fork handler); weak, so that a
+ * BLAS without it (OpenMP or serial OpenBLAS) links and the call is skipped. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+int nn_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+    if (n == 1 && blas_thread_shutdown_)
+        blas_thread_shutdown_();
+    return openblas_get_num_threads();
+}
 
 void nn_gemm(int trans_a, int trans_b, int m, int n, int k, nn_real alpha, const nn_real *A,
              int lda, const nn_real *B, int ldb, nn_real beta, nn_real *C, int ldc)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "data.h"
+#include "gemm.h"
 #include "run.h"
 #include "train.h"
 
@@ -290,9 +291,7 @@ int nn_bench(const nn_bench_opts *o, nn_bench_result *r, nn_err *err)
 {
     memset(r, 0, sizeof *r);
     r->precision = sizeof(nn_real) == sizeof(float) ? "f32" : "f64";
-    if (o->threads > 0)
-        openblas_set_num_threads(o->threads);
-    r->threads = openblas_get_num_threads();
+    r->threads = o->threads > 0 ? nn_blas_set_threads(o->threads) : openblas_get_num_threads();
     int cpu = r->threads == 1 && !o->wall_clock;
     r->clock = cpu ? "cpu" : "wall";
     int reps = o->repeats < 1 ? 1 : o->repeats > 63 ? 63 : o->repeats;

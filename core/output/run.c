@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "data.h"
+#include "gemm.h"
 #include "nnlab/io.h"
 #include "figures.h"
 #include "report.h"
@@ -270,7 +271,7 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     memset(&m, 0, sizeof m);
     int rc = nn_experiment_load(&x, o->file, o->overrides, o->n_overrides, &reg, err);
     if (rc == NN_OK && x.opts.train.threads > 0)
-        openblas_set_num_threads((int)x.opts.train.threads);
+        nn_blas_set_threads((int)x.opts.train.threads);
     if (rc == NN_OK)
         rc = nn_load_data(&x, &data, o->quiet, err);
     long bs = rc ? 0 : x.opts.train.batch_size;
