@@ -351,21 +351,34 @@ void nn_model_backward(nn_model *m, long mb, int training)
     }
 }
 
+/* The predicted label of column j after forward. */
+static int32_t predict_one(const nn_model *m, const nn_real *ZL, int K, long mb, long j)
+{
+    if (m->spec.out == NN_OUT_SIGMOID)
+        return 1.0 / (1.0 + exp(-ZL[j])) > 0.5;
+    int best = 0;
+    for (int k = 1; k < K; k++)
+        if (ZL[(size_t)k * (size_t)mb + (size_t)j] > ZL[(size_t)best * (size_t)mb + (size_t)j])
+            best = k;
+    return best;
+}
+
 void nn_model_predict_batch(const nn_model *m, long mb, int32_t *pred)
 {
     int K = m->spec.sizes[m->spec.n_layers];
     const nn_real *ZL = m->Z[m->spec.n_layers - 1];
-    for (long j = 0; j < mb; j++) {
-        if (m->spec.out == NN_OUT_SIGMOID) {
-            pred[j] = 1.0 / (1.0 + exp(-ZL[j])) > 0.5;
-            continue;
-        }
-        int best = 0;
-        for (int k = 1; k < K; k++)
-            if (ZL[(size_t)k * (size_t)mb + (size_t)j] > ZL[(size_t)best * (size_t)mb + (size_t)j])
-                best = k;
-        pred[j] = best;
-    }
+    for (long j = 0; j < mb; j++)
+        pred[j] = predict_one(m, ZL, K, mb, j);
+}
+
+long nn_model_count_correct(const nn_model *m, long mb)
+{
+    int K = m->spec.sizes[m->spec.n_layers];
+    const nn_real *ZL = m->Z[m->spec.n_layers - 1];
+    long c = 0;
+    for (long j = 0; j < mb; j++)
+        c += predict_one(m, ZL, K, mb, j) == m->yb[j];
+    return c;
 }
 
 nn_eval nn_model_evaluate(nn_model *m, const nn_real *X, const int32_t *y, size_t n, int d)

@@ -80,6 +80,9 @@ void nn_model_backward(nn_model *m, long mb, int training);
  * softmax the argmax class. Writes predicted labels into pred (mb). */
 void nn_model_predict_batch(const nn_model *m, long mb, int32_t *pred);
 
+/* After forward: how many of the mb predictions equal m->yb. */
+long nn_model_count_correct(const nn_model *m, long mb);
+
 /* Loss (mean) and accuracy over a whole split, in batches. */
 typedef struct nn_eval {
     double loss;

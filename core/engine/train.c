@@ -123,12 +123,29 @@ double nn_penalties(const nn_section *regs, int n_reg, const nn_model *m, nn_rea
     return pen;
 }
 
+/* 1 when no value is an infinity or a NaN, in one branch-free pass that
+ * GCC vectorises: the exponent field plus one carries into the sign bit
+ * exactly when the exponent is all ones. */
+#ifdef NN_REAL_IS_FLOAT
+typedef uint32_t real_bits;
+#define EXP_MASK 0x7f800000u
+#define EXP_ONE 0x00800000u
+#else
+typedef uint64_t real_bits;
+#define EXP_MASK 0x7ff0000000000000u
+#define EXP_ONE 0x0010000000000000u
+#endif
+_Static_assert(sizeof(real_bits) == sizeof(nn_real), "nn_real is float or double");
+
 static int all_finite(const nn_real *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
+    real_bits bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        real_bits b;
+        memcpy(&b, &v[i], sizeof b);
+        bad |= (b & EXP_MASK) + EXP_ONE;
+    }
+    return !(bad >> (8 * sizeof bad - 1));
 }
 
 static void clip(nn_trainer *t)
@@ -191,6 +208,8 @@ int nn_trainer_train_step(nn_trainer *t, const int64_t *idx, long mb, nn_real lr
         for (int h = 0; h < m->n_hooks; h++)
             t->hook_rng[h] = *m->hooks[h].rng;
     loss_and_grad(t, mb, out);
+    if (t->x->opts.train.train_accuracy == NN_TRAIN_ACC_BATCHES)
+        t->batch_correct += nn_model_count_correct(m, mb);
     t->final_loss = out->loss;
     int rc = NN_OK;
     if (!isfinite(out->loss))
@@ -304,6 +323,7 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
         t->epoch = epoch;
         epoch_order(t, epoch, m, full);
         double loss_sum = 0, lr = 0;
+        t->batch_correct = 0;
         int logged = epoch % every == 0 || epoch + 1 == epochs;
         for (size_t start = 0; start < m && rc == NN_OK; start += (size_t)bs) {
             long mb = (long)((m - start) < (size_t)bs ? (m - start) : (size_t)bs);
@@ -329,7 +349,9 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
             nn_trainer_eval_point(t);
         if (row) {
             row->iteration = t->iteration - 1;
-            row->train_acc = evaluate_split(t, &t->data->train).accuracy;
+            row->train_acc = tr->train_accuracy == NN_TRAIN_ACC_BATCHES
+                                 ? (double)t->batch_correct / (double)m
+                                 : evaluate_split(t, &t->data->train).accuracy;
         }
         if (validate)
             measure_val(t, epoch, row);

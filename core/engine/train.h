@@ -47,6 +47,7 @@ typedef struct nn_trainer {
     nn_rng hook_rng[NN_MAX_HOOKS]; /* each hook's stream before the step's first forward */
     long batch_m;                /* examples in the step's batch (for evaluate) */
     int max_evals;               /* the optimizer's max_evals() */
+    long batch_correct;          /* train_accuracy = batches: correct predictions this epoch */
     long grad_evals;             /* gradient evaluations in all (one per step plus re-evaluations) */
     /* the best model and the run */
     nn_real *best_theta;         /* deep copy of the best parameters (at the evaluation point) */

@@ -17,6 +17,7 @@
 const char *const nn_act_names[] = {NN_ACTIVATION_LIST(NN_NAME_ITEM)};
 const char *const nn_output_names[] = {NN_OUTPUT_LIST(NN_NAME_ITEM)};
 const char *const nn_shuffle_names[] = {NN_SHUFFLE_LIST(NN_NAME_ITEM)};
+const char *const nn_train_accuracy_names[] = {NN_TRAIN_ACCURACY_LIST(NN_NAME_ITEM)};
 const char *const nn_schedule_type_names[] = {NN_SCHEDULE_TYPE_LIST(NN_NAME_ITEM)};
 const char *const nn_monitor_names[] = {NN_MONITOR_LIST(NN_NAME_ITEM)};
 const char *const nn_plateau_mode_names[] = {NN_PLATEAU_MODE_LIST(NN_NAME_ITEM)};
@@ -25,7 +26,8 @@ const char *const nn_threshold_mode_names[] = {NN_THRESHOLD_MODE_LIST(NN_NAME_IT
 /* Enums are bound as nn_act-sized integers. */
 _Static_assert(sizeof(nn_output_kind) == sizeof(nn_act) && sizeof(nn_shuffle) == sizeof(nn_act) &&
                    sizeof(nn_schedule_type) == sizeof(nn_act) && sizeof(nn_monitor) == sizeof(nn_act) &&
-                   sizeof(nn_plateau_mode) == sizeof(nn_act) && sizeof(nn_threshold_mode) == sizeof(nn_act),
+                   sizeof(nn_plateau_mode) == sizeof(nn_act) && sizeof(nn_threshold_mode) == sizeof(nn_act) &&
+                   sizeof(nn_train_accuracy) == sizeof(nn_act),
                "every option enum has one size");
 
 /* type, default, default text, min, max, choices of an enum row */
@@ -59,7 +61,11 @@ _Static_assert(sizeof(nn_output_kind) == sizeof(nn_act) && sizeof(nn_shuffle) ==
       "clip the global gradient norm to this value; 0 = off")                                \
     R(clip_value, NN_T_REAL, 0, NULL, 0, 1e300, NULL,                                        \
       "clip each gradient element to [-v, v]; 0 = off")                                      \
-    R(threads, NN_T_INT, 0, NULL, 0, 1024, NULL, "BLAS and data threads; 0 = library default")
+    R(threads, NN_T_INT, 0, NULL, 0, 1024, NULL, "BLAS and data threads; 0 = library default")   \
+    R(train_accuracy, NN_ENUM_ROW(NN_TRAIN_ACCURACY_LIST, NN_TRAIN_ACC_FULL),                  \
+      "logged training accuracy: full = a pass over the training set after the epoch (final "  \
+      "weights); batches = the epoch's own training forward passes (weights of each step, "    \
+      "dropout active), no extra pass")
 
 /* ---- output ------------------------------------------------------------------ */
 

@@ -25,6 +25,9 @@
     X(NN_OUTPUT_AUTO, "auto") X(NN_OUTPUT_SIGMOID, "sigmoid") X(NN_OUTPUT_SOFTMAX, "softmax")
 #define NN_SHUFFLE_LIST(X)                                                     \
     X(NN_SHUFFLE_STREAM, "stream") X(NN_SHUFFLE_RESEED, "reseed") X(NN_SHUFFLE_NONE, "none")
+/* train.train_accuracy: what metrics.csv's train_accuracy measures */
+#define NN_TRAIN_ACCURACY_LIST(X)                                              \
+    X(NN_TRAIN_ACC_FULL, "full") X(NN_TRAIN_ACC_BATCHES, "batches")
 #define NN_SCHEDULE_TYPE_LIST(X)                                               \
     X(NN_SCHED_CONSTANT, "constant") X(NN_SCHED_STEP, "step")                  \
     X(NN_SCHED_EXPONENTIAL, "exponential") X(NN_SCHED_INVERSE_TIME, "inverse_time") \
@@ -48,6 +51,7 @@
 typedef enum nn_act { NN_ACTIVATION_LIST(NN_ENUM_ITEM) } nn_act;
 typedef enum nn_output_kind { NN_OUTPUT_LIST(NN_ENUM_ITEM) } nn_output_kind;
 typedef enum nn_shuffle { NN_SHUFFLE_LIST(NN_ENUM_ITEM) } nn_shuffle;
+typedef enum nn_train_accuracy { NN_TRAIN_ACCURACY_LIST(NN_ENUM_ITEM) } nn_train_accuracy;
 typedef enum nn_schedule_type { NN_SCHEDULE_TYPE_LIST(NN_ENUM_ITEM) } nn_schedule_type;
 typedef enum nn_monitor { NN_MONITOR_LIST(NN_ENUM_ITEM) } nn_monitor;
 typedef enum nn_plateau_mode { NN_PLATEAU_MODE_LIST(NN_ENUM_ITEM) } nn_plateau_mode;
@@ -57,6 +61,7 @@ typedef enum nn_threshold_mode { NN_THRESHOLD_MODE_LIST(NN_ENUM_ITEM) } nn_thres
 extern const char *const nn_act_names[];
 extern const char *const nn_output_names[];
 extern const char *const nn_shuffle_names[];
+extern const char *const nn_train_accuracy_names[];
 extern const char *const nn_schedule_type_names[];
 extern const char *const nn_monitor_names[];
 extern const char *const nn_plateau_mode_names[];
@@ -85,6 +90,7 @@ typedef struct nn_train_opts {
     long val_every;
     nn_real clip_norm, clip_value;
     long threads;
+    nn_train_accuracy train_accuracy;
 } nn_train_opts;
 
 typedef struct nn_output_opts {
