@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,6 +150,10 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
             r->iterations, r->gradient_evaluations, r->epochs);
     json_num(f, "seconds", r->seconds, 1);
     json_num(f, "examples_per_second", r->examples_per_second, 1);
+    /* the process's peak resident memory so far (data, model, training) */
+    struct rusage ru;
+    fprintf(f, ",\n  \"peak_rss_mib\": %.1f",
+            getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0);
     fprintf(f, ",\n  \"parameters\": %zu,\n  \"layers\": [", m->n_params);
     for (int l = 0; l <= m->spec.n_layers; l++)
         fprintf(f, "%s%d", l ? ", " : "", m->spec.sizes[l]);
