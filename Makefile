@@ -25,7 +25,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 demo: build
-	$(BUILD)/nnlab run experiments/init_he.cfg
+	$(BUILD)/nnlab run experiments/init_he.cfg --force
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

@@ -149,7 +149,7 @@ static void drop_backward(const nn_value *hp, const nn_reg_act *a)
         a->a[i] *= a->mask[i];
 }
 
-static const nn_reg_ops drop_ops = {NULL, NULL, drop_forward, drop_backward, NULL};
+static const nn_reg_ops drop_ops = {NULL, NULL, drop_forward, drop_backward, NULL, NULL};
 
 static void make_net(nn_model *m, nn_act act, long mb, uint32_t seed)
 {
@@ -246,7 +246,7 @@ static nn_real l2_penalty(const nn_value *hp, const nn_reg_tensor *t)
     return k / 2 * s;
 }
 
-static const nn_reg_ops l2_ops = {l2_penalty, NULL, NULL, NULL, NULL};
+static const nn_reg_ops l2_ops = {l2_penalty, NULL, NULL, NULL, NULL, NULL};
 static const nn_param_decl l2_params[] = {
     {"lambda", NN_T_REAL, 0.5, NULL, 0, 10, NULL, "strength"},
     {"wrong", NN_T_BOOL, 0, NULL, 0, 1, NULL, "double the gradient"},

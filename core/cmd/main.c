@@ -1,5 +1,6 @@
 /* main.c: the nnlab command: the one table of sub-commands (each in its own
  * file) with their one-line help, and main(), which dispatches on it. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +23,10 @@ static int cmd_help(int argc, char **argv);
 
 static const nn_command commands[] = {
     {"run", "run an experiment: nnlab run FILE [-o DIR] [-s key=value]... [-q]",
-     "nnlab run FILE [-o DIR] [-s key=value]... [-q] [--plugin-path DIR]\n"
-     "  -o DIR        run folder (default: output.dir, else runs/<name>)\n"
+     "nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force] [--plugin-path DIR]\n"
+     "  -o DIR        run folder (default: output.dir, else runs/<name>); one that holds a run\n"
+     "                is refused unless --force\n"
+     "  --force       replace the run the folder holds (its outputs are removed first)\n"
      "  -s key=value  override one setting, libconfig syntax (-s optim.lr=0.05 -s 'model.hidden=[8]')\n"
      "  -q            no progress output\n" PLUGIN_PATH_OPT,
      nn_cmd_run},
@@ -121,6 +124,9 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* a file-size limit (ulimit -f) makes writes fail with EFBIG, reported
+     * like any failed write, instead of killing the process mid-file */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

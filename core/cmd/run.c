@@ -32,11 +32,13 @@ int nn_cmd_run(int argc, char **argv)
             ov[o.n_overrides++] = argv[++i];
         else if (strcmp(argv[i], "-q") == 0)
             o.quiet = 1;
+        else if (strcmp(argv[i], "--force") == 0)
+            o.force = 1;
         else if (nn_opt_plugin_path(argc, argv, &i, &o.plugin_path))
             continue;
         else if (argv[i][0] == '-' || o.file) {
             fprintf(stderr, "nnlab run: unexpected argument '%s'\n"
-                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--plugin-path DIR]\n",
+                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force] [--plugin-path DIR]\n",
                     argv[i]);
             free(ov);
             return 2;
@@ -44,7 +46,7 @@ int nn_cmd_run(int argc, char **argv)
             o.file = argv[i];
     }
     if (!o.file) {
-        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--plugin-path DIR]\n");
+        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force] [--plugin-path DIR]\n");
         free(ov);
         return 2;
     }

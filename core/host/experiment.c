@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "decls.h"
+#include "exact.h"
 #include "nnlab/io.h"
 #include "options.h"
 #include "util.h"
@@ -118,7 +119,30 @@ static int parse_literal(config_t *tmp, const char *text, char *why, size_t n)
         config_destroy(tmp);
         return -1;
     }
+    nn_int_issue bad;
+    if (nn_config_exact_ints(tmp, "", buf, &bad) != 0) {
+        snprintf(why, n, "%s does not fit in a 64-bit integer", bad.literal);
+        config_destroy(tmp);
+        return -1;
+    }
     return 0;
+}
+
+/* Integers of cfg (read from text, or from x->file when text is NULL) made
+ * exactly what was written (exact.h), or the message naming the literal. */
+static int exact_ints(const nn_experiment *x, config_t *cfg, const char *text, nn_err *err)
+{
+    nn_int_issue b;
+    if (nn_config_exact_ints(cfg, x->file, text, &b) == 0)
+        return NN_OK;
+    if (b.setting && !b.wrapped)
+        return fail(x, b.setting, NULL, err, "%s does not fit in a 64-bit integer", b.literal);
+    if (!b.wrapped)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s does not fit in a 64-bit integer",
+                          b.file[0] ? b.file : x->file, b.line, b.literal);
+    return nn_err_set(err, NN_EINPUT,
+                      "%s:%d: %s does not fit in the 32 bits libconfig reads an integer without L "
+                      "in; write %sL", b.file[0] ? b.file : x->file, b.line, b.literal, b.literal);
 }
 
 static int add_default(config_setting_t *group, const nn_param_decl *p)
@@ -483,6 +507,9 @@ int nn_experiment_read_block(nn_experiment *x, const nn_plugin *p, const char *o
     if (config_read_string(x->cfg, text) != CONFIG_TRUE)
         return nn_err_set(err, NN_EINPUT, "%s:%d: %s (in '%s')", origin, config_error_line(x->cfg),
                           config_error_text(x->cfg), text);
+    int rc = exact_ints(x, x->cfg, text, err);
+    if (rc)
+        return rc;
     nn_section *sec = nn_experiment_block(x, p->kind);
     x->n_reg = p->kind == NN_KIND_REG;
     snprintf(sec->path, sizeof sec->path, "%s", kind);
@@ -576,8 +603,11 @@ static int read_top(nn_experiment *x, nn_err *err)
         s = config_setting_add(root, "seed", CONFIG_TYPE_INT);
         config_setting_set_int(s, 0);
     }
-    if (!is_integer(s) || config_setting_get_int64(s) < 0 || config_setting_get_int64(s) > 4294967295LL)
+    if (!is_integer(s))
         return fail(x, s, NULL, err, "expected an integer in [0, 4294967295]");
+    if (config_setting_get_int64(s) < 0 || config_setting_get_int64(s) > 4294967295LL)
+        return fail(x, s, NULL, err, "%lld is outside the allowed range [0, 4294967295]",
+                    config_setting_get_int64(s));
     x->seed = (uint32_t)config_setting_get_int64(s);
     return read_base_dir(x, root, err);
 }
@@ -650,7 +680,7 @@ static int read_file(nn_experiment *x, const char *file, nn_err *err)
     if (ok != CONFIG_TRUE)
         return nn_err_set(err, NN_EINPUT, "%s:%d: %s", file, config_error_line(x->cfg),
                           config_error_text(x->cfg));
-    return NN_OK;
+    return exact_ints(x, x->cfg, NULL, err);
 }
 
 int nn_experiment_load(nn_experiment *x, const char *file, const char *const *overrides,

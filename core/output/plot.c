@@ -3,6 +3,7 @@
  * plot_model.c, which figures.c calls for a run folder. */
 #include "plot.h"
 
+#include <errno.h>
 #include <math.h>
 #include <plplot.h>
 #include <setjmp.h>
@@ -113,12 +114,37 @@ int nn_plot_begin(nn_plot_page *p, const char *path, int width, int height, int 
     return NN_OK;
 }
 
+/* 0 when the PNG at path ends with its IEND chunk and is on disk (PLplot's
+ * driver does not report a failed write, so a full disk or a file-size
+ * limit leaves a truncated file); -1 otherwise, errno 0 when it is only
+ * incomplete. */
+static int png_complete(const char *path)
+{
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    unsigned char tail[12];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    int ok = fseek(f, -12, SEEK_END) == 0 && fread(tail, 1, 12, f) == 12
+             && memcmp(tail, iend, 12) == 0;
+    errno = 0;
+    ok = ok && fsync(fileno(f)) == 0;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
 int nn_plot_end(nn_plot_page *p, nn_err *err)
 {
     plend();
     if (abort_msg[0]) {
         unlink(p->tmp);
         return nn_err_set(err, NN_EIO, "%s: PLplot: %s", p->path, abort_msg);
+    }
+    if (png_complete(p->tmp) != 0) {
+        int e = errno;
+        unlink(p->tmp);
+        return nn_err_set(err, NN_EIO, "%s: write failed: %s", p->path,
+                          e ? strerror(e) : "the figure was not written whole (disk full?)");
     }
     if (rename(p->tmp, p->path) != 0) {
         unlink(p->tmp);

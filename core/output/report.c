@@ -17,6 +17,7 @@ void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, n
 {
     memset(r, 0, sizeof *r);
     r->status = t->diverged ? "diverged" : t->failed ? "failed" : "ok";
+    r->error = t->diverged || t->failed ? t->diverged_msg : NULL;
     nn_real *own = nn_trainer_use(t, NN_USE_FINAL);
     r->train_acc = nn_model_evaluate(m, data->train.X, data->train.y, data->train.m, data->d).accuracy;
     r->has_val = data->val.m > 0;
@@ -138,6 +139,10 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
     json_str(f, x->name);
     fprintf(f, ",\n  \"seed\": %u,\n  \"status\": ", x->seed);
     json_str(f, r->status);
+    if (r->error && r->error[0]) {
+        fputs(",\n  \"error\": ", f);
+        json_str(f, r->error);
+    }
     json_num(f, "train_accuracy", r->train_acc, 1);
     json_num(f, "val_accuracy", r->val_acc, r->has_val);
     json_num(f, "test_accuracy", r->test_acc, r->has_test);
@@ -177,13 +182,15 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
     return nn_atomic_commit(&a, err);
 }
 
-int nn_report_write(const nn_report *r, const nn_experiment *x, const nn_model *m,
-                    const nn_trainer *t, const char *dir, nn_err *err)
+int nn_report_write_metrics(const nn_trainer *t, const char *dir, nn_err *err)
 {
-    int rc = write_metrics(t, nn_path_join(dir, "metrics.csv"), err);
-    if (rc == NN_OK)
-        rc = write_summary(r, x, m, nn_path_join(dir, "summary.json"), err);
-    return rc;
+    return write_metrics(t, nn_path_join(dir, "metrics.csv"), err);
+}
+
+int nn_report_write_summary(const nn_report *r, const nn_experiment *x, const nn_model *m,
+                            const char *dir, nn_err *err)
+{
+    return write_summary(r, x, m, nn_path_join(dir, "summary.json"), err);
 }
 
 /* ---- progress --------------------------------------------------------------- */

@@ -10,7 +10,9 @@
 #include "train.h"
 
 typedef struct nn_report {
-    const char *status;          /* "ok", "diverged" or "failed" */
+    const char *status;          /* "ok", "diverged", "failed", or "incomplete" (an output
+                                    of the run could not be written; error says which) */
+    const char *error;           /* NULL, or why the run is not "ok" */
     double train_acc, val_acc, test_acc, final_loss, seconds;
     int has_val, has_test;
     const char *test_model;      /* "best" or "final" */
@@ -25,9 +27,12 @@ typedef struct nn_report {
  * split; the model's parameters are as they were when it returns). */
 void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
                     nn_trainer *t);
-/* metrics.csv and summary.json in dir, each written atomically. */
-int nn_report_write(const nn_report *r, const nn_experiment *x, const nn_model *m,
-                    const nn_trainer *t, const char *dir, nn_err *err);
+/* metrics.csv in dir, written atomically. */
+int nn_report_write_metrics(const nn_trainer *t, const char *dir, nn_err *err);
+/* summary.json in dir, written atomically: a run writes it last, so that its
+ * presence means every other output of the run is complete. */
+int nn_report_write_summary(const nn_report *r, const nn_experiment *x, const nn_model *m,
+                            const char *dir, nn_err *err);
 
 void nn_report_versions(FILE *f);
 /* `nnlab --version`: nnlab's version, then the libraries it runs with. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "data.h"
+#include "folder.h"
 #include "gemm.h"
 #include "nnlab/io.h"
 #include "figures.h"
@@ -70,6 +71,36 @@ static int model_fail(const nn_experiment *x, const char *key, nn_err *err, cons
     return nn_err_set(err, NN_EINPUT, "%s: model.%s: %s", x->file, key, msg);
 }
 
+/* Every regularizer's settings against the model's layer sizes (the reg
+ * ABI's validate op, ABI 2 and later): "file:line: reg[i].KEY: why". */
+static int validate_regs(const nn_experiment *x, const nn_model_spec *spec, nn_err *err)
+{
+    nn_reg_model rm = {spec->n_layers, spec->sizes};
+    for (int r = 0; r < x->n_reg; r++) {
+        const nn_section *s = &x->reg[r];
+        const nn_plugin *p = s->plugin.desc;
+        if (p->abi_version < 2 || !p->ops.reg->validate)
+            continue;
+        int param = -1;
+        nn_err e = {{0}};
+        int rc = p->ops.reg->validate(s->values, &rm, &param, &e);
+        if (rc == NN_OK)
+            continue;
+        const char *key = param >= 0 && param < s->n_decls ? s->decls[param].name : "";
+        int line = nn_section_line(s, key);
+        char where[128];
+        snprintf(where, sizeof where, "%s%s%s", s->path, key[0] ? "." : "", key);
+        const char *why = e.msg[0] ? e.msg : "refused by the plugin";
+        if (rc != NN_EINPUT)
+            return nn_err_set(err, NN_EPLUGIN, "%s: regularizer '%s': validate failed with code %d: %s",
+                              where, p->name, rc, why);
+        if (line > 0)
+            return nn_err_set(err, NN_EINPUT, "%s:%d: %s: %s", x->file, line, where, why);
+        return nn_err_set(err, NN_EINPUT, "%s: %s: %s", x->file, where, why);
+    }
+    return NN_OK;
+}
+
 int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, nn_model *m,
                    nn_err *err)
 {
@@ -106,7 +137,9 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
                  params, acts);
         return model_fail(x, "hidden", err, msg);
     }
-    int rc = nn_model_create(m, &spec, err);
+    int rc = validate_regs(x, &spec, err);
+    if (rc == NN_OK)
+        rc = nn_model_create(m, &spec, err);
     if (rc)
         return rc;
     const nn_plugin *ip = x->init.plugin.desc;
@@ -245,13 +278,25 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     else if (trc == NN_OK)
         print_results(&rep); /* another failure: the command prints its message */
     nn_err e2;
-    rc = nn_report_write(&rep, x, m, &t, dir, &e2);
+    rc = nn_report_write_metrics(&t, dir, &e2);
     if (rc == NN_OK && x->opts.output.weights)
         rc = nn_write_weights(m, nn_trainer_eval_theta(&t), nn_path_join(dir, "weights"), &e2);
     if (rc == NN_OK && t.has_best && x->opts.output.weights)
         rc = nn_write_weights(m, t.best_theta, nn_path_join(dir, "best_weights"), &e2);
     if (rc == NN_OK)
         rc = nn_plots_write(x, data, &t, dir, &e2);
+    /* last: its presence means the run wrote everything it could; status
+     * "ok" that every output is there */
+    if (rc != NN_OK) {
+        rep.status = "incomplete";
+        rep.error = e2.msg;
+    }
+    nn_err e3;
+    int src = nn_report_write_summary(&rep, x, m, dir, &e3);
+    if (rc == NN_OK && src != NN_OK) {
+        rc = src;
+        e2 = e3;
+    }
     nn_trainer_free(&t);
     if (rc) {
         *err = e2;
@@ -283,7 +328,8 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     char dir[4096];
     if (rc == NN_OK) {
         out_dir_of(&x, o, dir, sizeof dir);
-        rc = nn_mkdirs(dir, err);
+        rc = nn_run_folder_prepare(dir, o->resume ? NN_FOLDER_RESUME : o->force ? NN_FOLDER_FORCE
+                                                                                : NN_FOLDER_NEW, err);
     }
     if (rc == NN_OK)
         rc = nn_experiment_write(&x, nn_path_join(dir, "config.cfg"), err);

@@ -14,6 +14,8 @@ typedef struct nn_run_opts {
     int n_overrides;
     const char *plugin_path;      /* extra search dirs, or NULL */
     int quiet;
+    int force;                    /* replace a run the folder holds (its outputs removed first) */
+    int resume;                   /* continue the run the folder holds from its checkpoint */
 } nn_run_opts;
 
 /* Loads the experiment's data through its data plugin and checks the result

@@ -47,6 +47,7 @@ static const char **run_argv(const char *exe, const char *file, const char *run_
     argv[a++] = "run";
     argv[a++] = file;
     argv[a++] = "-q";
+    argv[a++] = "--force"; /* the sweep owns its trial folders: a retried trial starts afresh */
     argv[a++] = "-o";
     argv[a++] = run_dir;
     if (plugin_path) {

@@ -50,7 +50,25 @@ static void backward(const nn_value *hp, const nn_reg_act *a)
         a->a[i] = a->a[i] * a->mask[i] / p;
 }
 
-static const nn_reg_ops ops = {NULL, begin_pass, forward, backward, NULL};
+/* keep_probs must not name more layers than there are, and a model without
+ * hidden layers has nothing to drop. */
+static int validate(const nn_value *hp, const nn_reg_model *m, int *param, nn_err *err)
+{
+    int hidden = m->n_layers - 1;
+    if (hidden == 0) {
+        *param = -1;
+        return nn_err_set(err, NN_EINPUT, "dropout acts on hidden layers and the model has none "
+                                          "(model.hidden is empty)");
+    }
+    if (hp[P_KEEP_PROBS].n > hidden) {
+        *param = P_KEEP_PROBS;
+        return nn_err_set(err, NN_EINPUT, "%d values for the %d hidden layer%s of the model",
+                          hp[P_KEEP_PROBS].n, hidden, hidden == 1 ? "" : "s");
+    }
+    return NN_OK;
+}
+
+static const nn_reg_ops ops = {NULL, begin_pass, forward, backward, NULL, validate};
 
 static const nn_plugin desc = {
     NN_ABI_VERSION, sizeof(nn_real), NN_KIND_REG, "dropout",

@@ -25,7 +25,17 @@ static void forward(const nn_value *hp, const nn_reg_act *a)
 
 static void backward(const nn_value *hp, const nn_reg_act *a) {}
 
-static const nn_reg_ops ops = {NULL, NULL, forward, backward, NULL};
+/* A model without hidden layers has no activations to add noise to. */
+static int validate(const nn_value *hp, const nn_reg_model *m, int *param, nn_err *err)
+{
+    *param = -1;
+    if (m->n_layers < 2)
+        return nn_err_set(err, NN_EINPUT, "gaussian_noise acts on hidden layers and the model has "
+                                          "none (model.hidden is empty)");
+    return NN_OK;
+}
+
+static const nn_reg_ops ops = {NULL, NULL, forward, backward, NULL, validate};
 
 static const nn_plugin desc = {
     NN_ABI_VERSION, sizeof(nn_real), NN_KIND_REG, "gaussian_noise",

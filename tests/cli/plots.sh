@@ -28,7 +28,8 @@ ls "$T/b" | grep -q '\.png$' && fail "output.plots=false still wrote figures"
 "$NN_CMD" run "$EXP" -o "$T/c" -q -s train.epochs=50 -s output.log_scale=true > /dev/null || fail "log scale run"
 png "$T/c/loss.png" 800 500
 
-# no PLplot drivers, or none for cairo: exit 2 with a message, the rest of the run folder written
+# no PLplot drivers, or none for cairo: exit 2 with a message, the rest of the run folder
+# written, summary.json last with status "incomplete" and the reason
 mkdir -p "$T/nodrv" "$T/nocairo"
 DRV=$(dirname "$(find /usr/lib -name null.driver_info -path '*plplot*' 2> /dev/null | head -1)")
 [ -f "$DRV/null.driver_info" ] && cp "$DRV"/null.* "$T/nocairo/"
@@ -37,6 +38,8 @@ for dd in nodrv nocairo; do
   [ $rc = 2 ] || fail "$dd: exit $rc"
   grep -q "^nnlab: plots: PLplot" "$T/err" || fail "$dd: message: $(cat "$T/err")"
   [ -s "$T/$dd.run/summary.json" ] || fail "$dd: no summary.json"
+  grep -q '"status": "incomplete"' "$T/$dd.run/summary.json" || fail "$dd: status not incomplete"
+  grep -q '"error": ".*PLplot' "$T/$dd.run/summary.json" || fail "$dd: no error in summary.json"
   ls "$T/$dd.run" | grep -q 'png\|\.tmp\.' && fail "$dd: figure or temporary left"
 done
 

@@ -7,7 +7,10 @@
  *    (dropout, noise), with a mask array the core keeps between the two and
  *    a random stream the core owns;
  *  - begin_pass: called at the start of every training forward pass;
- *  - constrain: applied to each W after every optimizer step (max-norm).
+ *  - constrain: applied to each W after every optimizer step (max-norm);
+ *  - validate: checks the settings against the model's layer sizes before
+ *    training (a per-layer list longer than the layers), naming the
+ *    parameter at fault so that the error reads file:line: reg[i].KEY.
  * What nnlab check verifies:
  *  - the penalty gradient and the activation backward agree with central
  *    differences (relative difference < 1e-7), also in a small network;
@@ -47,8 +50,8 @@ static nn_real penalty(const nn_value *hp, const nn_reg_tensor *t)
     return lambda / (2 * m) * sum;
 }
 
-/* penalty, begin_pass, act_forward, act_backward, constrain */
-static const nn_reg_ops ops = {penalty, NULL, NULL, NULL, NULL};
+/* penalty, begin_pass, act_forward, act_backward, constrain, validate */
+static const nn_reg_ops ops = {penalty, NULL, NULL, NULL, NULL, NULL};
 
 static const nn_plugin desc = {
     NN_ABI_VERSION, sizeof(nn_real), NN_KIND_REG,

@@ -296,6 +296,12 @@ typedef struct nn_reg_act {
     nn_rng *rng;       /* this regularizer's stream */
 } nn_reg_act;
 
+/* The model a regularizer's settings are checked against (validate). */
+typedef struct nn_reg_model {
+    int n_layers;      /* weight layers: hidden layers + 1 */
+    const int *sizes;  /* (n_layers + 1): input features, hidden units..., outputs */
+} nn_reg_model;
+
 typedef struct nn_reg_ops {
     /* Penalty added to the loss for one tensor; adds d(penalty)/dw into
      * t->grad. NULL when the regularizer has no penalty. */
@@ -308,6 +314,14 @@ typedef struct nn_reg_ops {
     void (*act_backward)(const nn_value *hp, const nn_reg_act *a);
     /* Constraint applied to W (fan_out, fan_in) after every step (may be NULL). */
     void (*constrain)(const nn_value *hp, nn_real *W, int fan_out, int fan_in);
+    /* ---- appended in ABI 2; the core calls it only when the descriptor's
+     * abi_version >= 2 and the pointer is not NULL ---- */
+    /* Checks the settings against the model before training (a list longer
+     * than the layers it applies to, a hook on a model without the layers it
+     * needs): NN_OK, or NN_EINPUT with the index of the parameter at fault
+     * in *param (-1: none in particular) and the reason in err; the core
+     * prefixes file:line: reg[i].KEY. NULL: nothing to check. */
+    int (*validate)(const nn_value *hp, const nn_reg_model *m, int *param, nn_err *err);
 } nn_reg_ops;
 
 /* ------------------------------------------------------------------------ */
