@@ -7,6 +7,7 @@ python3-numpy, python3-sklearn), in alternating runs on one machine.
     /usr/bin/python3 experiments/bench/train_bench.py [--nnlab build/nnlab]
         [--nnlab-f32 build-f32/nnlab] [--repeats 3] [--threads 1]
         [--workloads mlp500,mlp64,tiny,pixels,fashion] [--examples 19600]
+        [--baseline OTHER_BUILD/nnlab]
 
 Workloads (synthetic data of the workload's shape: random Gaussian inputs
 labelled by a random linear teacher, written once as .npy and read by all):
@@ -58,7 +59,7 @@ WORKLOADS = {
     "fashion": dict(layers=[1225, 256, 10], optim="adam", lr=1e-3, batch=128, m=20000, epochs=1, peer_epochs=1,
                     keep=0.5),
 }
-PEERS = ["nnlab", "nnlab_f32", "torch_f64", "torch_f32", "numpy", "sklearn"]
+PEERS = ["nnlab", "nnlab_f32", "baseline", "torch_f64", "torch_f32", "numpy", "sklearn"]
 
 
 def per_unit(w):
@@ -239,6 +240,8 @@ def available(impl, args):
         return os.access(args.nnlab, os.X_OK)
     if impl == "nnlab_f32":
         return bool(args.nnlab_f32) and os.access(args.nnlab_f32, os.X_OK)
+    if impl == "baseline":
+        return bool(args.baseline) and os.access(args.baseline, os.X_OK)
     mod = {"torch_f64": "torch", "torch_f32": "torch", "numpy": "numpy", "sklearn": "sklearn"}[impl]
     return subprocess.run([sys.executable, "-c", "import " + mod], capture_output=True).returncode == 0
 
@@ -249,8 +252,8 @@ def one_run(impl, name, w, folder, args):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     if args.threads > 1:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
-    if impl.startswith("nnlab"):
-        exe = args.nnlab if impl == "nnlab" else args.nnlab_f32
+    if impl.startswith("nnlab") or impl == "baseline":
+        exe = {"nnlab": args.nnlab, "nnlab_f32": args.nnlab_f32}.get(impl, args.baseline)
         peak = "2048" if name == "mlp500" else "0"
         out = subprocess.run([exe, "bench", "--experiment", os.path.join(folder, name + ".cfg"),
                               "--threads", str(args.threads), "--peak-size", peak, "--json"]
@@ -271,6 +274,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nnlab", default=os.path.join(ROOT, "build", "nnlab"))
     ap.add_argument("--nnlab-f32", default=os.path.join(ROOT, "build-f32", "nnlab"))
+    ap.add_argument("--baseline", help="another nnlab build (with nnlab bench) to compare, e.g. an older commit's")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
@@ -328,7 +332,7 @@ def main():
             # float32 peers against nnlab's float build, the others against f64
             ref = "nnlab_f32" if p.endswith("f32") and "nnlab_f32" in impls else "nnlab"
             base = times.get((n, ref), [])
-            if not p.startswith("nnlab") and base:
+            if p not in ("nnlab", "nnlab_f32") and base:
                 ratios = [a / b for a, b in zip(v, base)]
                 cell += " (%.2fx)" % statistics.median(ratios)
             cells.append(cell)
