@@ -329,7 +329,15 @@ static int read_section(nn_sweep_spec *s, const nn_tree *t, nn_err *err)
 
 /* ---- -g axes ------------------------------------------------------------------ */
 
-/* Splits "v1,v2,..." at commas outside brackets, parentheses and quotes. */
+static int split_fail(char **out, int n)
+{
+    while (n > 0)
+        free(out[--n]);
+    return -1;
+}
+
+/* Splits "v1,v2,..." at commas outside brackets, parentheses and quotes;
+ * on failure (too many or an empty value) nothing stays allocated. */
 static int split_values(const char *list, char **out, int max)
 {
     int depth = 0, quoted = 0, n = 0;
@@ -343,9 +351,10 @@ static int split_values(const char *list, char **out, int max)
             depth--;
         if (*p == '\0' || (*p == ',' && depth == 0 && !quoted)) {
             if (n >= max || p == start)
-                return -1;
-            if (!(out[n++] = strndup(start, (size_t)(p - start))))
-                return -1;
+                return split_fail(out, n);
+            if (!(out[n] = strndup(start, (size_t)(p - start))))
+                return split_fail(out, n);
+            n++;
             start = p + 1;
         }
         if (*p == '\0')
