@@ -862,6 +862,11 @@ int nn_sweep_run(const nn_sweep_opts *o, nn_sweep_result *res, nn_err *err)
 
 int nn_sweep_status(const char *dir, FILE *out, nn_err *err)
 {
+    /* claims first, rows after: a trial that finishes in between has its row
+     * appended before its claim goes, so it is found done, not counted twice
+     * (a claim on a failed trial's id is a --retry-failed rerun: running) */
+    char ids[64][16];
+    int held = nn_sw_claims_held(dir, ids, 64);
     nn_sw_meta m;
     int rc = nn_sw_meta_read(dir, &m, err);
     nn_sw_table t = {0};
@@ -870,8 +875,13 @@ int nn_sweep_status(const char *dir, FILE *out, nn_err *err)
     if (rc)
         return rc;
     nn_sw_progress pr = {.total = m.total, .eta = NAN};
-    char ids[64][16];
-    pr.running = nn_sw_claims_held(dir, ids, 64);
+    const nn_sw_row *f;
+    for (int i = 0; i < held; i++)
+        if (i >= 64 || !(f = nn_sw_table_find(&t, ids[i])) || strcmp(f->r.status, "ok") != 0) {
+            if (i < 64 && pr.running < 64)
+                memcpy(ids[pr.running], ids[i], sizeof ids[i]);
+            pr.running++;
+        }
     double secs = 0;
     int n_secs = 0;
     for (int i = 0; i < t.n_rows; i++)
