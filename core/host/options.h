@@ -45,7 +45,7 @@
 #define NN_NAME_ITEM(c, s) s,
 #define NN_CHOICE_ITEM(c, s) "|" s
 #define NN_COUNT_ITEM(c, s) +1
-#define NN_CHOICES(LIST) (LIST(NN_CHOICE_ITEM) + 1)
+#define NN_CHOICES(LIST) (&(LIST(NN_CHOICE_ITEM))[1])
 #define NN_COUNT(LIST) (0 LIST(NN_COUNT_ITEM))
 
 typedef enum nn_act { NN_ACTIVATION_LIST(NN_ENUM_ITEM) } nn_act;

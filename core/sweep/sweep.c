@@ -430,6 +430,12 @@ static int run_rung(ctx *c, int rung, nn_err *err)
     while (rc == NN_OK && !got_signal) {
         int any = 0;
         rc = refresh(c, 0, err);
+        /* trials that ended are recorded (their claims let go) before others
+         * start: never more claims held here than jobs_max */
+        if (rc == NN_OK)
+            reap(c, &any);
+        if (rc == NN_OK)
+            rc = record_finished(c, err);
         while (rc == NN_OK && nn_sw_now() >= c->next_scan && local_running(c) < c->jobs_max) {
             nn_sw_claim cl;
             int i = next_claimable(c, order, b - a, &cl, err);
@@ -442,10 +448,6 @@ static int run_rung(ctx *c, int rung, nn_err *err)
         }
         if (rc == NN_OK && c->o->mpi)
             rc = serve(c, order, b - a, 0, &any, err);
-        if (rc == NN_OK)
-            rc = record_finished(c, err);
-        if (rc == NN_OK)
-            reap(c, &any);
         if (rc == NN_OK && c->n_jobs == 0 && rung_done(c, a, b))
             break;
         if (!any)

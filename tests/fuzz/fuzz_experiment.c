@@ -116,13 +116,13 @@ static double model_params(const nn_experiment *x, int d, int classes)
 }
 
 /* What nn_run does before training, on small planar data. */
-static void validate(const nn_experiment *x)
+static void validate(nn_experiment *x)
 {
     if (strcmp(x->data.plugin.desc->name, "planar") != 0)
         return;
-    long m = nn_section_get(&x->data, "n_train")->i + nn_section_get(&x->data, "n_val")->i
-             + nn_section_get(&x->data, "n_test")->i;
-    if (m > 2000)
+    long points = nn_section_get(&x->data, "n_train")->i + nn_section_get(&x->data, "n_val")->i
+                  + nn_section_get(&x->data, "n_test")->i;
+    if (points > 2000)
         return;
     nn_err err = {{0}};
     nn_data data;
