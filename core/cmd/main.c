@@ -23,10 +23,13 @@ static int cmd_help(int argc, char **argv);
 
 static const nn_command commands[] = {
     {"run", "run an experiment: nnlab run FILE [-o DIR] [-s key=value]... [-q]",
-     "nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force] [--plugin-path DIR]\n"
+     "nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--plugin-path DIR]\n"
      "  -o DIR        run folder (default: output.dir, else runs/<name>); one that holds a run\n"
      "                is refused unless --force\n"
      "  --force       replace the run the folder holds (its outputs are removed first)\n"
+     "  --resume      continue the run the folder holds from its checkpoint/ (written every\n"
+     "                train.checkpoint_every epochs and when SIGINT or SIGTERM stops a run,\n"
+     "                which then exits 130 or 143); the result is the uninterrupted run's\n"
      "  -s key=value  override one setting, libconfig syntax (-s optim.lr=0.05 -s 'model.hidden=[8]')\n"
      "  -q            no progress output\n" PLUGIN_PATH_OPT,
      nn_cmd_run},

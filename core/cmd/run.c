@@ -34,11 +34,13 @@ int nn_cmd_run(int argc, char **argv)
             o.quiet = 1;
         else if (strcmp(argv[i], "--force") == 0)
             o.force = 1;
+        else if (strcmp(argv[i], "--resume") == 0)
+            o.resume = 1;
         else if (nn_opt_plugin_path(argc, argv, &i, &o.plugin_path))
             continue;
         else if (argv[i][0] == '-' || o.file) {
             fprintf(stderr, "nnlab run: unexpected argument '%s'\n"
-                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force] [--plugin-path DIR]\n",
+                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--plugin-path DIR]\n",
                     argv[i]);
             free(ov);
             return 2;
@@ -46,7 +48,12 @@ int nn_cmd_run(int argc, char **argv)
             o.file = argv[i];
     }
     if (!o.file) {
-        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force] [--plugin-path DIR]\n");
+        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--plugin-path DIR]\n");
+        free(ov);
+        return 2;
+    }
+    if (o.force && o.resume) {
+        fprintf(stderr, "nnlab run: --force and --resume exclude each other\n");
         free(ov);
         return 2;
     }
@@ -56,5 +63,7 @@ int nn_cmd_run(int argc, char **argv)
     if (rc && rc != NN_EDIVERGED)
         fprintf(stderr, "nnlab: %s\n", err.msg);
     free(ov);
+    if (rc == NN_OK && nn_run_signal())
+        return 128 + nn_run_signal(); /* 130 for SIGINT, 143 for SIGTERM */
     return nn_exit_status(rc);
 }

@@ -308,6 +308,15 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
     }
 }
 
+/* The callback's word at a boundary (train.h). */
+static int stop_here(nn_trainer *t, const nn_train_cb *cb, int epoch_end)
+{
+    if (!cb || !cb->at_boundary || !cb->at_boundary(cb->ud, t, epoch_end))
+        return 0;
+    t->stopped = 1;
+    return 1;
+}
+
 int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
 {
     const nn_train_opts *tr = &t->x->opts.train;
@@ -317,23 +326,36 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
     int full = bs == 0 || (size_t)bs >= m;
     if (full)
         bs = (long)m;
-    double t0 = now_seconds();
+    double t0 = now_seconds() - t->seconds; /* a resumed run counts on */
     int rc = NN_OK;
-    for (long epoch = 0; epoch < epochs && rc == NN_OK; epoch++) {
+    long first = t->resumed ? t->next_epoch : 0;
+    for (long epoch = first; epoch < epochs && rc == NN_OK && !t->stopped; epoch++) {
         t->epoch = epoch;
-        epoch_order(t, epoch, m, full);
-        double loss_sum = 0, lr = 0;
-        t->batch_correct = 0;
+        if (!(t->resumed && epoch == first && t->next_pos > 0)) { /* else: order and sums restored */
+            epoch_order(t, epoch, m, full);
+            t->next_pos = 0;
+            t->epoch_loss = 0;
+            t->batch_correct = 0;
+        }
+        t->resumed = 0;
+        t->next_epoch = epoch;
+        double lr = 0;
         int logged = epoch % every == 0 || epoch + 1 == epochs;
-        for (size_t start = 0; start < m && rc == NN_OK; start += (size_t)bs) {
+        for (size_t start = t->next_pos; start < m && rc == NN_OK; start += (size_t)bs) {
             long mb = (long)((m - start) < (size_t)bs ? (m - start) : (size_t)bs);
             lr = nn_schedule_lr(&t->sched, t->iteration, epoch);
             nn_step_result r;
             rc = nn_trainer_train_step(t, t->perm + start, mb, lr, &r, err);
-            loss_sum += r.data_sum + r.penalty * (double)mb;
+            t->epoch_loss += r.data_sum + r.penalty * (double)mb;
+            t->next_pos = start + (size_t)mb;
+            t->seconds = now_seconds() - t0;
             if (cb && cb->on_step)
                 cb->on_step(cb->ud, epoch, t->iteration, t->final_loss);
+            if (rc == NN_OK && t->next_pos < m && stop_here(t, cb, 0))
+                break;
         }
+        if (t->stopped)
+            break;
         t->epochs_done = epoch + 1;
         if (rc != NN_OK) {
             t->diverged = rc == NN_EDIVERGED;
@@ -342,7 +364,7 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
             new_row(t, epoch, t->final_loss, lr, t0);
             break;
         }
-        double loss = full ? t->final_loss : loss_sum / (double)m;
+        double loss = full ? t->final_loss : t->epoch_loss / (double)m;
         nn_metric_row *row = logged ? new_row(t, epoch, loss, lr, t0) : NULL;
         int validate = (epoch + 1) % val_every == 0 || epoch + 1 == epochs || row;
         if (row || validate)
@@ -357,6 +379,11 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
             measure_val(t, epoch, row);
         if (row && cb && cb->on_log)
             cb->on_log(cb->ud, row, epochs, full);
+        t->next_epoch = epoch + 1;
+        t->next_pos = 0;
+        t->seconds = now_seconds() - t0;
+        if (epoch + 1 < epochs)
+            stop_here(t, cb, 1);
     }
     t->seconds = now_seconds() - t0;
     nn_trainer_eval_point(t);

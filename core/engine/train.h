@@ -14,12 +14,19 @@ typedef struct nn_metric_row {
     double val_loss;             /* mean data loss on the validation split, or NAN */
 } nn_metric_row;
 
+struct nn_trainer;
+
 typedef struct nn_train_cb {
     void *ud;
     /* A logged row (also where progress output goes). */
     void (*on_log)(void *ud, const nn_metric_row *row, long epochs, int full_batch);
     /* Called after every step, cheap: epoch, iteration and last loss. */
     void (*on_step)(void *ud, long epoch, long iteration, double loss);
+    /* Where training may stop and go on later (checkpoint.h): after a step
+     * that is not an epoch's last (epoch_end 0) and after each epoch's
+     * metrics (epoch_end 1), with t->next_epoch / t->next_pos the next step.
+     * Returns 1 to stop training there (t->stopped), 0 to go on. May be NULL. */
+    int (*at_boundary)(void *ud, struct nn_trainer *t, int epoch_end);
 } nn_train_cb;
 
 typedef struct nn_trainer {
@@ -65,6 +72,13 @@ typedef struct nn_trainer {
     int diverged;                /* stopped on a non-finite loss or parameter */
     int failed;                  /* stopped on another error (an optimizer's model_step) */
     char diverged_msg[256];      /* why it stopped */
+    /* where training stands (checkpoints): the next step is the batch at
+     * next_pos of epoch next_epoch, in the order perm holds when next_pos > 0 */
+    long next_epoch;
+    size_t next_pos;
+    double epoch_loss;           /* summed loss of the steps of epoch next_epoch so far */
+    int resumed;                 /* restored from a checkpoint: nn_train starts at the position */
+    int stopped;                 /* a boundary callback stopped training */
 } nn_trainer;
 
 /* What one training step saw at the parameters it started from. */

@@ -834,11 +834,16 @@ int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err)
     if (rc)
         return rc;
     fprintf(a.f, "# resolved experiment from %s: every default filled in\n", x->file);
+    nn_experiment_print(x, a.f);
+    return nn_atomic_commit(&a, err);
+}
+
+void nn_experiment_print(const nn_experiment *x, FILE *f)
+{
     const config_setting_t *root = config_root_setting(x->cfg);
     for (int i = 0; i < config_setting_length(root); i++) {
         const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
         if (strcmp(config_setting_name(s), "sweep") != 0) /* a search, not part of one run */
-            write_setting(a.f, s, 0);
+            write_setting(f, s, 0);
     }
-    return nn_atomic_commit(&a, err);
 }

@@ -7,6 +7,8 @@
 #ifndef NN_EXPERIMENT_H
 #define NN_EXPERIMENT_H
 
+#include <stdio.h>
+
 #include "nnlab/plugin.h"
 #include "options.h"
 #include "registry.h"
@@ -59,6 +61,14 @@ void nn_experiment_free(nn_experiment *x);
 /* The resolved experiment (every default filled in) as libconfig text; a
  * top-level sweep section (read by nnlab sweep, ignored by a run) is left out. */
 int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err);
+/* The same text (without the comment line naming the file) on f. */
+void nn_experiment_print(const nn_experiment *x, FILE *f);
+/* 0 when text (as nn_experiment_print writes it) is the experiment x is,
+ * apart from the key paths in ignore ("output.plots", NULL-terminated);
+ * 1 with the first key that differs and both values in what; -1 when text
+ * does not parse. */
+int nn_experiment_differs(const nn_experiment *x, const char *text, const char *const *ignore,
+                          char *what, size_t n);
 
 /* Value of a declared parameter by name (NULL if not declared). For tests
  * and tools; the engine reads x->opts and plugins their hp[P_X]. */

@@ -65,7 +65,10 @@ _Static_assert(sizeof(nn_output_kind) == sizeof(nn_act) && sizeof(nn_shuffle) ==
     R(train_accuracy, NN_ENUM_ROW(NN_TRAIN_ACCURACY_LIST, NN_TRAIN_ACC_FULL),                  \
       "logged training accuracy: full = a pass over the training set after the epoch (final "  \
       "weights); batches = the epoch's own training forward passes (weights of each step, "    \
-      "dropout active), no extra pass")
+      "dropout active), no extra pass")                                                       \
+    R(checkpoint_every, NN_T_INT, 0, NULL, 0, 1e9, NULL,                                      \
+      "write checkpoint/ every N epochs (nnlab run --resume continues from it); 0 = only "     \
+      "when stopped by SIGINT or SIGTERM")
 
 /* ---- output ------------------------------------------------------------------ */
 

@@ -91,6 +91,7 @@ typedef struct nn_train_opts {
     nn_real clip_norm, clip_value;
     long threads;
     nn_train_accuracy train_accuracy;
+    long checkpoint_every;
 } nn_train_opts;
 
 typedef struct nn_output_opts {

@@ -3,17 +3,20 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "data.h"
 #include "folder.h"
 #include "gemm.h"
 #include "nnlab/io.h"
 #include "figures.h"
 #include "report.h"
+#include "run_info.h"
 #include "util.h"
 
 static int check_split(const nn_data *d, const nn_split *s, const char *name, const char *plugin,
@@ -219,7 +222,59 @@ int nn_read_weights(const nn_model *m, nn_real *theta, const char *dir, nn_err *
 
 typedef struct run_state {
     int quiet;
+    const char *dir;
+    int ck_rc;           /* a checkpoint that could not be written (stops the run) */
+    nn_err ck_err;
 } run_state;
+
+/* ---- stopping: SIGINT and SIGTERM --------------------------------------------
+ * The first signal asks training to stop after the step it is in: the run
+ * writes its checkpoint and its outputs with status "interrupted". The
+ * handler is reset by it, so a second signal ends the process at once (every
+ * file is written atomically, the previous checkpoint stays whole). */
+
+static volatile sig_atomic_t stop_signal;
+static int last_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void release_stop_signals(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
+
+int nn_run_signal(void)
+{
+    return last_signal;
+}
+
+/* Checkpoints every train.checkpoint_every epochs, and on a stop signal. */
+static int at_boundary(void *ud, nn_trainer *t, int epoch_end)
+{
+    run_state *s = ud;
+    long every = t->x->opts.train.checkpoint_every;
+    int periodic = epoch_end && every > 0 && t->next_epoch % every == 0;
+    if (!stop_signal && !periodic)
+        return 0;
+    s->ck_rc = nn_checkpoint_write(t, s->dir, &s->ck_err);
+    return stop_signal || s->ck_rc != NN_OK;
+}
 
 static void on_log(void *ud, const nn_metric_row *r, long epochs, int full)
 {
@@ -259,45 +314,80 @@ static void print_results(const nn_report *r)
         printf("test accuracy: %.4f%s\n", r->test_acc, r->has_val ? " (best model)" : "");
 }
 
+/* The outputs after training, summary.json last (its status "ok" only when
+ * every other output is there). */
+static int write_outputs(nn_report *rep, nn_experiment *x, nn_data *data, nn_model *m,
+                         nn_trainer *t, const char *dir, int plots, nn_err *e2)
+{
+    int rc = nn_report_write_metrics(t, dir, e2);
+    if (rc == NN_OK && x->opts.output.weights)
+        rc = nn_write_weights(m, nn_trainer_eval_theta(t), nn_path_join(dir, "weights"), e2);
+    if (rc == NN_OK && t->has_best && x->opts.output.weights)
+        rc = nn_write_weights(m, t->best_theta, nn_path_join(dir, "best_weights"), e2);
+    if (rc == NN_OK && plots)
+        rc = nn_plots_write(x, data, t, dir, e2);
+    if (rc != NN_OK) {
+        rep->status = "incomplete";
+        rep->error = e2->msg;
+    }
+    nn_err e3;
+    int src = nn_report_write_summary(rep, x, m, dir, &e3);
+    if (rc == NN_OK && src != NN_OK) {
+        rc = src;
+        *e2 = e3;
+    }
+    return rc;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
 static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const char *dir,
                             const nn_run_opts *o, nn_err *err)
 {
     nn_trainer t;
     int rc = nn_trainer_init(&t, x, data, m, err);
-    if (rc)
+    if (rc == NN_OK && o->resume)
+        rc = nn_checkpoint_read(&t, x, dir, err);
+    if (rc) {
+        nn_trainer_free(&t);
         return rc;
-    run_state st = {o->quiet};
-    nn_train_cb cb = {&st, on_log, on_step};
+    }
+    run_state st = {o->quiet, dir, NN_OK, {{0}}};
+    nn_train_cb cb = {&st, on_log, on_step, at_boundary};
+    struct sigaction old[2];
+    catch_stop_signals(old);
     nn_progress_begin(x->opts.train.epochs, o->quiet);
     int trc = nn_train(&t, &cb, err);
     nn_progress_clear();
+    int sig = t.stopped && st.ck_rc == NN_OK ? stop_signal : 0;
+    release_stop_signals(old);
     nn_report rep;
     nn_report_fill(&rep, x, data, m, &t);
-    if (trc == NN_EDIVERGED)
+    char why[512];
+    if (sig) {
+        snprintf(why, sizeof why, "stopped by %s at epoch %ld, iteration %ld; %s/%s holds its "
+                 "state: nnlab run %s -o %s --resume goes on", signal_name(sig), t.next_epoch,
+                 t.iteration, dir, NN_CHECKPOINT_DIR, x->file, dir);
+        rep.status = "interrupted";
+        rep.error = why;
+        fprintf(stderr, "nnlab: %s\n", why);
+    } else if (t.stopped) {
+        trc = st.ck_rc;
+        *err = st.ck_err;
+    } else if (trc == NN_EDIVERGED) {
         fprintf(stderr, "nnlab: %s\n", err->msg);
-    else if (trc == NN_OK)
+    } else if (trc == NN_OK) {
         print_results(&rep); /* another failure: the command prints its message */
+    }
     nn_err e2;
-    rc = nn_report_write_metrics(&t, dir, &e2);
-    if (rc == NN_OK && x->opts.output.weights)
-        rc = nn_write_weights(m, nn_trainer_eval_theta(&t), nn_path_join(dir, "weights"), &e2);
-    if (rc == NN_OK && t.has_best && x->opts.output.weights)
-        rc = nn_write_weights(m, t.best_theta, nn_path_join(dir, "best_weights"), &e2);
-    if (rc == NN_OK)
-        rc = nn_plots_write(x, data, &t, dir, &e2);
-    /* last: its presence means the run wrote everything it could; status
-     * "ok" that every output is there */
-    if (rc != NN_OK) {
-        rep.status = "incomplete";
-        rep.error = e2.msg;
-    }
-    nn_err e3;
-    int src = nn_report_write_summary(&rep, x, m, dir, &e3);
-    if (rc == NN_OK && src != NN_OK) {
-        rc = src;
-        e2 = e3;
-    }
+    rc = write_outputs(&rep, x, data, m, &t, dir, !t.stopped, &e2);
+    if (rc == NN_OK && trc == NN_OK && !t.stopped)
+        nn_checkpoint_remove(dir); /* complete: nothing to resume */
     nn_trainer_free(&t);
+    last_signal = rc == NN_OK ? sig : 0;
     if (rc) {
         *err = e2;
         return rc;
@@ -305,8 +395,27 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     return trc;
 }
 
+/* --resume: the folder holds a checkpoint (else it says why not). */
+static int resumable(const char *dir, nn_err *err)
+{
+    if (nn_checkpoint_exists(dir))
+        return NN_OK;
+    nn_run_info info;
+    nn_err e;
+    memset(&info, 0, sizeof info);
+    int done = nn_run_info_read(dir, &info, &e) == NN_OK && strcmp(info.status, "ok") == 0;
+    free(info.rows);
+    if (done)
+        return nn_err_set(err, NN_EINPUT, "%s: --resume: the run there is complete (summary.json "
+                          "says ok); nothing to resume", dir);
+    return nn_err_set(err, NN_EINPUT, "%s: --resume: no checkpoint there (%s missing: the run "
+                      "was not stopped by SIGINT or SIGTERM and train.checkpoint_every is 0)",
+                      dir, NN_CHECKPOINT_FILE);
+}
+
 int nn_run(const nn_run_opts *o, nn_err *err)
 {
+    last_signal = 0;
     nn_registry reg;
     nn_registry_init(&reg, o->plugin_path);
     nn_experiment x;
@@ -331,6 +440,8 @@ int nn_run(const nn_run_opts *o, nn_err *err)
         rc = nn_run_folder_prepare(dir, o->resume ? NN_FOLDER_RESUME : o->force ? NN_FOLDER_FORCE
                                                                                 : NN_FOLDER_NEW, err);
     }
+    if (rc == NN_OK && o->resume)
+        rc = resumable(dir, err);
     if (rc == NN_OK)
         rc = nn_experiment_write(&x, nn_path_join(dir, "config.cfg"), err);
     if (rc == NN_OK && x.opts.output.weights)

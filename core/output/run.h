@@ -30,8 +30,12 @@ int nn_build_model(const nn_experiment *x, const nn_data *data, long batch_cap, 
  * reseed them to freeze the masks between passes). */
 int nn_attach_hooks(nn_experiment *x, nn_model *m, nn_err *err);
 
-/* Runs an experiment; returns NN_OK, NN_EDIVERGED or another error. */
+/* Runs an experiment; returns NN_OK, NN_EDIVERGED or another error. A run
+ * stopped by SIGINT or SIGTERM writes its checkpoint and outputs (status
+ * "interrupted") and returns NN_OK with nn_run_signal() the signal. */
 int nn_run(const nn_run_opts *o, nn_err *err);
+/* The signal that stopped the last nn_run, or 0. */
+int nn_run_signal(void);
 
 /* Writes W1.npy, b1.npy, ... of theta into dir. */
 int nn_write_weights(const nn_model *m, const nn_real *theta, const char *dir, nn_err *err);

@@ -1,0 +1,120 @@
+/* resolved.c: comparing a loaded experiment with a resolved one written
+ * earlier (a checkpoint's), key by key, to name the first that differs. */
+#include "experiment.h"
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <string.h>
+
+static int ignored(const char *path, const char *const *ignore)
+{
+    for (; ignore && *ignore; ignore++)
+        if (strcmp(path, *ignore) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_int(int t) { return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64; }
+
+/* A scalar's value as text, for the message. */
+static void value_text(const config_setting_t *s, char *out, size_t n)
+{
+    int t = config_setting_type(s);
+    if (is_int(t))
+        snprintf(out, n, "%lld", config_setting_get_int64(s));
+    else if (t == CONFIG_TYPE_FLOAT)
+        snprintf(out, n, "%.17g", config_setting_get_float(s));
+    else if (t == CONFIG_TYPE_BOOL)
+        snprintf(out, n, "%s", config_setting_get_bool(s) ? "true" : "false");
+    else if (t == CONFIG_TYPE_STRING)
+        snprintf(out, n, "\"%s\"", config_setting_get_string(s));
+    else
+        snprintf(out, n, "a %s of %d", t == CONFIG_TYPE_GROUP ? "group" : "list",
+                 config_setting_length(s));
+}
+
+static int differ(const config_setting_t *a, const config_setting_t *b, const char *path,
+                  const char *const *ignore, char *what, size_t n);
+
+/* Members of group a against b, then those of b that a lacks. */
+static int differ_group(const config_setting_t *a, const config_setting_t *b, const char *path,
+                        const char *const *ignore, char *what, size_t n)
+{
+    char sub[512];
+    for (int i = 0; i < config_setting_length(a); i++) {
+        const config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
+        snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", config_setting_name(e));
+        if (ignored(sub, ignore))
+            continue;
+        const config_setting_t *f = config_setting_get_member(b, config_setting_name(e));
+        if (!f) {
+            snprintf(what, n, "%s: set in the checkpoint's experiment, not in this one", sub);
+            return 1;
+        }
+        if (differ(e, f, sub, ignore, what, n))
+            return 1;
+    }
+    for (int i = 0; i < config_setting_length(b); i++) {
+        const config_setting_t *f = config_setting_get_elem(b, (unsigned)i);
+        snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", config_setting_name(f));
+        if (!ignored(sub, ignore) && !config_setting_get_member(a, config_setting_name(f))) {
+            snprintf(what, n, "%s: set in this experiment, not in the checkpoint's", sub);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int differ(const config_setting_t *a, const config_setting_t *b, const char *path,
+                  const char *const *ignore, char *what, size_t n)
+{
+    int ta = config_setting_type(a), tb = config_setting_type(b);
+    int same_type = ta == tb || (is_int(ta) && is_int(tb));
+    char va[160], vb[160];
+    if (same_type && ta == CONFIG_TYPE_GROUP)
+        return differ_group(a, b, path, ignore, what, n);
+    int same = same_type;
+    if (same && (ta == CONFIG_TYPE_ARRAY || ta == CONFIG_TYPE_LIST)) {
+        same = config_setting_length(a) == config_setting_length(b);
+        char sub[512];
+        for (int i = 0; same && i < config_setting_length(a); i++) {
+            snprintf(sub, sizeof sub, "%s[%d]", path, i);
+            if (differ(config_setting_get_elem(a, (unsigned)i), config_setting_get_elem(b, (unsigned)i),
+                       sub, ignore, what, n))
+                return 1;
+        }
+    } else if (same && is_int(ta)) {
+        same = config_setting_get_int64(a) == config_setting_get_int64(b);
+    } else if (same && ta == CONFIG_TYPE_FLOAT) {
+        double x = config_setting_get_float(a), y = config_setting_get_float(b);
+        same = memcmp(&x, &y, sizeof x) == 0;
+    } else if (same && ta == CONFIG_TYPE_BOOL) {
+        same = config_setting_get_bool(a) == config_setting_get_bool(b);
+    } else if (same && ta == CONFIG_TYPE_STRING) {
+        same = strcmp(config_setting_get_string(a), config_setting_get_string(b)) == 0;
+    }
+    if (same)
+        return 0;
+    value_text(a, va, sizeof va);
+    value_text(b, vb, sizeof vb);
+    snprintf(what, n, "%s: %s in the checkpoint's experiment, %s in this one", path, va, vb);
+    return 1;
+}
+
+int nn_experiment_differs(const nn_experiment *x, const char *text, const char *const *ignore,
+                          char *what, size_t n)
+{
+    config_t c;
+    config_init(&c);
+    config_set_auto_convert(&c, 0);
+    if (config_read_string(&c, text) != CONFIG_TRUE) {
+        snprintf(what, n, "its experiment does not parse (line %d: %s)", config_error_line(&c),
+                 config_error_text(&c));
+        config_destroy(&c);
+        return -1;
+    }
+    const config_setting_t *now = config_root_setting(x->cfg);
+    int rc = differ_group(config_root_setting(&c), now, "", ignore, what, n);
+    config_destroy(&c);
+    return rc;
+}
