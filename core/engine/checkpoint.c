@@ -3,11 +3,15 @@
  *
  * Layout of state.bin: "NNLABCK1", u32 0x01020304 (byte order), u32
  * sizeof(nn_real), then records (u32 name length, name, u64 byte length,
- * bytes) in any order, then the record "end" whose 8 bytes are the FNV-1a
- * checksum of every byte before it. Numbers are this machine's. */
+ * bytes), then the record "end" whose 8 bytes are the checksum (ck_hash) of
+ * every byte before it. Numbers are this machine's: a checkpoint is read
+ * back by the build that wrote it. */
+#define _GNU_SOURCE /* renameat2 */
 #include "checkpoint.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +22,67 @@
 
 #define CK_MAGIC "NNLABCK1"
 #define CK_ORDER 0x01020304u
-#define CK_MAX_RECORDS 32
+#define CK_MAX_RECORDS (16 + NN_MAX_REG)
 
-/* Settings that change how a run is shown, never what it computes: they
- * may differ between a checkpoint and the run that resumes it. */
-static const char *const may_differ[] = {"train.checkpoint_every", "output.plots",
-                                         "output.log_scale", "output.weights", "output.dir",
-                                         "sweep", NULL};
+const char *const nn_checkpoint_may_differ[] = {"train.checkpoint_every", "output.plots",
+                                                "output.log_scale", "output.weights",
+                                                "output.dir", "sweep", NULL};
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+/* ---- the checksum ------------------------------------------------------------------
+ * 64-bit words multiplied in (FNV's prime) with a shift that carries the
+ * high bits down, the last partial word byte by byte: any change of one word
+ * changes it. Streamed: the same bytes give the same sum however they are cut. */
+
+#define CK_START 1469598103934665603ull
+#define CK_PRIME 1099511628211ull
+
+typedef struct ck_sum {
+    uint64_t h;
+    unsigned char pend[8];
+    size_t n_pend;
+} ck_sum;
+
+static void ck_word(ck_sum *s, const unsigned char *b)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+    uint64_t w;
+    memcpy(&w, b, 8);
+    s->h = (s->h ^ w) * CK_PRIME;
+    s->h ^= s->h >> 29;
 }
 
-#define FNV_START 1469598103934665603ull
+static void ck_add(ck_sum *s, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n && s->n_pend) {
+        s->pend[s->n_pend++] = *b++;
+        n--;
+        if (s->n_pend == 8) {
+            ck_word(s, s->pend);
+            s->n_pend = 0;
+        }
+    }
+    if (s->n_pend)
+        return; /* n is 0 */
+    for (; n >= 8; b += 8, n -= 8)
+        ck_word(s, b);
+    memcpy(s->pend, b, n);
+    s->n_pend = n;
+}
+
+static uint64_t ck_final(const ck_sum *s)
+{
+    uint64_t h = s->h;
+    for (size_t i = 0; i < s->n_pend; i++)
+        h = (h ^ s->pend[i]) * CK_PRIME;
+    return h ^ s->n_pend;
+}
+
+static uint64_t ck_hash(const void *p, size_t n)
+{
+    ck_sum s = {CK_START, {0}, 0};
+    ck_add(&s, p, n);
+    return ck_final(&s);
+}
 
 /* ---- the pieces -------------------------------------------------------------------- */
 
@@ -56,28 +104,53 @@ typedef struct ck_sched {
 /* A hash of the data the run trains and measures on, with their shapes. */
 static uint64_t data_hash(const nn_data *d)
 {
-    const nn_split *s[3] = {&d->train, &d->val, &d->test};
-    uint64_t h = fnv(FNV_START, &d->d, sizeof d->d);
-    h = fnv(h, &d->n_classes, sizeof d->n_classes);
+    const nn_split *sp[3] = {&d->train, &d->val, &d->test};
+    ck_sum s = {CK_START, {0}, 0};
+    ck_add(&s, &d->d, sizeof d->d);
+    ck_add(&s, &d->n_classes, sizeof d->n_classes);
     for (int i = 0; i < 3; i++) {
-        h = fnv(h, &s[i]->m, sizeof s[i]->m);
-        h = fnv(h, s[i]->X, s[i]->m * (size_t)d->d * sizeof(nn_real));
-        h = fnv(h, s[i]->y, s[i]->m * sizeof(int32_t));
+        ck_add(&s, &sp[i]->m, sizeof sp[i]->m);
+        if (sp[i]->m) {
+            ck_add(&s, sp[i]->X, sp[i]->m * (size_t)d->d * sizeof(nn_real));
+            ck_add(&s, sp[i]->y, sp[i]->m * sizeof(int32_t));
+        }
     }
-    return h;
+    return ck_final(&s);
+}
+
+int nn_checkpoint_prepare(nn_checkpoint *c, const nn_trainer *t, const char *dir, nn_err *err)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    FILE *f = open_memstream(&c->config, &c->config_n);
+    if (!f)
+        return nn_err_set(err, NN_ENOMEM, "out of memory for the checkpoint");
+    nn_experiment_print(t->x, f);
+    if (fclose(f) != 0) {
+        nn_checkpoint_release(c);
+        return nn_err_set(err, NN_ENOMEM, "out of memory for the checkpoint");
+    }
+    c->data_hash = data_hash(t->data);
+    return NN_OK;
+}
+
+void nn_checkpoint_release(nn_checkpoint *c)
+{
+    free(c->config);
+    c->config = NULL;
 }
 
 /* ---- writing ----------------------------------------------------------------------- */
 
 typedef struct ck_out {
     FILE *f;
-    uint64_t h;
+    ck_sum sum;
     int bad;
 } ck_out;
 
 static void put(ck_out *o, const void *p, size_t n)
 {
-    o->h = fnv(o->h, p, n);
+    ck_add(&o->sum, p, n);
     if (n && fwrite(p, 1, n, o->f) != n)
         o->bad = 1;
 }
@@ -92,28 +165,13 @@ static void record(ck_out *o, const char *name, const void *p, size_t n)
     put(o, p, n);
 }
 
-static char *experiment_text(const nn_experiment *x, size_t *n)
-{
-    char *text = NULL;
-    FILE *f = open_memstream(&text, n);
-    if (!f)
-        return NULL;
-    nn_experiment_print(x, f);
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
-static void write_records(ck_out *o, const nn_trainer *t, const char *config, size_t config_n)
+static void write_records(ck_out *o, const nn_checkpoint *c, const nn_trainer *t)
 {
     const nn_model *m = t->model;
     const nn_experiment *x = t->x;
     size_t np = m->n_params * sizeof(nn_real);
-    record(o, "config", config, config_n + 1);
-    uint64_t dh = data_hash(t->data);
-    record(o, "data", &dh, sizeof dh);
+    record(o, "config", c->config, c->config_n + 1);
+    record(o, "data", &c->data_hash, sizeof c->data_hash);
     record(o, "theta", m->theta, np);
     record(o, "slots", t->slots, t->slot_total * sizeof(nn_real));
     record(o, "scalars", t->scalars, sizeof t->scalars);
@@ -138,37 +196,100 @@ static void write_records(ck_out *o, const nn_trainer *t, const char *config, si
     record(o, "rows", t->rows, (size_t)t->n_rows * sizeof(nn_metric_row));
 }
 
-int nn_checkpoint_write(const nn_trainer *t, const char *dir, nn_err *err)
+/* rm -r of a checkpoint folder (files only inside). */
+static void remove_folder(const char *path)
 {
-    char path[4200], folder[4200];
-    snprintf(folder, sizeof folder, "%s/%s", dir, NN_CHECKPOINT_DIR);
-    snprintf(path, sizeof path, "%s/%s", dir, NN_CHECKPOINT_FILE);
-    int rc = nn_mkdirs(folder, err);
-    if (rc)
-        return rc;
-    size_t config_n = 0;
-    char *config = experiment_text(t->x, &config_n);
-    if (!config)
-        return nn_err_set(err, NN_ENOMEM, "%s: out of memory", path);
-    nn_atomic a;
-    if ((rc = nn_atomic_open(&a, path, err)) != NN_OK) {
-        free(config);
-        return rc;
+    DIR *d = opendir(path);
+    char sub[8300];
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        unlink(sub);
     }
-    ck_out o = {a.f, FNV_START, 0};
+    if (d)
+        closedir(d);
+    rmdir(path);
+}
+
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd) != 0 && errno != EINVAL ? -1 : 0;
+    close(fd);
+    return rc;
+}
+
+/* state.bin into the folder tmp, fsynced with the folder. */
+static int write_state(const nn_checkpoint *c, const nn_trainer *t, const char *tmp,
+                       const char *shown, nn_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.bin", tmp);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return nn_err_set(err, NN_EIO, "%s: cannot write: %s", shown, strerror(errno));
+    ck_out o = {f, {CK_START, {0}, 0}, 0};
     uint32_t head[2] = {CK_ORDER, sizeof(nn_real)};
     put(&o, CK_MAGIC, 8);
     put(&o, head, sizeof head);
-    write_records(&o, t, config, config_n);
-    free(config);
-    uint64_t sum = o.h;
+    write_records(&o, c, t);
+    uint64_t sum = ck_final(&o.sum);
     record(&o, "end", &sum, sizeof sum);
-    if (o.bad) {
-        int e = errno;
-        nn_atomic_abort(&a);
-        return nn_err_set(err, NN_EIO, "%s: write failed: %s", path, strerror(e));
+    int bad = o.bad || ferror(f) || fflush(f) != 0 || (fsync(fileno(f)) != 0 && errno != EINVAL);
+    int e = errno;
+    bad |= fclose(f) != 0;
+    if (!bad && fsync_path(tmp) != 0)
+        bad = 1, e = errno;
+    if (bad)
+        return nn_err_set(err, NN_EIO, "%s: write failed: %s", shown, strerror(e ? e : EIO));
+    return NN_OK;
+}
+
+/* The new folder tmp in the place of final (which may not exist yet). */
+static int swap_in(const char *tmp, const char *final, const char *shown, nn_err *err)
+{
+    struct stat st;
+    if (stat(final, &st) != 0) {
+        if (rename(tmp, final) == 0)
+            return NN_OK;
+    } else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
+        remove_folder(tmp); /* the previous checkpoint */
+        return NN_OK;
+    } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+        /* no exchange here: the one file over the old one, still atomic */
+        char from[4200], to[4200];
+        snprintf(from, sizeof from, "%s/state.bin", tmp);
+        snprintf(to, sizeof to, "%s/state.bin", final);
+        if (rename(from, to) == 0) {
+            remove_folder(tmp);
+            return fsync_path(final) == 0 ? NN_OK
+                                          : nn_err_set(err, NN_EIO, "%s: write failed: %s", shown,
+                                                       strerror(errno));
+        }
     }
-    return nn_atomic_commit(&a, err);
+    return nn_err_set(err, NN_EIO, "%s: cannot rename into place: %s", shown, strerror(errno));
+}
+
+int nn_checkpoint_write(const nn_checkpoint *c, const nn_trainer *t, nn_err *err)
+{
+    char tmp[4200], final[4200], shown[4200];
+    snprintf(final, sizeof final, "%s/%s", c->dir, NN_CHECKPOINT_DIR);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", final, (long)getpid());
+    snprintf(shown, sizeof shown, "%s/%s", c->dir, NN_CHECKPOINT_FILE);
+    remove_folder(tmp); /* one of this process's that failed before */
+    if (mkdir(tmp, 0777) != 0)
+        return nn_err_set(err, NN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    int rc = write_state(c, t, tmp, shown, err);
+    if (rc == NN_OK)
+        rc = swap_in(tmp, final, shown, err);
+    if (rc != NN_OK)
+        remove_folder(tmp);
+    else if (fsync_path(c->dir) != 0)
+        rc = nn_err_set(err, NN_EIO, "%s: write failed: %s", c->dir, strerror(errno));
+    return rc;
 }
 
 int nn_checkpoint_exists(const char *dir)
@@ -182,10 +303,8 @@ int nn_checkpoint_exists(const char *dir)
 void nn_checkpoint_remove(const char *dir)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, NN_CHECKPOINT_FILE);
-    unlink(path);
     snprintf(path, sizeof path, "%s/%s", dir, NN_CHECKPOINT_DIR);
-    rmdir(path);
+    remove_folder(path);
 }
 
 /* ---- reading ----------------------------------------------------------------------- */
@@ -209,15 +328,15 @@ static int read_whole(const char *path, ck_file *c, nn_err *err)
     if (!f)
         return nn_err_set(err, NN_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    int rc = fstat(fileno(f), &st) == 0 ? NN_OK : NN_EIO;
+    int rc = NN_OK;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = nn_err_set(err, NN_EIO, "%s: not a regular file", path);
     c->n = rc == NN_OK ? (size_t)st.st_size : 0;
     c->buf = rc == NN_OK ? malloc(c->n ? c->n : 1) : NULL;
     if (rc == NN_OK && !c->buf)
-        rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory", path);
+        rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory (%zu bytes)", path, c->n);
     else if (rc == NN_OK && fread(c->buf, 1, c->n, f) != c->n)
         rc = nn_err_set(err, NN_EIO, "%s: read error", path);
-    else if (rc != NN_OK)
-        nn_err_set(err, NN_EIO, "%s: %s", path, strerror(errno));
     fclose(f);
     return rc;
 }
@@ -229,11 +348,13 @@ static int parse(ck_file *c, const char *path, nn_err *err)
     size_t at = 16;
     uint32_t head[2];
     if (c->n < 16 || memcmp(b, CK_MAGIC, 8) != 0)
-        return nn_err_set(err, NN_EINPUT, "%s: not an nnlab checkpoint", path);
+        return nn_err_set(err, NN_EINPUT, "%s: not an nnlab checkpoint (%zu bytes, no "
+                          "\"" CK_MAGIC "\" header); start the run again with --force", path, c->n);
     memcpy(head, b + 8, sizeof head);
     if (head[0] != CK_ORDER || head[1] != sizeof(nn_real))
         return nn_err_set(err, NN_EINPUT, "%s: written on a machine of another byte order or by "
-                          "a build with another number type", path);
+                          "a build with another number type (%u-byte reals, this one %zu)",
+                          path, head[1], sizeof(nn_real));
     while (at + 12 <= c->n) {
         uint32_t len;
         uint64_t bytes;
@@ -250,16 +371,18 @@ static int parse(ck_file *c, const char *path, nn_err *err)
         r->p = b + data;
         r->n = bytes;
         if (strcmp(r->name, "end") == 0) {
-            uint64_t sum, h = fnv(FNV_START, b, at);
+            uint64_t sum, h = ck_hash(b, at);
+            if (bytes != 8)
+                break;
             memcpy(&sum, r->p, sizeof sum);
-            if (bytes != 8 || sum != h || data + 8 != c->n)
+            if (sum != h || data + 8 != c->n)
                 break;
             return NN_OK;
         }
         at = data + bytes;
     }
-    return nn_err_set(err, NN_EINPUT, "%s: corrupt or truncated (checksum mismatch); "
-                      "start the run again with --force", path);
+    return nn_err_set(err, NN_EINPUT, "%s: corrupt or truncated (checksum mismatch or records "
+                      "cut short); start the run again with --force", path);
 }
 
 static const ck_rec *find(const ck_file *c, const char *name)
@@ -279,7 +402,8 @@ static int take(const ck_file *c, const char *name, void *p, size_t n, const cha
     if (r->n != n)
         return nn_err_set(err, NN_EINPUT, "%s: '%s' holds %llu bytes, this run needs %zu", path,
                           name, (unsigned long long)r->n, n);
-    memcpy(p, r->p, n);
+    if (n)
+        memcpy(p, r->p, n);
     return NN_OK;
 }
 
@@ -289,8 +413,9 @@ static int same_run(const ck_file *c, const nn_trainer *t, const char *path, nn_
     const ck_rec *cfg = find(c, "config");
     if (!cfg || cfg->n == 0 || cfg->p[cfg->n - 1] != '\0')
         return nn_err_set(err, NN_EINPUT, "%s: no experiment in the checkpoint", path);
-    char what[600];
-    int d = nn_experiment_differs(t->x, (const char *)cfg->p, may_differ, what, sizeof what);
+    char what[700];
+    int d = nn_experiment_differs(t->x, (const char *)cfg->p, nn_checkpoint_may_differ, what,
+                                  sizeof what);
     if (d != 0)
         return nn_err_set(err, NN_EINPUT, "%s: a checkpoint of another experiment: %s", path, what);
     uint64_t dh;
@@ -301,6 +426,43 @@ static int same_run(const ck_file *c, const nn_trainer *t, const char *path, nn_
     return rc;
 }
 
+/* The position is one this run can reach. */
+static int position_ok(const nn_trainer *t, const ck_pos *p, long rows, const char *path,
+                       nn_err *err)
+{
+    const nn_train_opts *tr = &t->x->opts.train;
+    if (p->next_epoch < 0 || p->next_epoch > tr->epochs || p->next_pos < 0 ||
+        (p->next_pos > 0 && (size_t)p->next_pos >= t->data->train.m) || p->iteration < 0 || p->epochs_done < 0 || p->epochs_done > p->next_epoch + 1 ||
+        rows > t->cap_rows)
+        return nn_err_set(err, NN_EINPUT, "%s: a position this run cannot have (epoch %lld, "
+                          "example %lld, %ld rows)", path, (long long)p->next_epoch,
+                          (long long)p->next_pos, rows);
+    return NN_OK;
+}
+
+static void apply(nn_trainer *t, const ck_best *b, const ck_pos *p, const ck_sched *sc, long rows)
+{
+    t->best_val = b->best_val;
+    t->best_epoch = (long)b->best_epoch;
+    t->has_best = (int)b->has_best;
+    t->iteration = (long)p->iteration;
+    t->epochs_done = (long)p->epochs_done;
+    t->next_epoch = (long)p->next_epoch;
+    t->next_pos = (size_t)p->next_pos;
+    t->batch_correct = (long)p->batch_correct;
+    t->grad_evals = (long)p->grad_evals;
+    t->epoch_loss = p->epoch_loss;
+    t->final_loss = p->final_loss;
+    t->seconds = p->seconds;
+    t->sched.plateau_lr = (nn_real)sc->plateau_lr;
+    t->sched.best = sc->best;
+    t->sched.bad_epochs = (long)sc->bad_epochs;
+    t->sched.cooldown_left = (long)sc->cooldown_left;
+    t->sched.last_observed = (long)sc->last_observed;
+    t->n_rows = rows;
+    t->resumed = 1;
+}
+
 static int restore(const ck_file *c, nn_trainer *t, nn_experiment *x, const char *path, nn_err *err)
 {
     nn_model *m = t->model;
@@ -308,10 +470,13 @@ static int restore(const ck_file *c, nn_trainer *t, nn_experiment *x, const char
     ck_best b;
     ck_pos p;
     ck_sched sc;
-    long rows = (long)(find(c, "rows") ? find(c, "rows")->n / sizeof(nn_metric_row) : 0);
-    if (rows > t->cap_rows)
-        return nn_err_set(err, NN_EINPUT, "%s: %ld metric rows, more than this run logs", path, rows);
-    int rc = take(c, "theta", m->theta, np, path, err);
+    const ck_rec *rr = find(c, "rows");
+    long rows = rr ? (long)(rr->n / sizeof(nn_metric_row)) : 0;
+    int rc = take(c, "position", &p, sizeof p, path, err);
+    if (rc == NN_OK)
+        rc = position_ok(t, &p, rows, path, err);
+    if (rc == NN_OK)
+        rc = take(c, "theta", m->theta, np, path, err);
     if (rc == NN_OK)
         rc = take(c, "slots", t->slots, t->slot_total * sizeof(nn_real), path, err);
     if (rc == NN_OK)
@@ -322,8 +487,6 @@ static int restore(const ck_file *c, nn_trainer *t, nn_experiment *x, const char
         rc = take(c, "best_theta", t->best_theta, np, path, err);
     if (rc == NN_OK)
         rc = take(c, "best", &b, sizeof b, path, err);
-    if (rc == NN_OK)
-        rc = take(c, "position", &p, sizeof p, path, err);
     if (rc == NN_OK)
         rc = take(c, "schedule", &sc, sizeof sc, path, err);
     if (rc == NN_OK)
@@ -337,28 +500,13 @@ static int restore(const ck_file *c, nn_trainer *t, nn_experiment *x, const char
     }
     if (rc == NN_OK)
         rc = take(c, "rows", t->rows, (size_t)rows * sizeof(nn_metric_row), path, err);
-    if (rc)
-        return rc;
-    t->best_val = b.best_val;
-    t->best_epoch = (long)b.best_epoch;
-    t->has_best = (int)b.has_best;
-    t->iteration = (long)p.iteration;
-    t->epochs_done = (long)p.epochs_done;
-    t->next_epoch = (long)p.next_epoch;
-    t->next_pos = (size_t)p.next_pos;
-    t->batch_correct = (long)p.batch_correct;
-    t->grad_evals = (long)p.grad_evals;
-    t->epoch_loss = p.epoch_loss;
-    t->final_loss = p.final_loss;
-    t->seconds = p.seconds;
-    t->sched.plateau_lr = (nn_real)sc.plateau_lr;
-    t->sched.best = sc.best;
-    t->sched.bad_epochs = (long)sc.bad_epochs;
-    t->sched.cooldown_left = (long)sc.cooldown_left;
-    t->sched.last_observed = (long)sc.last_observed;
-    t->n_rows = rows;
-    t->resumed = 1;
-    return NN_OK;
+    for (size_t i = 0; rc == NN_OK && p.next_pos > 0 && i < t->data->train.m; i++)
+        if (t->perm[i] < 0 || (size_t)t->perm[i] >= t->data->train.m)
+            rc = nn_err_set(err, NN_EINPUT, "%s: the epoch's order names example %lld of %zu",
+                            path, (long long)t->perm[i], t->data->train.m);
+    if (rc == NN_OK)
+        apply(t, &b, &p, &sc, rows);
+    return rc;
 }
 
 int nn_checkpoint_read(nn_trainer *t, nn_experiment *x, const char *dir, nn_err *err)

@@ -1,13 +1,19 @@
 /* checkpoint.h: everything a run needs to go on exactly where it stopped,
- * in one file <run>/checkpoint/state.bin written atomically (a crash while
- * writing leaves the previous checkpoint): the resolved experiment, a hash
- * of the data, the parameters, every optimizer slot and scalar, the
- * evaluation point, the step count and gradient evaluations, the
- * schedule's state (plateau counters), every random stream (shuffling, each
- * regularizer's), the epoch and the position in it with the epoch's order
- * and partial sums, the best model and its epoch, and the metric rows so
- * far. A run restored from it and trained on gives the same bits as one
- * that never stopped. */
+ * in the folder <run>/checkpoint/ (one file, state.bin): the resolved
+ * experiment, a hash of the data, the parameters, every optimizer slot and
+ * global scalar, the evaluation point, the step count and gradient
+ * evaluations, the schedule's state (plateau counters), every random stream
+ * (shuffling, each regularizer's), the epoch and the position in it with the
+ * epoch's order and partial sums, the best model and its epoch, and the
+ * metric rows so far. A run restored from it and trained on gives the same
+ * bits as one that never stopped.
+ *
+ * The folder is replaced atomically: the new one is written as
+ * checkpoint.tmp.<pid>/, its file and the folder fsynced, then exchanged
+ * with checkpoint/ in one rename (renameat2 RENAME_EXCHANGE; where the file
+ * system lacks it, state.bin is renamed over the old one, as atomic), and
+ * the parent folder fsynced. A process killed at any moment leaves the
+ * previous checkpoint or the new one, whole. */
 #ifndef NN_CHECKPOINT_H
 #define NN_CHECKPOINT_H
 
@@ -16,16 +22,32 @@
 #define NN_CHECKPOINT_DIR "checkpoint"
 #define NN_CHECKPOINT_FILE "checkpoint/state.bin"
 
-/* Writes <dir>/checkpoint/state.bin from t (and t->x's regularizer streams). */
-int nn_checkpoint_write(const nn_trainer *t, const char *dir, nn_err *err);
+/* What every checkpoint of one run shares, computed once before training
+ * (so that writing one at a boundary costs only the file): the experiment's
+ * text and the data's hash. */
+typedef struct nn_checkpoint {
+    char dir[4096];   /* the run folder */
+    char *config;     /* nn_experiment_print text (owned) */
+    size_t config_n;
+    uint64_t data_hash;
+} nn_checkpoint;
+
+/* Prepares c for writing t's checkpoints into dir. */
+int nn_checkpoint_prepare(nn_checkpoint *c, const nn_trainer *t, const char *dir, nn_err *err);
+void nn_checkpoint_release(nn_checkpoint *c);
+/* Replaces <dir>/checkpoint/ with t's state (and its regularizers' streams). */
+int nn_checkpoint_write(const nn_checkpoint *c, const nn_trainer *t, nn_err *err);
 /* 1 when <dir> holds a checkpoint file. */
 int nn_checkpoint_exists(const char *dir);
 /* Restores t, initialised for the same experiment, data and model, and the
  * regularizers' streams of x (= t->x) from <dir>'s checkpoint. Refuses
  * (NN_EINPUT) a checkpoint of another experiment naming the first key that
- * differs, one of other data, and a corrupt file. */
+ * differs, one of other data, and a corrupt or truncated file (checksum). */
 int nn_checkpoint_read(nn_trainer *t, nn_experiment *x, const char *dir, nn_err *err);
 /* Removes <dir>/checkpoint (after the run completed). */
 void nn_checkpoint_remove(const char *dir);
+/* Settings that change how a run is shown or stored, never what it
+ * computes: they may differ between a checkpoint and the run resuming it. */
+extern const char *const nn_checkpoint_may_differ[];
 
 #endif

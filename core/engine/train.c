@@ -308,10 +308,10 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
     }
 }
 
-/* The callback's word at a boundary (train.h). */
-static int stop_here(nn_trainer *t, const nn_train_cb *cb, int epoch_end)
+/* The boundary callback's word (train.h). */
+static int stop_here(nn_trainer *t, int epoch_end)
 {
-    if (!cb || !cb->at_boundary || !cb->at_boundary(cb->ud, t, epoch_end))
+    if (!t->boundary || !t->boundary(t->boundary_ud, t, epoch_end))
         return 0;
     t->stopped = 1;
     return 1;
@@ -351,7 +351,7 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
             t->seconds = now_seconds() - t0;
             if (cb && cb->on_step)
                 cb->on_step(cb->ud, epoch, t->iteration, t->final_loss);
-            if (rc == NN_OK && t->next_pos < m && stop_here(t, cb, 0))
+            if (rc == NN_OK && t->next_pos < m && stop_here(t, 0))
                 break;
         }
         if (t->stopped)
@@ -383,7 +383,7 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
         t->next_pos = 0;
         t->seconds = now_seconds() - t0;
         if (epoch + 1 < epochs)
-            stop_here(t, cb, 1);
+            stop_here(t, 1);
     }
     t->seconds = now_seconds() - t0;
     nn_trainer_eval_point(t);

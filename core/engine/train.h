@@ -22,12 +22,14 @@ typedef struct nn_train_cb {
     void (*on_log)(void *ud, const nn_metric_row *row, long epochs, int full_batch);
     /* Called after every step, cheap: epoch, iteration and last loss. */
     void (*on_step)(void *ud, long epoch, long iteration, double loss);
-    /* Where training may stop and go on later (checkpoint.h): after a step
-     * that is not an epoch's last (epoch_end 0) and after each epoch's
-     * metrics (epoch_end 1), with t->next_epoch / t->next_pos the next step.
-     * Returns 1 to stop training there (t->stopped), 0 to go on. May be NULL. */
-    int (*at_boundary)(void *ud, struct nn_trainer *t, int epoch_end);
 } nn_train_cb;
+
+/* Where training may stop and go on later (checkpoint.h): called between
+ * steps, after a step that is not an epoch's last (epoch_end 0) and after
+ * each epoch's metrics but the last epoch's (epoch_end 1), with
+ * t->next_epoch / t->next_pos the next step. Returns 1 to stop training there
+ * (t->stopped), 0 to go on. Never inside a step: it may allocate. */
+typedef int (*nn_train_boundary)(void *ud, struct nn_trainer *t, int epoch_end);
 
 typedef struct nn_trainer {
     const nn_experiment *x;
@@ -78,7 +80,9 @@ typedef struct nn_trainer {
     size_t next_pos;
     double epoch_loss;           /* summed loss of the steps of epoch next_epoch so far */
     int resumed;                 /* restored from a checkpoint: nn_train starts at the position */
-    int stopped;                 /* a boundary callback stopped training */
+    int stopped;                 /* the boundary callback stopped training */
+    nn_train_boundary boundary;  /* NULL: none (set by the caller after nn_trainer_init) */
+    void *boundary_ud;
 } nn_trainer;
 
 /* What one training step saw at the parameters it started from. */

@@ -55,6 +55,9 @@ static int alive(long pid)
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+static int remove_tree(const char *path, char *bad, size_t n);
+
+/* A dead process's temporary: a file, or a folder (checkpoint.tmp.<pid>). */
 static int remove_stale_in(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -67,7 +70,8 @@ static int remove_stale_in(const char *dir)
         if (pid == 0 || pid == (long)getpid() || alive(pid))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        n += unlink(path) == 0;
+        char bad[8192];
+        n += remove_tree(path, bad, sizeof bad) == 0;
     }
     closedir(d);
     return n;

@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <cblas.h>
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -222,7 +223,7 @@ int nn_read_weights(const nn_model *m, nn_real *theta, const char *dir, nn_err *
 
 typedef struct run_state {
     int quiet;
-    const char *dir;
+    nn_checkpoint ck;    /* where and what the checkpoints are */
     int ck_rc;           /* a checkpoint that could not be written (stops the run) */
     nn_err ck_err;
 } run_state;
@@ -264,7 +265,8 @@ int nn_run_signal(void)
     return last_signal;
 }
 
-/* Checkpoints every train.checkpoint_every epochs, and on a stop signal. */
+/* Checkpoints every train.checkpoint_every epochs, and on a stop signal
+ * (between steps: nn_train calls it outside nn_trainer_train_step). */
 static int at_boundary(void *ud, nn_trainer *t, int epoch_end)
 {
     run_state *s = ud;
@@ -272,7 +274,7 @@ static int at_boundary(void *ud, nn_trainer *t, int epoch_end)
     int periodic = epoch_end && every > 0 && t->next_epoch % every == 0;
     if (!stop_signal && !periodic)
         return 0;
-    s->ck_rc = nn_checkpoint_write(t, s->dir, &s->ck_err);
+    s->ck_rc = nn_checkpoint_write(&s->ck, t, &s->ck_err);
     return stop_signal || s->ck_rc != NN_OK;
 }
 
@@ -344,19 +346,37 @@ static const char *signal_name(int sig)
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+/* The message and status of a run a signal stopped. */
+static void interrupted(nn_report *rep, const nn_experiment *x, const nn_trainer *t, int sig,
+                        const char *dir, char *why, size_t n)
+{
+    snprintf(why, n, "stopped by %s at epoch %ld, iteration %ld; %s/%s holds its state: "
+             "nnlab run %s -o %s --resume goes on", signal_name(sig), t->next_epoch, t->iteration,
+             dir, NN_CHECKPOINT_DIR, x->file, dir);
+    rep->status = "interrupted";
+    rep->error = why;
+    fprintf(stderr, "nnlab: %s\n", why);
+}
+
 static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const char *dir,
                             const nn_run_opts *o, nn_err *err)
 {
     nn_trainer t;
+    run_state st;
+    memset(&st, 0, sizeof st);
+    st.quiet = o->quiet;
     int rc = nn_trainer_init(&t, x, data, m, err);
-    if (rc == NN_OK && o->resume)
+    if (rc == NN_OK && o->resume && nn_checkpoint_exists(dir))
         rc = nn_checkpoint_read(&t, x, dir, err);
+    if (rc == NN_OK)
+        rc = nn_checkpoint_prepare(&st.ck, &t, dir, err);
     if (rc) {
         nn_trainer_free(&t);
         return rc;
     }
-    run_state st = {o->quiet, dir, NN_OK, {{0}}};
-    nn_train_cb cb = {&st, on_log, on_step, at_boundary};
+    t.boundary = at_boundary;
+    t.boundary_ud = &st;
+    nn_train_cb cb = {&st, on_log, on_step};
     struct sigaction old[2];
     catch_stop_signals(old);
     nn_progress_begin(x->opts.train.epochs, o->quiet);
@@ -364,19 +384,17 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     nn_progress_clear();
     int sig = t.stopped && st.ck_rc == NN_OK ? stop_signal : 0;
     release_stop_signals(old);
+    nn_checkpoint_release(&st.ck);
     nn_report rep;
     nn_report_fill(&rep, x, data, m, &t);
-    char why[512];
+    char why[1024];
     if (sig) {
-        snprintf(why, sizeof why, "stopped by %s at epoch %ld, iteration %ld; %s/%s holds its "
-                 "state: nnlab run %s -o %s --resume goes on", signal_name(sig), t.next_epoch,
-                 t.iteration, dir, NN_CHECKPOINT_DIR, x->file, dir);
-        rep.status = "interrupted";
-        rep.error = why;
-        fprintf(stderr, "nnlab: %s\n", why);
-    } else if (t.stopped) {
+        interrupted(&rep, x, &t, sig, dir, why, sizeof why);
+    } else if (t.stopped) { /* a checkpoint could not be written */
         trc = st.ck_rc;
         *err = st.ck_err;
+        rep.status = "failed";
+        rep.error = st.ck_err.msg;
     } else if (trc == NN_EDIVERGED) {
         fprintf(stderr, "nnlab: %s\n", err->msg);
     } else if (trc == NN_OK) {
@@ -395,22 +413,79 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     return trc;
 }
 
-/* --resume: the folder holds a checkpoint (else it says why not). */
-static int resumable(const char *dir, nn_err *err)
+/* The whole of a small text file (free() it). */
+static int read_text(const char *path, char **text, nn_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nn_err_set(err, NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t n = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        char *more = n + 1 == cap ? realloc(buf, cap *= 2) : buf;
+        if (!more)
+            free(buf);
+        buf = more;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf)
+        return nn_err_set(err, NN_ENOMEM, "%s: out of memory", path);
+    buf[n] = '\0';
+    if (bad) {
+        free(buf);
+        return nn_err_set(err, NN_EIO, "%s: read error", path);
+    }
+    *text = buf;
+    return NN_OK;
+}
+
+/* --resume: with a checkpoint, the run goes on from it (train_and_report).
+ * Without one, a folder that holds a complete run is left as it is (*complete
+ * set: nothing to do, exit 0); one that holds
+ * a run that stopped before its first checkpoint, of this experiment
+ * (config.cfg names the first key that differs), is started again from the
+ * first epoch, as is an empty folder. */
+static int resumable(const nn_experiment *x, const char *dir, int *complete, nn_err *err)
 {
     if (nn_checkpoint_exists(dir))
         return NN_OK;
+    char what[512];
+    if (!nn_run_folder_holds_run(dir, what, sizeof what)) {
+        fprintf(stderr, "nnlab: %s: no checkpoint there; the run starts at the first epoch\n", dir);
+        return NN_OK;
+    }
     nn_run_info info;
     nn_err e;
     memset(&info, 0, sizeof info);
-    int done = nn_run_info_read(dir, &info, &e) == NN_OK && strcmp(info.status, "ok") == 0;
-    free(info.rows);
-    if (done)
-        return nn_err_set(err, NN_EINPUT, "%s: --resume: the run there is complete (summary.json "
-                          "says ok); nothing to resume", dir);
-    return nn_err_set(err, NN_EINPUT, "%s: --resume: no checkpoint there (%s missing: the run "
-                      "was not stopped by SIGINT or SIGTERM and train.checkpoint_every is 0)",
-                      dir, NN_CHECKPOINT_FILE);
+    int done = nn_run_summary_read(dir, &info, &e) == NN_OK && strcmp(info.status, "ok") == 0;
+    if (done) {
+        fprintf(stderr, "nnlab: %s: the run there is complete (summary.json says ok): nothing to "
+                "resume (--force runs it again)\n", dir);
+        nn_checkpoint_remove(dir); /* what a kill during its removal left */
+        *complete = 1;
+        return NN_OK;
+    }
+    char *text = NULL;
+    int rc = read_text(nn_path_join(dir, "config.cfg"), &text, err);
+    if (rc == NN_OK) {
+        char diff[700];
+        int d = nn_experiment_differs(x, text, nn_checkpoint_may_differ, diff, sizeof diff);
+        if (d != 0)
+            rc = nn_err_set(err, NN_EINPUT, "%s/config.cfg: --resume: the run there is of another "
+                            "experiment: %s", dir, diff);
+    } else {
+        rc = nn_err_set(err, NN_EINPUT, "%s: --resume: no checkpoint and no config.cfg there "
+                        "(holds %s); give --force to replace it", dir, what);
+    }
+    free(text);
+    if (rc == NN_OK) {
+        fprintf(stderr, "nnlab: %s: the run there stopped before its first checkpoint; it starts "
+                "again at the first epoch\n", dir);
+        rc = nn_run_folder_clear(dir, err);
+    }
+    return rc;
 }
 
 int nn_run(const nn_run_opts *o, nn_err *err)
@@ -440,13 +515,14 @@ int nn_run(const nn_run_opts *o, nn_err *err)
         rc = nn_run_folder_prepare(dir, o->resume ? NN_FOLDER_RESUME : o->force ? NN_FOLDER_FORCE
                                                                                 : NN_FOLDER_NEW, err);
     }
+    int complete = 0;
     if (rc == NN_OK && o->resume)
-        rc = resumable(dir, err);
-    if (rc == NN_OK)
+        rc = resumable(&x, dir, &complete, err);
+    if (rc == NN_OK && !complete)
         rc = nn_experiment_write(&x, nn_path_join(dir, "config.cfg"), err);
-    if (rc == NN_OK && x.opts.output.weights)
+    if (rc == NN_OK && !complete && x.opts.output.weights)
         rc = nn_write_weights(&m, m.theta, nn_path_join(dir, "initial_weights"), err);
-    if (rc == NN_OK)
+    if (rc == NN_OK && !complete)
         rc = train_and_report(&x, &data, &m, dir, o, err);
     nn_model_free(&m);
     nn_data_free(&data);
