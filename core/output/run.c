@@ -250,8 +250,12 @@ static void catch_stop_signals(struct sigaction old[2])
     sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     stop_signal = 0;
-    sigaction(SIGINT, &sa, &old[0]);
-    sigaction(SIGTERM, &sa, &old[1]);
+    const int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) { /* one the parent ignores stays ignored (nohup, a script's '&') */
+        sigaction(sigs[i], NULL, &old[i]);
+        if (old[i].sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 static void release_stop_signals(const struct sigaction old[2])
