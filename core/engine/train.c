@@ -148,6 +148,87 @@ static int all_finite(const nn_real *v, size_t n)
     return !(bad >> (8 * sizeof bad - 1));
 }
 
+/* Index of the first non-finite value of v, or -1 (only when a step failed). */
+static long first_bad(const nn_real *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return (long)i;
+    return -1;
+}
+
+/* "tensor W2 (layer 2 weights) at [3, 1] = nan" for the first non-finite
+ * value of the array laid out like theta (the parameters or their
+ * gradient), or 0 when every value is finite. */
+static int where_in_tensors(const nn_model *m, const nn_real *v, char *out, size_t n)
+{
+    for (int i = 0; i < m->n_tensors; i++) {
+        const nn_tensor *ts = &m->tensors[i];
+        long k = first_bad(v + ts->off, ts->n);
+        if (k < 0)
+            continue;
+        if (ts->is_bias)
+            snprintf(out, n, "layer %d, tensor %s (biases) at [%ld] = %g", ts->layer + 1, ts->name,
+                     k, (double)v[ts->off + (size_t)k]);
+        else
+            snprintf(out, n, "layer %d, tensor %s (weights) at [%ld, %ld] = %g", ts->layer + 1,
+                     ts->name, k / ts->cols, k % ts->cols, (double)v[ts->off + (size_t)k]);
+        return 1;
+    }
+    return 0;
+}
+
+/* Where a non-finite loss first showed in the last forward pass. */
+static void where_in_forward(const nn_model *m, long mb, char *out, size_t n)
+{
+    const nn_model_spec *s = &m->spec;
+    for (int l = 0; l < s->n_layers; l++) {
+        size_t units = (size_t)s->sizes[l + 1], len = units * (size_t)mb;
+        int hidden = l + 1 < s->n_layers;
+        long k = first_bad(m->Z[l], len);
+        const char *what = "pre-activations";
+        if (k < 0 && hidden) {
+            k = first_bad(m->A[l], len);
+            what = "activations";
+        }
+        if (k >= 0) {
+            snprintf(out, n, "layer %d (%s), its %s at unit %ld of example %ld of the batch", l + 1,
+                     hidden ? "hidden" : "output", what, k / mb, k % mb);
+            return;
+        }
+    }
+    snprintf(out, n, "the loss of the output layer (layer %d), its inputs finite", s->n_layers);
+}
+
+/* The message of a step that produced a non-finite loss or parameter. */
+static int diverged(nn_trainer *t, long mb, const nn_step_result *r, int in_loss, nn_err *err)
+{
+    const nn_model *m = t->model;
+    double loss = r->loss;
+    char where[256];
+    if (in_loss) {
+        if (where_in_tensors(m, m->theta, where, sizeof where))
+            ;
+        else if (isfinite(r->data_sum) && !isfinite(r->penalty))
+            snprintf(where, sizeof where, "the weight penalties of the regularizers (%g), the "
+                     "data loss finite", r->penalty);
+        else
+            where_in_forward(m, mb, where, sizeof where);
+        return nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: loss "
+                          "is %g; first non-finite value: %s", t->epoch, t->iteration, loss, where);
+    }
+    const char *name = t->x->optim.plugin.desc->name;
+    if (where_in_tensors(m, m->grad, where, sizeof where))
+        return nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: the "
+                          "gradient became non-finite (loss was %g); first non-finite value: %s",
+                          t->epoch, t->iteration, loss, where);
+    where_in_tensors(m, m->theta, where, sizeof where);
+    return nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: a parameter "
+                      "became non-finite in the step of optimizer '%s' (loss was %g, gradient "
+                      "finite); first non-finite value: %s", t->epoch, t->iteration, name, loss,
+                      where);
+}
+
 static void clip(nn_trainer *t)
 {
     double cn = t->x->opts.train.clip_norm, cv = t->x->opts.train.clip_value;
@@ -213,16 +294,13 @@ int nn_trainer_train_step(nn_trainer *t, const int64_t *idx, long mb, nn_real lr
     t->final_loss = out->loss;
     int rc = NN_OK;
     if (!isfinite(out->loss))
-        rc = nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: loss is %g",
-                        t->epoch, t->iteration, out->loss);
+        rc = diverged(t, mb, out, 1, err);
     if (rc == NN_OK)
         rc = nn_optim_pipeline(&t->pipe, t_step, lr, out->loss, err);
     if (rc == NN_OK)
         constrain(t);
     if (rc == NN_OK && !all_finite(m->theta, m->n_params))
-        rc = nn_err_set(err, NN_EDIVERGED,
-                        "training diverged at epoch %ld, iteration %ld: a parameter became non-finite (loss was %g)",
-                        t->epoch, t->iteration, out->loss);
+        rc = diverged(t, mb, out, 0, err);
     t->iteration++;
     return rc;
 }

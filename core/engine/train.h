@@ -73,7 +73,7 @@ typedef struct nn_trainer {
     double final_loss, seconds;
     int diverged;                /* stopped on a non-finite loss or parameter */
     int failed;                  /* stopped on another error (an optimizer's model_step) */
-    char diverged_msg[256];      /* why it stopped */
+    char diverged_msg[512];      /* why it stopped */
     /* where training stands (checkpoints): the next step is the batch at
      * next_pos of epoch next_epoch, in the order perm holds when next_pos > 0 */
     long next_epoch;

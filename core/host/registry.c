@@ -1,9 +1,10 @@
 /* registry.c: the plugin search path, dlopen, and descriptor validation. */
-#define _GNU_SOURCE /* dladdr */
+#define _GNU_SOURCE /* dladdr, dl_iterate_phdr */
 #include "registry.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,12 +128,107 @@ static int not_found(const nn_registry *r, const char *name, nn_kind kind, nn_er
                       s.list[0] ? s.list : "none found on the plugin path");
 }
 
+/* ---- trust: who may change the code that is loaded --------------------------- */
+
+/* NN_OK when neither the file nor its folder can be changed by other users
+ * (a folder writable by all with the sticky bit, such as /tmp, lets no one
+ * replace another's file). */
+static int trusted(const char *path, nn_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return nn_err_set(err, NN_EPLUGIN, "%s: not a regular file", path);
+    if (st.st_mode & S_IWOTH)
+        return nn_err_set(err, NN_EPLUGIN, "%s: refused: the plugin file is writable by every "
+                          "user (mode %04o), so anyone could put code into this run; chmod o-w it",
+                          path, (unsigned)(st.st_mode & 07777));
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "/");
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+        return nn_err_set(err, NN_EPLUGIN, "%s: refused: its folder %s is writable by every user "
+                          "(mode %04o), so anyone could replace the plugin; chmod o-w it",
+                          path, dir, (unsigned)(st.st_mode & 07777));
+    return NN_OK;
+}
+
+/* ---- where each plugin's code lies, for naming one that crashes ------------------ */
+
+#define NN_MAX_CODE_RANGES 128
+static struct code_range {
+    uintptr_t lo, hi;
+    const nn_plugin *desc;
+    void *dl;
+} code_ranges[NN_MAX_CODE_RANGES];
+static volatile int n_code_ranges;
+
+typedef struct {
+    uintptr_t addr; /* an address inside the object (its entry symbol) */
+    void *dl;
+} range_ctx;
+
+static int add_ranges(struct dl_phdr_info *info, size_t size, void *ud)
+{
+    range_ctx *c = ud;
+    int mine = 0;
+    for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        mine = ph->p_type == PT_LOAD && c->addr >= lo && c->addr < lo + ph->p_memsz;
+    }
+    for (int i = 0; mine && i < info->dlpi_phnum && n_code_ranges < NN_MAX_CODE_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        struct code_range *r = &code_ranges[n_code_ranges];
+        r->lo = info->dlpi_addr + ph->p_vaddr;
+        r->hi = r->lo + ph->p_memsz;
+        r->dl = c->dl;
+        r->desc = NULL;
+        n_code_ranges++;
+    }
+    return mine;
+}
+
+static void remember_code(void *dl, nn_plugin_entry entry, const nn_plugin *desc)
+{
+    int before = n_code_ranges;
+    range_ctx c = {(uintptr_t)(void *)entry, dl};
+    dl_iterate_phdr(add_ranges, &c);
+    for (int i = before; i < n_code_ranges; i++)
+        code_ranges[i].desc = desc;
+}
+
+static void forget_code(void *dl)
+{
+    int k = 0;
+    for (int i = 0; i < n_code_ranges; i++)
+        if (code_ranges[i].dl != dl)
+            code_ranges[k++] = code_ranges[i];
+    n_code_ranges = k;
+}
+
+const nn_plugin *nn_plugin_at(const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    for (int i = 0; i < n_code_ranges; i++)
+        if (a >= code_ranges[i].lo && a < code_ranges[i].hi)
+            return code_ranges[i].desc;
+    return NULL;
+}
+
 int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
                    nn_handle *out, nn_err *err)
 {
     memset(out, 0, sizeof *out);
     size_t len = strlen(name_or_path);
-    int is_path = strchr(name_or_path, '/') || (len > 3 && strcmp(name_or_path + len - 3, ".so") == 0);
+    int is_path = strchr(name_or_path, '/') != NULL;
+    if (!is_path && len > 3 && strcmp(name_or_path + len - 3, ".so") == 0)
+        return nn_err_set(err, NN_EPLUGIN, "plugin '%s': a plugin file is named with its folder "
+                          "(./%s for the current one, which is never searched by itself)",
+                          name_or_path, name_or_path);
     if (is_path) {
         if (!nn_file_exists(name_or_path))
             return nn_err_set(err, NN_EPLUGIN, "%s: no such plugin file", name_or_path);
@@ -144,6 +240,9 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
         if (!nn_registry_find(r, name_or_path, kind, out->path, sizeof out->path))
             return not_found(r, name_or_path, kind, err);
     }
+    int trc = trusted(out->path, err);
+    if (trc)
+        return trc;
     out->dl = dlopen(out->path, RTLD_NOW | RTLD_LOCAL);
     if (!out->dl)
         return nn_err_set(err, NN_EPLUGIN, "%s: cannot load: %s", out->path, dlerror());
@@ -170,13 +269,16 @@ int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
     }
     if (out->desc->kind == NN_KIND_OPTIM)
         nn_optim_resolve(out->desc, &out->optim);
+    remember_code(out->dl, entry, out->desc);
     return rc;
 }
 
 void nn_plugin_close(nn_handle *h)
 {
-    if (h->dl)
+    if (h->dl) {
+        forget_code(h->dl);
         dlclose(h->dl);
+    }
     h->dl = NULL;
     h->desc = NULL;
     memset(&h->optim, 0, sizeof h->optim);
@@ -309,6 +411,9 @@ int nn_plugin_validate(const nn_plugin *p, nn_err *err)
  * .so files); 0 when it cannot be loaded or its descriptor is unreadable. */
 static nn_kind peek_kind(const char *path)
 {
+    nn_err e;
+    if (trusted(path, &e) != NN_OK)
+        return 0;
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl)
         return 0;

@@ -30,10 +30,15 @@ const char *nn_kind_name(nn_kind kind);
 int nn_kind_parse(const char *s, nn_kind *out);
 
 /* Open a plugin by name (searching the path; kind may be 0 for any) or by a
- * path containing '/' or ending in ".so". Validates the descriptor. */
+ * path containing '/' (a bare "x.so" is refused: the current folder is
+ * never searched implicitly). Refuses a file or folder writable by every
+ * user (NN_EPLUGIN). Validates the descriptor. */
 int nn_plugin_open(const nn_registry *r, const char *name_or_path, nn_kind kind,
                    nn_handle *out, nn_err *err);
 void nn_plugin_close(nn_handle *h);
+/* The open plugin whose code holds addr, or NULL: async-signal-safe (a
+ * crash handler names the plugin it crashed in). */
+const nn_plugin *nn_plugin_at(const void *addr);
 
 /* Check a descriptor: ABI, numeric type, name, doc, parameter declarations,
  * defaults within ranges, operations table (for an optimizer the resolved ops:

@@ -1,13 +1,16 @@
 /* run.c: an experiment end to end, and the run folder it leaves. */
+#define _GNU_SOURCE /* REG_RIP of ucontext_t */
 #include "run.h"
 
 #include <cblas.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -269,6 +272,124 @@ int nn_run_signal(void)
     return last_signal;
 }
 
+/* ---- a plugin that crashes ----------------------------------------------------
+ * SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT during a run: the handler (on
+ * its own stack, so that a stack overflow is reported too) finds the plugin
+ * whose code the crash happened in, or called from (nn_plugin_at over the
+ * interrupted instruction and the backtrace), writes one line naming it and
+ * the signal, and lets the signal end the process as it would have. The
+ * folder keeps its last checkpoint; summary.json is not written. */
+
+static const nn_trainer *volatile crash_trainer; /* training, for the line */
+static char crash_stack[1 << 16];
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define N_CRASH_SIGNALS ((int)(sizeof crash_signals / sizeof crash_signals[0]))
+
+static void add_text(char *buf, size_t *len, size_t cap, const char *s)
+{
+    while (*s && *len + 1 < cap)
+        buf[(*len)++] = *s++;
+    buf[*len] = '\0';
+}
+
+static void add_number(char *buf, size_t *len, size_t cap, long v)
+{
+    char d[24];
+    int n = 0;
+    unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+    do
+        d[n++] = (char)('0' + u % 10);
+    while ((u /= 10) && n < 23);
+    if (v < 0)
+        d[n++] = '-';
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = d[n - 1 - i];
+    out[n] = '\0';
+    add_text(buf, len, cap, out);
+}
+
+static const char *crash_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV (invalid memory access)";
+    case SIGBUS: return "SIGBUS (bus error)";
+    case SIGFPE: return "SIGFPE (arithmetic exception)";
+    case SIGILL: return "SIGILL (illegal instruction)";
+    default: return "SIGABRT (abort)";
+    }
+}
+
+static const nn_plugin *crashed_in(void *uc)
+{
+    const nn_plugin *p = NULL;
+#if defined(__x86_64__)
+    p = nn_plugin_at((const void *)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+    p = nn_plugin_at((const void *)((ucontext_t *)uc)->uc_mcontext.pc);
+#else
+    (void)uc;
+#endif
+    void *frames[64];
+    int n = p ? 0 : backtrace(frames, 64);
+    for (int i = 0; !p && i < n; i++)
+        p = nn_plugin_at(frames[i]);
+    return p;
+}
+
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    const nn_plugin *p = crashed_in(uc);
+    char msg[512];
+    size_t len = 0;
+    if (p) {
+        add_text(msg, &len, sizeof msg, "nnlab: plugin '");
+        add_text(msg, &len, sizeof msg, p->name);
+        add_text(msg, &len, sizeof msg, "' (");
+        add_text(msg, &len, sizeof msg, nn_kind_name(p->kind));
+        add_text(msg, &len, sizeof msg, ") crashed with ");
+    } else {
+        add_text(msg, &len, sizeof msg, "nnlab: crashed outside any plugin with ");
+    }
+    add_text(msg, &len, sizeof msg, crash_name(sig));
+    const nn_trainer *t = crash_trainer;
+    if (t) {
+        add_text(msg, &len, sizeof msg, " during training at epoch ");
+        add_number(msg, &len, sizeof msg, t->epoch);
+        add_text(msg, &len, sizeof msg, ", iteration ");
+        add_number(msg, &len, sizeof msg, t->iteration);
+    }
+    add_text(msg, &len, sizeof msg, p ? "; the run stopped there\n"
+                                      : "; the run stopped there (a bug in nnlab: please report it)\n");
+    ssize_t w = write(STDERR_FILENO, msg, len);
+    (void)w;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_crashes(struct sigaction old[N_CRASH_SIGNALS], stack_t *old_stack)
+{
+    void *prime[2];
+    backtrace(prime, 2); /* loads the unwinder now, not inside the handler */
+    stack_t ss = {.ss_sp = crash_stack, .ss_size = sizeof crash_stack, .ss_flags = 0};
+    sigaltstack(&ss, old_stack);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_crash;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < N_CRASH_SIGNALS; i++)
+        sigaction(crash_signals[i], &sa, &old[i]);
+}
+
+static void release_crashes(const struct sigaction old[N_CRASH_SIGNALS], const stack_t *old_stack)
+{
+    for (int i = 0; i < N_CRASH_SIGNALS; i++)
+        sigaction(crash_signals[i], &old[i], NULL);
+    sigaltstack(old_stack, NULL);
+}
+
 /* Checkpoints every train.checkpoint_every epochs, and on a stop signal
  * (between steps: nn_train calls it outside nn_trainer_train_step). */
 static int at_boundary(void *ud, nn_trainer *t, int epoch_end)
@@ -380,6 +501,7 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     }
     t.boundary = at_boundary;
     t.boundary_ud = &st;
+    crash_trainer = &t;
     nn_train_cb cb = {&st, on_log, on_step};
     struct sigaction old[2];
     catch_stop_signals(old);
@@ -388,6 +510,7 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     nn_progress_clear();
     int sig = t.stopped && st.ck_rc == NN_OK ? stop_signal : 0;
     release_stop_signals(old);
+    crash_trainer = NULL;
     nn_checkpoint_release(&st.ck);
     nn_report rep;
     nn_report_fill(&rep, x, data, m, &t);
@@ -406,8 +529,8 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     }
     nn_err e2;
     rc = write_outputs(&rep, x, data, m, &t, dir, !t.stopped, &e2);
-    if (rc == NN_OK && trc == NN_OK && !t.stopped)
-        nn_checkpoint_remove(dir); /* complete: nothing to resume */
+    if (rc == NN_OK && !t.stopped)
+        nn_checkpoint_remove(dir); /* finished (also diverged): nothing to resume */
     nn_trainer_free(&t);
     last_signal = rc == NN_OK ? sig : 0;
     if (rc) {
@@ -502,6 +625,9 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     nn_model m;
     memset(&data, 0, sizeof data);
     memset(&m, 0, sizeof m);
+    struct sigaction old_crash[N_CRASH_SIGNALS];
+    stack_t old_stack;
+    catch_crashes(old_crash, &old_stack);
     int rc = nn_experiment_load(&x, o->file, o->overrides, o->n_overrides, &reg, err);
     if (rc == NN_OK && x.opts.train.threads > 0)
         nn_blas_set_threads((int)x.opts.train.threads);
@@ -533,5 +659,6 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     if (x.file[0])
         nn_experiment_free(&x);
     nn_registry_free(&reg);
+    release_crashes(old_crash, &old_stack);
     return rc;
 }
