@@ -21,7 +21,7 @@ typedef struct entry {
     long epochs;
     nn_sw_score sc;
     const nn_sw_row *best;       /* its best ok trial, or NULL */
-    double train, test, loss, seconds; /* means over ok trials */
+    double train, test, loss, seconds, grads; /* means over ok trials */
 } entry;
 
 typedef struct board {
@@ -56,7 +56,11 @@ static double mean_of(const entry *e, const char *metric, int which)
     int k = 0;
     for (int i = 0; i < e->n; i++) {
         const nn_sw_result *r = &e->rows[i]->r;
-        double v = which == 0 ? r->train : which == 1 ? r->test : which == 2 ? r->loss : r->seconds;
+        double v = which == 0   ? r->train
+                   : which == 1 ? r->test
+                   : which == 2 ? r->loss
+                   : which == 3 ? r->seconds
+                   : r->grad_evals >= 0 ? (double)r->grad_evals : NAN;
         if (row_ok(e->rows[i], metric) && isfinite(v))
             s += v, k++;
     }
@@ -91,6 +95,7 @@ static void fill_entry(entry *e, const char *metric, int higher)
     e->test = mean_of(e, metric, 1);
     e->loss = mean_of(e, metric, 2);
     e->seconds = mean_of(e, metric, 3);
+    e->grads = mean_of(e, metric, 4);
 }
 
 /* Groups the latest row of each trial by configuration, keeping each
@@ -210,11 +215,11 @@ static void table(FILE *f, const board *b)
     fputs("| rank | config |", f);
     for (int k = 0; k < m->n_keys; k++)
         fprintf(f, " %s |", m->keys[k]);
-    fprintf(f, " epochs | %s (mean ± std) | seeds ok | train acc | test acc | final loss | seconds | status |\n"
+    fprintf(f, " epochs | %s (mean ± std) | seeds ok | train acc | test acc | final loss | grad evals | seconds | status |\n"
                "|---:|---|", b->metric);
     for (int k = 0; k < m->n_keys; k++)
         fputs("---|", f);
-    fputs("---:|---|---:|---:|---:|---:|---:|---|\n", f);
+    fputs("---:|---|---:|---:|---:|---:|---:|---:|---|\n", f);
     int loss = !b->higher;
     for (int i = 0; i < b->n; i++) {
         const entry *e = &b->e[i];
@@ -232,6 +237,7 @@ static void table(FILE *f, const board *b)
         cell(f, e->train, " %.4f |");
         cell(f, e->test, " %.4f |");
         cell(f, e->loss, " %.4g |");
+        cell(f, e->grads, " %.0f |");
         cell(f, e->seconds, " %.1f |");
         status_cell(f, e);
     }

@@ -75,4 +75,24 @@ printf 'name="nf"; data={plugin="npy"; x_train="missing.npy"; y_train="missing_y
 [ $rc = 2 ] || fail "sweep over missing data: exit $rc (want 2): $(cat "$T/err")"
 [ "$(grep -c ',error,' "$T/nf/trials.csv")" = 2 ] || fail "missing data not recorded: $(cat "$T/nf/trials.csv")"
 grep -q "missing.npy" "$T/nf/trials.csv" || fail "reason: $(cat "$T/nf/trials.csv")"
+# the leaderboard counts gradient evaluations: SAM takes two per step, SGD one
+cat > "$T/ge.cfg" <<'CFG'
+name = "ge"; seed = 2;
+data  = { plugin = "planar"; shape = "moons"; n_train = 40; n_val = 20; n_test = 0; noise = 0.2; seed = 1; };
+model = { hidden = [4]; };
+optim = { plugin = "sgd"; lr = 0.1; };
+train = { epochs = 15; threads = 1; log_every = 5; };
+output = { plots = false; weights = false; };
+sweep = { params = ( { key = "optim.plugin"; values = ["sgd", "sam"]; } ); };
+CFG
+"$NN_CMD" sweep "$T/ge.cfg" -j 1 -o "$T/ge" > "$T/ge.out" 2>&1 || fail "grad-evals sweep: $(cat "$T/ge.out")"
+grep -q "| grad evals | seconds |" "$T/ge/sweep.md" || fail "no grad evals column: $(grep '^| rank' "$T/ge/sweep.md")"
+for p in sgd:15 sam:30; do # the cell before seconds, and trials.csv's column
+  row=$(grep "^| [0-9]* | [0-9a-f]* | \"${p%:*}\" |" "$T/ge/sweep.md")
+  cell=$(echo "$row" | awk -F'|' '{print $(NF-3)}' | tr -d ' ')
+  [ "$cell" = "${p#*:}" ] || fail "${p%:*}: grad evals '$cell', want ${p#*:}: $row"
+  col=$(awk -F, -v p="${p%:*}" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "gradient_evaluations") g = i}
+        NR > 1 && index($0, ",\"\"\"" p "\"\"\",") {print $g}' "$T/ge/trials.csv")
+  [ "$col" = "${p#*:}" ] || fail "${p%:*}: trials.csv gradient_evaluations '$col'"
+done
 echo "sweep: ok"
