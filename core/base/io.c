@@ -201,6 +201,11 @@ int nn_npy_read(const char *path, nn_npy *out, nn_err *err)
     unsigned char head[12];
     char h[4097];
     int rc = NN_EINPUT;
+    struct stat fst;
+    if (fstat(fileno(f), &fst) == 0 && S_ISDIR(fst.st_mode)) {
+        nn_err_set(err, rc, "%s: is a folder, not a .npy file", path);
+        goto done;
+    }
     if (fread(head, 1, 10, f) != 10 || memcmp(head, "\x93NUMPY", 6) != 0) {
         nn_err_set(err, rc, "%s: not a .npy file (bad magic)", path);
         goto done;

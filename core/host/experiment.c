@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decls.h"
 #include "exact.h"
@@ -114,8 +115,14 @@ static int parse_literal(config_t *tmp, const char *text, char *why, size_t n)
     snprintf(buf, sizeof buf, "v = %s;", text);
     config_init(tmp);
     if (config_read_string(tmp, buf) != CONFIG_TRUE || !config_lookup(tmp, "v")) {
-        snprintf(why, n, "cannot parse value '%s': %s", text,
-                 config_error_text(tmp) ? config_error_text(tmp) : "syntax error");
+        /* a bare word such as relu: the shell ate the quotes, or none were written */
+        int word = (text[0] >= 'a' && text[0] <= 'z') || (text[0] >= 'A' && text[0] <= 'Z');
+        word = word && strcmp(text, "true") && strcmp(text, "false") && strcmp(text, "nan")
+               && strcmp(text, "inf");
+        snprintf(why, n, "cannot parse value '%s': %s%s%s%s", text,
+                 config_error_text(tmp) ? config_error_text(tmp) : "syntax error",
+                 word ? " (a string needs double quotes, as in -s 'key=\"" : "", word ? text : "",
+                 word ? "\"')" : "");
         config_destroy(tmp);
         return -1;
     }
@@ -200,14 +207,34 @@ static double number_of(const config_setting_t *s)
                                                       : (double)config_setting_get_int64(s);
 }
 
+/* v with the fewest digits that read back as v (-0.2, not -0.20000000000000001). */
+typedef struct short_num {
+    char s[32];
+} short_num;
+
+static short_num shortest(double v)
+{
+    short_num r;
+    if (v == floor(v) && fabs(v) < 1e17) { /* an integer: all its digits */
+        snprintf(r.s, sizeof r.s, "%.0f", v);
+        return r;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(r.s, sizeof r.s, "%.*g", digits, v);
+        if (strtod(r.s, NULL) == v)
+            break;
+    }
+    return r;
+}
+
 static int check_range(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
                        double v, nn_err *err)
 {
     if (!isfinite(v))
         return fail(x, s, NULL, err, "value must be finite");
     if (v < p->min || v > p->max)
-        return fail(x, s, NULL, err, "%.17g is outside the allowed range [%g, %g] (%s)", v, p->min,
-                    p->max, p->doc);
+        return fail(x, s, NULL, err, "%s is outside the allowed range [%g, %g] (%s)",
+                    shortest(v).s, p->min, p->max, p->doc);
     return NN_OK;
 }
 
@@ -659,6 +686,53 @@ static int apply_override(nn_experiment *x, const char *ov, nn_err *err)
     return rc;
 }
 
+/* Line `line` of file (or, past its end, the last line that is not blank),
+ * without its newline and surrounding blanks, into out (cut to fit); "" when
+ * it cannot be read. *past_end: whether the line was past the end. */
+static void source_line(const char *file, int line, char *out, size_t n, int *past_end)
+{
+    out[0] = '\0';
+    *past_end = 1;
+    FILE *f = line > 0 ? fopen(file, "r") : NULL;
+    if (!f)
+        return;
+    char buf[512];
+    int at = 1;
+    while (fgets(buf, sizeof buf, f)) {
+        size_t len = strlen(buf);
+        int cut = len == sizeof buf - 1 && buf[len - 1] != '\n';
+        while (len && strchr(" \t\r\n", buf[len - 1]))
+            buf[--len] = '\0';
+        const char *b = buf + strspn(buf, " \t");
+        if (*b || at == line)
+            snprintf(out, n, "%s%s", b, cut ? "..." : "");
+        if (at == line) {
+            *past_end = 0;
+            break;
+        }
+        at += !cut;
+    }
+    fclose(f);
+}
+
+/* libconfig's parse error, with the line it names quoted (libconfig's
+ * messages do not name the setting: "duplicate setting name"). */
+static int parse_error(const nn_experiment *x, const char *file, nn_err *err)
+{
+    int line = config_error_line(x->cfg);
+    const char *what = config_error_text(x->cfg) ? config_error_text(x->cfg) : "syntax error";
+    char text[160];
+    int past_end;
+    source_line(file, line, text, sizeof text, &past_end);
+    if (!text[0])
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s%s", file, line, what,
+                          past_end ? " at the end of the file" : "");
+    if (past_end)
+        return nn_err_set(err, NN_EINPUT, "%s:%d: %s at the end of the file (after '%s')", file,
+                          line, what, text);
+    return nn_err_set(err, NN_EINPUT, "%s:%d: %s (in '%s')", file, line, what, text);
+}
+
 static int read_file(nn_experiment *x, const char *file, nn_err *err)
 {
     snprintf(x->file, sizeof x->file, "%s", file);
@@ -674,12 +748,16 @@ static int read_file(nn_experiment *x, const char *file, nn_err *err)
     FILE *f = fopen(file, "r");
     if (!f)
         return nn_err_set(err, NN_EIO, "%s: cannot open: %s", file, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return nn_err_set(err, NN_EINPUT, "%s: not a regular file (an experiment file is a libconfig text file)", file);
+    }
     config_set_auto_convert(x->cfg, 0);
     int ok = config_read(x->cfg, f);
     fclose(f);
     if (ok != CONFIG_TRUE)
-        return nn_err_set(err, NN_EINPUT, "%s:%d: %s", file, config_error_line(x->cfg),
-                          config_error_text(x->cfg));
+        return parse_error(x, file, err);
     return exact_ints(x, x->cfg, NULL, err);
 }
 

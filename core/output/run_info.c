@@ -117,6 +117,10 @@ int nn_run_summary_read(const char *dir, nn_run_info *r, nn_err *err)
         return nn_err_set(err, NN_EIO, "%s/summary.json: cannot read (not a run folder?)", dir);
     json_strval(js, "name", r->name, sizeof r->name);
     json_strval(js, "status", r->status, sizeof r->status);
+    if (js[0] != '{' || !r->status[0]) { /* every summary.json nnlab writes has a status */
+        free(js);
+        return nn_err_set(err, NN_EINPUT, "%s/summary.json: not an nnlab summary (no \"status\" key)", dir);
+    }
     r->train = json_num(js, "train_accuracy");
     r->val = json_num(js, "val_accuracy");
     r->test = json_num(js, "test_accuracy");

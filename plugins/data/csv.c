@@ -183,14 +183,14 @@ static int labels(names *nm, int is_train, char **lab, size_t m, const long *lin
         numeric = number(lab[i], &y[i]);
     for (size_t i = 0; i < m && numeric; i++)
         if (!(y[i] >= 0 && y[i] < MAX_NAMES && y[i] == floor(y[i])))
-            return nn_err_set(err, NN_EINPUT, "%s:%ld: label '%s' is not a class number (integers 0..%d)",
+            return nn_err_set(err, NN_EINPUT, "%s:%ld: label '%.60s' is not a class number (integers 0..%d)",
                               file, lines[i], lab[i], MAX_NAMES - 1);
     if (numeric)
         return NN_OK;
     if (!nm->used && !is_train) {
         for (size_t i = 0; i < m; i++)
             if (!number(lab[i], &y[i]))
-                return nn_err_set(err, NN_EINPUT, "%s:%ld: label '%s' is not a number (the training labels are numbers)",
+                return nn_err_set(err, NN_EINPUT, "%s:%ld: label '%.60s' is not a number (the training labels are numbers)",
                                   file, lines[i], lab[i]);
     }
     if (!nm->used) {
@@ -201,7 +201,7 @@ static int labels(names *nm, int is_train, char **lab, size_t m, const long *lin
     for (size_t i = 0; i < m; i++) {
         char *const *hit = bsearch(&lab[i], nm->name, (size_t)nm->n, sizeof nm->name[0], cmp_str);
         if (!hit)
-            return nn_err_set(err, NN_EINPUT, "%s:%ld: label '%s' does not occur in the training labels",
+            return nn_err_set(err, NN_EINPUT, "%s:%ld: label '%.60s' does not occur in the training labels",
                               file, lines[i], lab[i]);
         y[i] = (double)(hit - nm->name);
     }
@@ -294,8 +294,9 @@ static int parse(const nn_value *hp, text *t, int want_label, parsed *out, nn_er
             }
             double *v = &out->X[out->m * (size_t)out->d + (size_t)k++];
             if (!number(r->field[c], v) || !isfinite(*v))
-                rc = nn_err_set(err, NN_EINPUT, "%s:%ld: column %d: '%s' is not a %snumber", t->file,
-                                r->line, c, r->field[c], number(r->field[c], v) ? "finite " : "");
+                rc = nn_err_set(err, NN_EINPUT, "%s:%ld: column %d: '%.40s%s' is not a %snumber", t->file,
+                                r->line, c, r->field[c], strlen(r->field[c]) > 40 ? "..." : "",
+                                number(r->field[c], v) ? "finite " : "");
         }
         out->line[out->m++] = r->line;
     }
@@ -357,6 +358,9 @@ static int read_split(const nn_value *hp, void *ud, table_split *tb, nn_err *err
     int rc = load_text(tb->xfile, hp, &tx, err);
     if (rc == NN_OK)
         rc = parse(hp, &tx, !sep, &px, err);
+    if (rc == NN_OK && px.m == 0)
+        rc = nn_err_set(err, NN_EINPUT, "%s: no data rows%s", tb->xfile,
+                        hp[P_HEADER].i ? " after the header" : "");
     if (rc == NN_OK && px.d == 0 && !sep)
         rc = nn_err_set(err, NN_EINPUT, "%s: one column only, no features besides the label (delimiter \"%s\": is that right?)",
                         tb->xfile, hp[P_DELIMITER].s);

@@ -60,9 +60,13 @@ static int pick_file(char *out, size_t n, const char *dir, const char *name, nn_
     if (access(out, F_OK) == 0)
         return NN_OK;
     char plain[4096];
-    if (imfeat_path_join(plain, sizeof plain, dir, name) == 0 && access(plain, F_OK) == 0)
-        snprintf(out, n, "%s", plain);
-    return NN_OK; /* a missing file is reported when it is opened */
+    if (imfeat_path_join(plain, sizeof plain, dir, name) != 0)
+        return nn_err_set(err, NN_EINPUT, "%s: path too long", dir);
+    if (access(plain, F_OK) != 0)
+        return nn_err_set(err, NN_EIO, "%s: No such file or directory (nor %s: the Fashion-MNIST IDX files)",
+                          out, name);
+    snprintf(out, n, "%s", plain);
+    return NN_OK;
 }
 
 /* Opens the four files and checks them against each other and the options. */
