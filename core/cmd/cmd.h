@@ -18,6 +18,7 @@ int nn_cmd_compare(int argc, char **argv);
 int nn_cmd_check(int argc, char **argv);
 int nn_cmd_new(int argc, char **argv);
 int nn_cmd_bench(int argc, char **argv);
+int nn_cmd_benchmark(int argc, char **argv);
 
 /* Parses "--plugin-path X" or "--plugin-path=X" at argv[*i]; returns 1 if consumed. */
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out);

@@ -58,6 +58,8 @@ static const nn_command commands[] = {
      NULL, nn_cmd_new},
     {"sweep", "hyperparameter search (grid, random, halving; resumable; shards, MPI): nnlab sweep FILE [-g key=v1,v2...] [-j N] [-o DIR] | --status DIR",
      NULL, nn_cmd_sweep},
+    {"benchmark", "is an optimizer any good: tuned against baselines on a suite of problems: nnlab benchmark OPTIM... [--suite small|full] [-j N] [-o DIR]",
+     NULL, nn_cmd_benchmark},
     {"bench", "GEMM peak and training speed: nnlab bench [--layers 154,512,512,10] [--batch 500] [--optim adam] [--threads 1] [--json]",
      NULL, nn_cmd_bench},
     {"help", "list the commands, or show one: nnlab help [COMMAND]",

@@ -19,7 +19,8 @@
 #include "util.h"
 
 static const char *const top_keys[] = {"name", "seed", "data", "model", "init", "optim",
-                                       "reg", "train", "output", "base_dir", "sweep", NULL};
+                                       "reg", "train", "output", "base_dir", "sweep",
+                                       "benchmark", NULL};
 
 /* ---- messages -------------------------------------------------------------- */
 
@@ -605,7 +606,7 @@ static int read_top(nn_experiment *x, nn_err *err)
             known = strcmp(k, top_keys[j]) == 0;
         if (!known) {
             const char *near = closest(k, (const char *const *)top_keys, 11);
-            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir, sweep)",
+            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir, sweep, benchmark)",
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
     }
@@ -921,7 +922,8 @@ void nn_experiment_print(const nn_experiment *x, FILE *f)
     const config_setting_t *root = config_root_setting(x->cfg);
     for (int i = 0; i < config_setting_length(root); i++) {
         const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-        if (strcmp(config_setting_name(s), "sweep") != 0) /* a search, not part of one run */
+        const char *nm = config_setting_name(s); /* a search or a benchmark problem's protocol, not part of one run */
+        if (strcmp(nm, "sweep") != 0 && strcmp(nm, "benchmark") != 0)
             write_setting(f, s, 0);
     }
 }

@@ -67,6 +67,19 @@ int nn_plot_points(const char *path, const nn_points *g, int n_groups, const cha
                    int n_labels, int log_x, const char *xlabel, const char *ylabel,
                    const char *title, nn_err *err);
 
+/* Curves with a shaded band (mean +- std over seeds, nnlab benchmark), one
+ * per group, in two panels: left (log10 y axis when left_log) and right
+ * (legend at the bottom when right_higher, else at the top). std may be
+ * NULL (no band); non-finite points are left out. At most 10 groups. */
+typedef struct nn_band {
+    const char *name;
+    const double *x, *mean, *std;
+    int n;
+} nn_band;
+int nn_plot_bands(const char *path, const nn_band *left, const nn_band *right, int n, const char *xlabel,
+                  const char *left_label, int left_log, const char *right_label, int right_higher,
+                  const char *title, nn_err *err);
+
 /* The model's prediction over a grid covering the 2-D points as filled
  * regions, train points as discs and test points as triangles coloured by
  * class, the title ending with the model's train and test accuracy.
