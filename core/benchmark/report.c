@@ -273,8 +273,8 @@ static void protocol(FILE *f, const nn_bm_run *r)
             "optim, train and reg sections reseeded, the data fixed; the tuning run is not among them). Each "
             "number is the mean ± the sample standard deviation over the seeds that finished.\n", o->seeds, o->seeds);
     fprintf(f, "- Final metrics from each run's summary.json (test accuracy: the model nnlab reports, the best-"
-            "validation model's when the run keeps one; train loss: the final training loss) and the last logged "
-            "validation loss of its metrics.csv. Evaluation, the best model and the saved weights use the "
+            "validation model's when the run keeps one) and the last logged row of its metrics.csv (train loss: "
+            "the mean over the last epoch's batches; validation loss). Evaluation, the best model and the saved weights use the "
             "optimizer's evaluation point where it declares one.\n"
             "- Target: the first logged epoch at which the validation metric reaches the problem's target; "
             "epochs, steps, gradient evaluations (steps times the run's gradient evaluations per step) and "

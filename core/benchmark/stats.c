@@ -48,6 +48,13 @@ static const nn_sw_row *row_of(const nn_sw_table *t, double lr, int rep)
     return found;
 }
 
+/* The training loss of the last logged epoch (its mean over the epoch's
+ * batches; summary.json's final_loss is the last batch's). */
+static double last_loss(const nn_run_info *r)
+{
+    return r->n_rows > 0 ? r->rows[r->n_rows - 1].loss : NAN;
+}
+
 static double last_val_loss(const nn_run_info *r)
 {
     for (long k = r->n_rows - 1; k >= 0; k--)
@@ -155,7 +162,7 @@ static void seed_stats(const nn_bm_problem *p, nn_bm_entry *e)
         const nn_run_info *r = &e->runs[i];
         if (strcmp(e->seed_status[i], "ok") != 0)
             continue;
-        cols[0][i] = r->test, cols[1][i] = r->val, cols[2][i] = r->train, cols[3][i] = r->loss;
+        cols[0][i] = r->test, cols[1][i] = r->val, cols[2][i] = r->train, cols[3][i] = last_loss(r);
         cols[4][i] = last_val_loss(r), cols[5][i] = r->seconds, cols[6][i] = r->gradient_evaluations;
         double t[4];
         if (at_target(p, r, t)) {
