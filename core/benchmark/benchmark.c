@@ -63,8 +63,11 @@ static int open_optim(bm *b, const char *arg, int candidate, nn_err *err)
 {
     nn_handle h;
     int rc = nn_plugin_open(&b->reg, arg, NN_KIND_OPTIM, &h, err);
-    if (rc)
-        return nn_err_set(err, NN_EINPUT, "benchmark: optimizer '%s': %s", arg, err->msg);
+    if (rc) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return nn_err_set(err, NN_EINPUT, "benchmark: optimizer '%s': %s", arg, why);
+    }
     int have = find_opt(b, h.desc->name);
     if (have >= 0) {
         b->opt[have].candidate |= candidate;

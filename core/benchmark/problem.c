@@ -164,8 +164,10 @@ int nn_bm_problem_read(nn_bm_problem *p, const char *file, const char *const *fi
     if (rc)
         return rc;
     nn_experiment x;
-    if ((rc = nn_experiment_load(&x, p->file, fixed, n_fixed, reg, err)) != NN_OK)
+    if ((rc = nn_experiment_load(&x, p->file, fixed, n_fixed, reg, err)) != NN_OK) {
+        nn_experiment_free(&x); /* a failed load leaves what it read */
         return rc;
+    }
     nn_tree *sec = NULL;
     rc = nn_tree_of(&x, "benchmark", &sec, err);
     if (rc == NN_OK && !sec)

@@ -59,7 +59,8 @@ int nn_experiment_load(nn_experiment *x, const char *file, const char *const *ov
 void nn_experiment_free(nn_experiment *x);
 
 /* The resolved experiment (every default filled in) as libconfig text; a
- * top-level sweep section (read by nnlab sweep, ignored by a run) is left out. */
+ * top-level sweep or benchmark section (read by nnlab sweep and nnlab
+ * benchmark, ignored by a run) is left out. */
 int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err);
 /* The same text (without the comment line naming the file) on f. */
 void nn_experiment_print(const nn_experiment *x, FILE *f);
