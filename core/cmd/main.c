@@ -81,7 +81,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: nnlab COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\ncommon options: --plugin-path DIR[:DIR...] (also NNLAB_PLUGIN_PATH)\n"
                "nnlab COMMAND --help: that command's usage; nnlab --version: the versions\n");
 }
