@@ -4,6 +4,7 @@
 
 #include <libconfig.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int ignored(const char *path, const char *const *ignore)
@@ -22,9 +23,14 @@ static void value_text(const config_setting_t *s, char *out, size_t n)
     int t = config_setting_type(s);
     if (is_int(t))
         snprintf(out, n, "%lld", config_setting_get_int64(s));
-    else if (t == CONFIG_TYPE_FLOAT)
-        snprintf(out, n, "%.17g", config_setting_get_float(s));
-    else if (t == CONFIG_TYPE_BOOL)
+    else if (t == CONFIG_TYPE_FLOAT) { /* the fewest digits that read back: 0.3, as written */
+        double v = config_setting_get_float(s);
+        for (int digits = 1; digits <= 17; digits++) {
+            snprintf(out, n, "%.*g", digits, v);
+            if (strtod(out, NULL) == v)
+                break;
+        }
+    } else if (t == CONFIG_TYPE_BOOL)
         snprintf(out, n, "%s", config_setting_get_bool(s) ? "true" : "false");
     else if (t == CONFIG_TYPE_STRING)
         snprintf(out, n, "\"%s\"", config_setting_get_string(s));

@@ -491,8 +491,13 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     memset(&st, 0, sizeof st);
     st.quiet = o->quiet;
     int rc = nn_trainer_init(&t, x, data, m, err);
-    if (rc == NN_OK && o->resume && nn_checkpoint_exists(dir))
+    if (rc == NN_OK && o->resume && nn_checkpoint_exists(dir)) {
+        /* the checkpoint is checked before anything of the folder is
+         * rewritten: a refused resume leaves it as it was */
         rc = nn_checkpoint_read(&t, x, dir, err);
+        if (rc == NN_OK) /* settings that may differ (output.plots, ...) */
+            rc = nn_experiment_write(x, nn_path_join(dir, "config.cfg"), err);
+    }
     if (rc == NN_OK)
         rc = nn_checkpoint_prepare(&st.ck, &t, dir, err);
     if (rc) {
@@ -645,12 +650,17 @@ int nn_run(const nn_run_opts *o, nn_err *err)
         rc = nn_run_folder_prepare(dir, o->resume ? NN_FOLDER_RESUME : o->force ? NN_FOLDER_FORCE
                                                                                 : NN_FOLDER_NEW, err);
     }
-    int complete = 0;
+    int complete = 0, from_checkpoint = 0;
     if (rc == NN_OK && o->resume)
         rc = resumable(&x, dir, &complete, err);
-    if (rc == NN_OK && !complete)
+    /* going on from a checkpoint: config.cfg and initial_weights are the
+     * interrupted run's (train_and_report rewrites config.cfg once the
+     * checkpoint is accepted) */
+    if (rc == NN_OK && o->resume && !complete)
+        from_checkpoint = nn_checkpoint_exists(dir);
+    if (rc == NN_OK && !complete && !from_checkpoint)
         rc = nn_experiment_write(&x, nn_path_join(dir, "config.cfg"), err);
-    if (rc == NN_OK && !complete && x.opts.output.weights)
+    if (rc == NN_OK && !complete && !from_checkpoint && x.opts.output.weights)
         rc = nn_write_weights(&m, m.theta, nn_path_join(dir, "initial_weights"), err);
     if (rc == NN_OK && !complete)
         rc = train_and_report(&x, &data, &m, dir, o, err);

@@ -52,6 +52,21 @@ cifar10() { images cifar_features cifar "num_training = 16; num_validation = 4; 
 poke() { printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 # goodrun DIR: a complete run of base.cfg in DIR
 goodrun() { "$NN" run base.cfg -o "$1" -q > /dev/null; }
+# interrupted DIR: a long run of base.cfg in DIR stopped by SIGTERM once it
+# trains, which leaves DIR/checkpoint/state.bin ($LONG: its overrides). (Not
+# SIGINT: a background job of a script ignores it, and nnlab keeps that.)
+LONG="-s train.epochs=100000000 -s train.log_every=100000"
+interrupted() {
+  "$NN" run base.cfg -o "$1" -q $LONG > /dev/null 2>&1 &
+  local p=$! i
+  for ((i = 0; i < 200; i++)); do [ -f "$1/initial_weights/W1.npy" ] && break; sleep 0.05; done
+  sleep 0.3
+  kill -TERM $p
+  for ((i = 0; i < 100; i++)); do kill -0 $p 2> /dev/null || break; sleep 0.05; done
+  kill -KILL $p 2> /dev/null && { echo "interrupted: SIGTERM did not stop the run"; return 1; }
+  wait $p
+  [ -f "$1/checkpoint/state.bin" ]
+}
 # sweep_of TEXT: b.cfg = base.cfg and a sweep section on line 10
 sweep_of() { add "sweep = { $1 };"; }
 
