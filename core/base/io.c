@@ -14,18 +14,27 @@ int nn_atomic_open(nn_atomic *a, const char *path, nn_err *err)
     a->f = fopen(a->tmp, "wb");
     if (!a->f)
         return nn_err_set(err, NN_EIO, "%s: cannot write: %s", a->path, strerror(errno));
+    errno = 0; /* a write that fails while the caller fills the file sets it */
     return NN_OK;
 }
 
+/* The reason of the first step that fails is the one reported (a later
+ * call, fclose of a stream in error, say, leaves errno meaningless). */
 int nn_atomic_commit(nn_atomic *a, nn_err *err)
 {
-    int bad = ferror(a->f) || fflush(a->f) != 0;
-    if (!bad)
-        bad = fsync(fileno(a->f)) != 0 && errno != EINVAL;
-    bad |= fclose(a->f) != 0;
+    int e = 0;
+    if (ferror(a->f))
+        e = errno ? errno : EIO;
+    else if (fflush(a->f) != 0)
+        e = errno ? errno : EIO;
+    else if (fsync(fileno(a->f)) != 0 && errno != EINVAL)
+        e = errno;
+    if (fclose(a->f) != 0 && !e)
+        e = errno ? errno : EIO;
     a->f = NULL;
-    if (bad || rename(a->tmp, a->path) != 0) {
-        int e = errno;
+    if (!e && rename(a->tmp, a->path) != 0)
+        e = errno;
+    if (e) {
         remove(a->tmp);
         return nn_err_set(err, NN_EIO, "%s: write failed: %s", a->path, strerror(e));
     }
@@ -47,8 +56,9 @@ int nn_write_file_atomic(const char *path, const void *buf, size_t n, nn_err *er
     if (rc)
         return rc;
     if (n && fwrite(buf, 1, n, a.f) != n) {
+        int e = errno ? errno : EIO;
         nn_atomic_abort(&a);
-        return nn_err_set(err, NN_EIO, "%s: write failed", path);
+        return nn_err_set(err, NN_EIO, "%s: write failed: %s", path, strerror(e));
     }
     return nn_atomic_commit(&a, err);
 }
@@ -122,8 +132,9 @@ int nn_npy_write(const char *path, const char *descr, const void *data, size_t e
         fputc(' ', a.f);
     fputc('\n', a.f);
     if (count && fwrite(data, elem_size, count, a.f) != count) {
+        int e = errno ? errno : EIO;
         nn_atomic_abort(&a);
-        return nn_err_set(err, NN_EIO, "%s: write failed", path);
+        return nn_err_set(err, NN_EIO, "%s: write failed: %s", path, strerror(e));
     }
     return nn_atomic_commit(&a, err);
 }
