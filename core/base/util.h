@@ -1,5 +1,5 @@
 /* util.h: small helpers every layer may use: paths, file tests, edit
- * distance for "did you mean" suggestions, and the relative difference the
+ * reading a whole file, edit distance for "did you mean" suggestions, and the relative difference the
  * gradient checks report. */
 #ifndef NN_UTIL_H
 #define NN_UTIL_H
@@ -11,6 +11,10 @@ const char *nn_path_join(const char *dir, const char *name);
 
 /* 1 when path names a regular file. */
 int nn_file_exists(const char *path);
+
+/* The whole file as a NUL-terminated string the caller frees; NULL when it
+ * cannot be opened or read (or on no memory). */
+char *nn_read_text(const char *path);
 
 /* Edit distance of two names of at most 64 characters (insertions,
  * deletions, substitutions and swaps of two neighbouring characters each

@@ -9,25 +9,6 @@
 
 #include "util.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Top-level value of "key" in summary.json (written one key a line, indented
  * by two spaces); NULL when absent. */
 static const char *json_at(const char *js, const char *key)
@@ -91,7 +72,7 @@ static int read_metrics(const char *path, nn_run_info *r, nn_err *err)
 {
     static const char *const want[N_COLS] = {"epoch", "iteration", "loss", "train_accuracy",
                                              "val_accuracy", "lr", "seconds", "val_loss"};
-    char *s = slurp(path);
+    char *s = nn_read_text(path);
     if (!s)
         return nn_err_set(err, NN_EIO, "%s: cannot read", path);
     int col[N_COLS];
@@ -112,7 +93,7 @@ static int read_metrics(const char *path, nn_run_info *r, nn_err *err)
 int nn_run_summary_read(const char *dir, nn_run_info *r, nn_err *err)
 {
     memset(r, 0, sizeof *r);
-    char *js = slurp(nn_path_join(dir, "summary.json"));
+    char *js = nn_read_text(nn_path_join(dir, "summary.json"));
     if (!js)
         return nn_err_set(err, NN_EIO, "%s/summary.json: cannot read (not a run folder?)", dir);
     json_strval(js, "name", r->name, sizeof r->name);

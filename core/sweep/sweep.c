@@ -550,25 +550,6 @@ static void print_plan(const ctx *c, FILE *f)
     }
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* The folder holds this experiment's sweep, or nothing yet: its
  * experiment.cfg (the resolved experiment, less its first comment line)
  * must be the same. */
@@ -580,7 +561,7 @@ static int check_folder(ctx *c, nn_err *err)
         return nn_sw_spec_write_base(&c->s, have, err);
     snprintf(mine, sizeof mine, "%s/.experiment.cfg.%ld", c->dir, (long)getpid());
     int rc = nn_sw_spec_write_base(&c->s, mine, err);
-    char *a = rc ? NULL : read_all(have), *b = rc ? NULL : read_all(mine);
+    char *a = rc ? NULL : nn_read_text(have), *b = rc ? NULL : nn_read_text(mine);
     unlink(mine);
     const char *pa = a ? strchr(a, '\n') : NULL, *pb = b ? strchr(b, '\n') : NULL;
     if (rc == NN_OK && (!pa || !pb || strcmp(pa, pb) != 0)) {
