@@ -86,7 +86,7 @@ static nn_worst nn_run_case(const nn_plugin *pl, const nn_ref_rec *c)
     nn_worst w = {0, -1, -1, 0, 0};
     for (int k = 0; k < c->steps; k++) {
         nn_grad(src, k, p, g, n);
-        nn_optim_step st = {p, g, slot, (size_t)n, k + 1, c->lr[k], 0};
+        nn_optim_step st = {.param = p, .grad = g, .slot = slot, .n = (size_t)n, .t = k + 1, .lr = c->lr[k]};
         pl->ops.optim->step(hp, &st);
         for (int i = 0; i < n; i++) {
             double want = c->p[(size_t)k * n + i];
@@ -173,7 +173,7 @@ static void test_finite_extremes(void **state)
             double big = (t % 3 == 0 ? -1e300 : 1e300);
             for (int i = 0; i < N; i++)
                 g[i] = (t <= 10 || t > 30) ? 0.0 : (i == 2 ? 0.0 : big);
-            nn_optim_step st = {p, g, slot, N, t, hp[0].r, 0};
+            nn_optim_step st = {.param = p, .grad = g, .slot = slot, .n = N, .t = t, .lr = hp[0].r};
             pl->ops.optim->step(hp, &st);
             for (int i = 0; i < N; i++)
                 if (!isfinite(p[i]))
