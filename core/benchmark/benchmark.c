@@ -186,12 +186,16 @@ static int sweep(bm *b, const nn_bm_problem *p, nn_bm_entry *e, const char *valu
     fixed[n++] = "sweep.metric=\"val_accuracy\"";
     snprintf(grid, sizeof grid, "optim.lr=%s", values);
     const char *grids[1] = {grid};
-    snprintf(logp, sizeof logp, "%s/benchmark.log", e->dir);
+    if (o->n_shards > 1) /* one log per shard: its lines name the trials it ran */
+        snprintf(logp, sizeof logp, "%s/benchmark-shard%d.log", e->dir, o->shard);
+    else
+        snprintf(logp, sizeof logp, "%s/benchmark.log", e->dir);
     FILE *lf = fopen(logp, "a");
     if (!lf)
         return nn_err_set(err, NN_EIO, "%s: cannot write", logp);
     nn_sweep_opts so = {.file = p->file, .out = e->dir, .fixed = fixed, .n_fixed = n, .grid = grids, .n_grid = 1,
-                        .plugin_path = o->plugin_path, .exe = o->exe, .jobs = o->jobs, .log = lf};
+                        .plugin_path = o->plugin_path, .exe = o->exe, .jobs = o->jobs,
+                        .shard = o->shard, .n_shards = o->n_shards, .log = lf};
     nn_sweep_result res;
     int rc = nn_sweep_run(&so, &res, err);
     fclose(lf);
@@ -420,7 +424,10 @@ int nn_benchmark_run(const nn_bm_opts *o, nn_bm_result *res, nn_err *err)
         rc = check_all(b, res, err);
     if (rc == NN_OK && !res->refused) {
         fprintf(b->log, "benchmark: %d problem%s x %d optimizers, %d learning rates each, best rerun with %d seeds; "
-                "baselines cached in %s\n", n_p, n_p == 1 ? "" : "s", b->n_opt, b->n_grid, o->seeds, b->cache);
+                "baselines cached in %s", n_p, n_p == 1 ? "" : "s", b->n_opt, b->n_grid, o->seeds, b->cache);
+        if (o->n_shards > 1)
+            fprintf(b->log, "; shard %d of %d", o->shard, o->n_shards);
+        fputc('\n', b->log);
         rc = run_entries(b, err);
         res->signal = b->signal;
     }

@@ -34,6 +34,9 @@ typedef struct nn_bm_opts {
     int budget;                  /* learning rates in the grid (default 11) */
     double lr_min, lr_max;       /* the grid's ends (default 1e-4, 10) */
     int jobs;                    /* trials at a time (0: one per CPU) */
+    int shard, n_shards;         /* this process's share (1-based) of every sweep's trials; 0: all.
+                                    Shards on one -o DIR (and --cache) run each trial once, and each
+                                    waits for the others' trials before it reads a sweep's results */
     const char *out;             /* DIR (default runs/benchmark) */
     const char *cache;           /* folder of cached baselines */
     int no_check;                /* benchmark an optimizer that fails nnlab check anyway */

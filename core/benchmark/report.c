@@ -258,6 +258,8 @@ static void protocol(FILE *f, const nn_bm_run *r)
         snprintf(jobs, sizeof jobs, "%d at a time", o->jobs);
     else
         snprintf(jobs, sizeof jobs, "one per CPU at a time");
+    if (o->n_shards > 1)
+        snprintf(jobs + strlen(jobs), sizeof jobs - strlen(jobs), ", in %d shards", o->n_shards);
     strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %z", localtime(&t));
     fprintf(f, "## Protocol\n\n"
             "- Command: `%s`, %s; nnlab %s.\n"

@@ -8,6 +8,7 @@
 
 #include "benchmark.h"
 #include "cmd.h"
+#include "sweep.h"
 #include "util.h"
 
 #define MAX_ITEMS 64
@@ -15,7 +16,8 @@
 static const char usage_text[] =
     "usage: nnlab benchmark OPTIM... [--suite small|full] [--baselines sgd,momentum,adam] [--seeds N]\n"
     "                       [--budget K] [--lr LO:HI] [-j N] [-o DIR] [--no-check] [--problem FILE]...\n"
-    "                       [--problems DIR] [--cache DIR] [-s key=value]... [--no-figures] [--plugin-path DIR]\n"
+    "                       [--problems DIR] [--cache DIR] [-s key=value]... [--no-figures] [--shard I/N]\n"
+    "                       [--plugin-path DIR]\n"
     "  OPTIM          an optimizer plugin (name or .so path); each is checked with nnlab check first\n"
     "                 and refused when a check fails (--no-check: benchmark it anyway, said in the report)\n"
     "  --suite S      small (default, about 10 minutes on 2 cores) or full: the problems of\n"
@@ -28,6 +30,9 @@ static const char usage_text[] =
     "  -o DIR         report.md, results.csv, figures/, check/, runs/ (default runs/benchmark)\n"
     "  --cache DIR    the baselines' folder (default $XDG_CACHE_HOME/nnlab/benchmark or ~/.cache/...)\n"
     "  -s key=value   a setting for every trial of every problem (part of the cache key)\n"
+    "  --shard I/N    this process's share of every sweep's trials; N processes on one -o DIR and\n"
+    "                 --cache (a shared filesystem: several machines) run each trial once; also from\n"
+    "                 SLURM_ARRAY_TASK_ID/COUNT (a job array) or mpirun's OMPI_COMM_WORLD_RANK/SIZE\n"
     "  stopped at any point, the same command goes on where it was (finished trials are not rerun)\n";
 
 static int bad(const char *fmt, const char *a)
@@ -87,7 +92,7 @@ static int parse_opt(args *a, int argc, char **argv, int *i)
     int takes = strcmp(s, "--suite") == 0 || strcmp(s, "--baselines") == 0 || strcmp(s, "--seeds") == 0 ||
                 strcmp(s, "--budget") == 0 || strcmp(s, "--lr") == 0 || strcmp(s, "-j") == 0 ||
                 strcmp(s, "-o") == 0 || strcmp(s, "--problem") == 0 || strcmp(s, "--problems") == 0 ||
-                strcmp(s, "--cache") == 0 || strcmp(s, "-s") == 0;
+                strcmp(s, "--cache") == 0 || strcmp(s, "-s") == 0 || strcmp(s, "--shard") == 0;
     if (takes && !v)
         return bad("%s needs a value", s);
     if (takes)
@@ -111,6 +116,9 @@ static int parse_opt(args *a, int argc, char **argv, int *i)
     } else if (strcmp(s, "-j") == 0) {
         if (parse_int(v, 1, 1024, &o->jobs) != 0)
             return bad("-j: '%s' is not a whole number from 1 to 1024", v);
+    } else if (strcmp(s, "--shard") == 0) {
+        if (nn_opt_shard(v, &o->shard, &o->n_shards) != 0)
+            return bad("--shard: '%s' is not I/N with 1 <= I <= N", v);
     } else if (strcmp(s, "-o") == 0) {
         o->out = v;
     } else if (strcmp(s, "--problem") == 0) {
@@ -179,6 +187,29 @@ static void defaults(args *a, char *cmdline, size_t n, int argc, char **argv)
     o->command_line = cmdline;
 }
 
+/* The shard of a job array task, else of an mpirun rank (every rank runs the
+ * whole benchmark on the shared folder: no messages between them). */
+static int shard_from_env(nn_bm_opts *o)
+{
+    int r = nn_sweep_shard_from_env(&o->shard, &o->n_shards);
+    if (r < 0) {
+        fprintf(stderr, "nnlab benchmark: SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT are inconsistent\n");
+        return -1;
+    }
+    const char *rank = getenv("OMPI_COMM_WORLD_RANK"), *size = getenv("OMPI_COMM_WORLD_SIZE");
+    if (r == 0 && rank && size) {
+        char *e1, *e2;
+        long i = strtol(rank, &e1, 10), n = strtol(size, &e2, 10);
+        if (*e1 || *e2 || n < 1 || i < 0 || i >= n || n > 100000) {
+            fprintf(stderr, "nnlab benchmark: OMPI_COMM_WORLD_RANK / OMPI_COMM_WORLD_SIZE are inconsistent\n");
+            return -1;
+        }
+        o->shard = n > 1 ? (int)i + 1 : 0;
+        o->n_shards = n > 1 ? (int)n : 0;
+    }
+    return 0;
+}
+
 int nn_cmd_benchmark(int argc, char **argv)
 {
     static args a;
@@ -205,6 +236,8 @@ int nn_cmd_benchmark(int argc, char **argv)
     }
     exe[n] = '\0';
     a.o.exe = exe;
+    if (!a.o.n_shards && shard_from_env(&a.o) != 0)
+        return 2;
     nn_err err = {{0}};
     nn_bm_result res;
     int rc = nn_benchmark_run(&a.o, &res, &err);

@@ -23,6 +23,9 @@ int nn_cmd_benchmark(int argc, char **argv);
 /* Parses "--plugin-path X" or "--plugin-path=X" at argv[*i]; returns 1 if consumed. */
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out);
 
+/* Parses "I/N" (1 <= I <= N <= 100000) of --shard; -1 when malformed. */
+int nn_opt_shard(const char *v, int *shard, int *n_shards);
+
 /* A run folder's summary.json and metrics.csv (compare, sweep). */
 #include "run_info.h"
 

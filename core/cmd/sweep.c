@@ -29,17 +29,18 @@ static int usage_on(FILE *f, int status)
 
 static int usage(void) { return usage_on(stderr, 2); }
 
-static int parse_shard(const char *v, nn_sweep_opts *o)
+int nn_opt_shard(const char *v, int *shard, int *n_shards)
 {
     char *e;
     long i = strtol(v, &e, 10);
-    if (*e != '/')
+    if (e == v || *e != '/')
         return -1;
-    long n = strtol(e + 1, &e, 10);
-    if (*e || n < 1 || i < 1 || i > n || n > 100000)
+    const char *t = e + 1;
+    long n = strtol(t, &e, 10);
+    if (e == t || *e || n < 1 || i < 1 || i > n || n > 100000)
         return -1;
-    o->shard = (int)i;
-    o->n_shards = (int)n;
+    *shard = (int)i;
+    *n_shards = (int)n;
     return 0;
 }
 
@@ -56,7 +57,7 @@ static int parse_args(int argc, char **argv, nn_sweep_opts *o, const char **fixe
             o->jobs = atoi(argv[++i]);
         else if (strcmp(a, "-o") == 0 && v)
             o->out = argv[++i];
-        else if (strcmp(a, "--shard") == 0 && v && parse_shard(v, o) == 0)
+        else if (strcmp(a, "--shard") == 0 && v && nn_opt_shard(v, &o->shard, &o->n_shards) == 0)
             i++;
         else if (strcmp(a, "--status") == 0 && v)
             *status = argv[++i];
