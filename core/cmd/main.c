@@ -23,13 +23,20 @@ static int cmd_help(int argc, char **argv);
 
 static const nn_command commands[] = {
     {"run", "run an experiment: nnlab run FILE [-o DIR] [-s key=value]... [-q]",
-     "nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--plugin-path DIR]\n"
+     "nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--keep-state]\n"
+     "          [--continue-from RUN_DIR] [--plugin-path DIR]\n"
      "  -o DIR        run folder (default: output.dir, else runs/<name>); one that holds a run\n"
      "                is refused unless --force\n"
      "  --force       replace the run the folder holds (its outputs are removed first)\n"
      "  --resume      continue the run the folder holds from its checkpoint/ (written every\n"
      "                train.checkpoint_every epochs and when SIGINT or SIGTERM stops a run,\n"
      "                which then exits 130 or 143); the result is the uninterrupted run's\n"
+     "  --keep-state  leave continue/ in the folder: the end state a run of more epochs of\n"
+     "                the same experiment can go on from (halving sweeps use it)\n"
+     "  --continue-from RUN_DIR  go on from RUN_DIR/continue/ (a --keep-state run of this\n"
+     "                experiment with fewer epochs; only name and train.epochs may differ):\n"
+     "                the same result as training from the first epoch, which is done (with\n"
+     "                a warning saying why) when that state cannot be used\n"
      "  -s key=value  override one setting, libconfig syntax (-s optim.lr=0.05 -s 'model.hidden=[8]')\n"
      "  -q            no progress output\n" PLUGIN_PATH_OPT,
      nn_cmd_run},

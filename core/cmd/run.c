@@ -36,11 +36,15 @@ int nn_cmd_run(int argc, char **argv)
             o.force = 1;
         else if (strcmp(argv[i], "--resume") == 0)
             o.resume = 1;
+        else if (strcmp(argv[i], "--keep-state") == 0)
+            o.keep_state = 1;
+        else if (strcmp(argv[i], "--continue-from") == 0 && i + 1 < argc)
+            o.continue_from = argv[++i];
         else if (nn_opt_plugin_path(argc, argv, &i, &o.plugin_path))
             continue;
         else if (argv[i][0] == '-' || o.file) {
             fprintf(stderr, "nnlab run: unexpected argument '%s'\n"
-                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--plugin-path DIR]\n",
+                            "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--keep-state] [--continue-from RUN_DIR] [--plugin-path DIR]\n",
                     argv[i]);
             free(ov);
             return 2;
@@ -48,12 +52,18 @@ int nn_cmd_run(int argc, char **argv)
             o.file = argv[i];
     }
     if (!o.file) {
-        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--plugin-path DIR]\n");
+        fprintf(stderr, "usage: nnlab run FILE [-o DIR] [-s key=value]... [-q] [--force | --resume] [--keep-state] [--continue-from RUN_DIR] [--plugin-path DIR]\n");
         free(ov);
         return 2;
     }
     if (o.force && o.resume) {
         fprintf(stderr, "nnlab run: --force and --resume exclude each other\n");
+        free(ov);
+        return 2;
+    }
+    if (o.continue_from && o.resume) {
+        fprintf(stderr, "nnlab run: --continue-from and --resume exclude each other (--resume goes "
+                        "on with the run in -o DIR itself)\n");
         free(ov);
         return 2;
     }

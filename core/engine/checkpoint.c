@@ -196,6 +196,10 @@ static void write_records(ck_out *o, const nn_checkpoint *c, const nn_trainer *t
     record(o, "rows", t->rows, (size_t)t->n_rows * sizeof(nn_metric_row));
 }
 
+/* The name of the end state's own record: the epochs of the run that left it. */
+#define CK_END_RECORD "end_state"
+
+
 /* rm -r of a checkpoint folder (files only inside). */
 static void remove_folder(const char *path)
 {
@@ -222,8 +226,9 @@ static int fsync_path(const char *path)
     return rc;
 }
 
-/* state.bin into the folder tmp, fsynced with the folder. */
-static int write_state(const nn_checkpoint *c, const nn_trainer *t, const char *tmp,
+/* state.bin into the folder tmp, fsynced with the folder; an end state
+ * (end) with its run's epochs. */
+static int write_state(const nn_checkpoint *c, const nn_trainer *t, int end, const char *tmp,
                        const char *shown, nn_err *err)
 {
     char path[4200];
@@ -236,6 +241,10 @@ static int write_state(const nn_checkpoint *c, const nn_trainer *t, const char *
     put(&o, CK_MAGIC, 8);
     put(&o, head, sizeof head);
     write_records(&o, c, t);
+    if (end) {
+        int64_t epochs = t->x->opts.train.epochs;
+        record(&o, CK_END_RECORD, &epochs, sizeof epochs);
+    }
     uint64_t sum = ck_final(&o.sum);
     record(&o, "end", &sum, sizeof sum);
     int bad = o.bad || ferror(f) || fflush(f) != 0 || (fsync(fileno(f)) != 0 && errno != EINVAL);
@@ -273,16 +282,18 @@ static int swap_in(const char *tmp, const char *final, const char *shown, nn_err
     return nn_err_set(err, NN_EIO, "%s: cannot rename into place: %s", shown, strerror(errno));
 }
 
-int nn_checkpoint_write(const nn_checkpoint *c, const nn_trainer *t, nn_err *err)
+/* t's state as <dir>/<sub>/state.bin, the folder replaced atomically. */
+static int write_into(const nn_checkpoint *c, const nn_trainer *t, const char *sub, int end,
+                      nn_err *err)
 {
     char tmp[4200], final[4200], shown[4200];
-    snprintf(final, sizeof final, "%s/%s", c->dir, NN_CHECKPOINT_DIR);
+    snprintf(final, sizeof final, "%s/%s", c->dir, sub);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", final, (long)getpid());
-    snprintf(shown, sizeof shown, "%s/%s", c->dir, NN_CHECKPOINT_FILE);
+    snprintf(shown, sizeof shown, "%s/state.bin", final);
     remove_folder(tmp); /* one of this process's that failed before */
     if (mkdir(tmp, 0777) != 0)
         return nn_err_set(err, NN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    int rc = write_state(c, t, tmp, shown, err);
+    int rc = write_state(c, t, end, tmp, shown, err);
     if (rc == NN_OK)
         rc = swap_in(tmp, final, shown, err);
     if (rc != NN_OK)
@@ -290,6 +301,16 @@ int nn_checkpoint_write(const nn_checkpoint *c, const nn_trainer *t, nn_err *err
     else if (fsync_path(c->dir) != 0)
         rc = nn_err_set(err, NN_EIO, "%s: write failed: %s", c->dir, strerror(errno));
     return rc;
+}
+
+int nn_checkpoint_write(const nn_checkpoint *c, const nn_trainer *t, nn_err *err)
+{
+    return write_into(c, t, NN_CHECKPOINT_DIR, 0, err);
+}
+
+int nn_checkpoint_write_end(const nn_checkpoint *c, const nn_trainer *t, nn_err *err)
+{
+    return write_into(c, t, NN_END_STATE_DIR, 1, err);
 }
 
 int nn_checkpoint_exists(const char *dir)
@@ -341,15 +362,16 @@ static int read_whole(const char *path, ck_file *c, nn_err *err)
     return rc;
 }
 
-/* The records of c->buf, checked whole (checksum) before anything is used. */
-static int parse(ck_file *c, const char *path, nn_err *err)
+/* The records of c->buf, checked whole (checksum) before anything is used;
+ * advice ends the message of a file that is not one. */
+static int parse(ck_file *c, const char *path, const char *advice, nn_err *err)
 {
     const unsigned char *b = c->buf;
     size_t at = 16;
     uint32_t head[2];
     if (c->n < 16 || memcmp(b, CK_MAGIC, 8) != 0)
         return nn_err_set(err, NN_EINPUT, "%s: not an nnlab checkpoint (%zu bytes, no "
-                          "\"" CK_MAGIC "\" header); start the run again with --force", path, c->n);
+                          "\"" CK_MAGIC "\" header)%s", path, c->n, advice);
     memcpy(head, b + 8, sizeof head);
     if (head[0] != CK_ORDER || head[1] != sizeof(nn_real))
         return nn_err_set(err, NN_EINPUT, "%s: written on a machine of another byte order or by "
@@ -382,7 +404,7 @@ static int parse(ck_file *c, const char *path, nn_err *err)
         at = data + bytes;
     }
     return nn_err_set(err, NN_EINPUT, "%s: corrupt or truncated (checksum mismatch or records "
-                      "cut short); start the run again with --force", path);
+                      "cut short)%s", path, advice);
 }
 
 static const ck_rec *find(const ck_file *c, const char *name)
@@ -393,29 +415,40 @@ static const ck_rec *find(const ck_file *c, const char *name)
     return NULL;
 }
 
-/* Copies record name of exactly n bytes into p. */
-static int take(const ck_file *c, const char *name, void *p, size_t n, const char *path, nn_err *err)
+/* Record name holds exactly n bytes (NN_EINPUT naming it if not). */
+static const ck_rec *sized(const ck_file *c, const char *name, size_t n, const char *path,
+                           nn_err *err)
 {
     const ck_rec *r = find(c, name);
     if (!r)
-        return nn_err_set(err, NN_EINPUT, "%s: no '%s' in the checkpoint", path, name);
-    if (r->n != n)
-        return nn_err_set(err, NN_EINPUT, "%s: '%s' holds %llu bytes, this run needs %zu", path,
-                          name, (unsigned long long)r->n, n);
+        nn_err_set(err, NN_EINPUT, "%s: no '%s' in the checkpoint", path, name);
+    else if (r->n != n)
+        nn_err_set(err, NN_EINPUT, "%s: '%s' holds %llu bytes, this run needs %zu", path, name,
+                   (unsigned long long)r->n, n);
+    return r && r->n == n ? r : NULL;
+}
+
+/* Copies record name of exactly n bytes into p. */
+static int take(const ck_file *c, const char *name, void *p, size_t n, const char *path, nn_err *err)
+{
+    const ck_rec *r = sized(c, name, n, path, err);
+    if (!r)
+        return NN_EINPUT;
     if (n)
         memcpy(p, r->p, n);
     return NN_OK;
 }
 
-/* The same experiment and the same data as when the checkpoint was written. */
-static int same_run(const ck_file *c, const nn_trainer *t, const char *path, nn_err *err)
+/* The same experiment (but for the keys of may_differ) and the same data as
+ * when the checkpoint was written. */
+static int same_run(const ck_file *c, const nn_trainer *t, const char *const *may_differ,
+                    const char *path, nn_err *err)
 {
     const ck_rec *cfg = find(c, "config");
     if (!cfg || cfg->n == 0 || cfg->p[cfg->n - 1] != '\0')
         return nn_err_set(err, NN_EINPUT, "%s: no experiment in the checkpoint", path);
     char what[700];
-    int d = nn_experiment_differs(t->x, (const char *)cfg->p, nn_checkpoint_may_differ, what,
-                                  sizeof what);
+    int d = nn_experiment_differs(t->x, (const char *)cfg->p, may_differ, what, sizeof what);
     if (d != 0)
         return nn_err_set(err, NN_EINPUT, "%s: a checkpoint of another experiment: %s", path, what);
     uint64_t dh;
@@ -463,10 +496,37 @@ static void apply(nn_trainer *t, const ck_best *b, const ck_pos *p, const ck_sch
     t->resumed = 1;
 }
 
+/* Where each record of the trainer's state goes. */
+typedef struct ck_dest {
+    char name[32];
+    void *p;
+    size_t n;
+} ck_dest;
+
+static int dests(nn_trainer *t, nn_experiment *x, long rows, ck_dest *d)
+{
+    size_t np = t->model->n_params * sizeof(nn_real);
+    int n = 0;
+    d[n++] = (ck_dest){"theta", t->model->theta, np};
+    d[n++] = (ck_dest){"slots", t->slots, t->slot_total * sizeof(nn_real)};
+    d[n++] = (ck_dest){"scalars", t->scalars, sizeof t->scalars};
+    if (t->eval_theta)
+        d[n++] = (ck_dest){"eval_theta", t->eval_theta, np};
+    d[n++] = (ck_dest){"best_theta", t->best_theta, np};
+    d[n++] = (ck_dest){"shuffle", &t->shuffle, sizeof t->shuffle};
+    d[n++] = (ck_dest){"perm", t->perm, t->data->train.m * sizeof(int64_t)};
+    for (int r = 0; r < x->n_reg; r++) {
+        d[n] = (ck_dest){"", &x->reg[r].rng, sizeof x->reg[r].rng};
+        snprintf(d[n++].name, sizeof d[0].name, "reg_rng[%d]", r);
+    }
+    d[n++] = (ck_dest){"rows", t->rows, (size_t)rows * sizeof(nn_metric_row)};
+    return n;
+}
+
+/* Every record is checked before anything of t (or x's streams) changes, so
+ * a refused checkpoint leaves the trainer as nn_trainer_init made it. */
 static int restore(const ck_file *c, nn_trainer *t, nn_experiment *x, const char *path, nn_err *err)
 {
-    nn_model *m = t->model;
-    size_t np = m->n_params * sizeof(nn_real);
     ck_best b;
     ck_pos p;
     ck_sched sc;
@@ -476,34 +536,28 @@ static int restore(const ck_file *c, nn_trainer *t, nn_experiment *x, const char
     if (rc == NN_OK)
         rc = position_ok(t, &p, rows, path, err);
     if (rc == NN_OK)
-        rc = take(c, "theta", m->theta, np, path, err);
-    if (rc == NN_OK)
-        rc = take(c, "slots", t->slots, t->slot_total * sizeof(nn_real), path, err);
-    if (rc == NN_OK)
-        rc = take(c, "scalars", t->scalars, sizeof t->scalars, path, err);
-    if (rc == NN_OK && t->eval_theta)
-        rc = take(c, "eval_theta", t->eval_theta, np, path, err);
-    if (rc == NN_OK)
-        rc = take(c, "best_theta", t->best_theta, np, path, err);
-    if (rc == NN_OK)
         rc = take(c, "best", &b, sizeof b, path, err);
     if (rc == NN_OK)
         rc = take(c, "schedule", &sc, sizeof sc, path, err);
-    if (rc == NN_OK)
-        rc = take(c, "shuffle", &t->shuffle, sizeof t->shuffle, path, err);
-    if (rc == NN_OK)
-        rc = take(c, "perm", t->perm, t->data->train.m * sizeof(int64_t), path, err);
-    for (int r = 0; rc == NN_OK && r < x->n_reg; r++) {
-        char name[32];
-        snprintf(name, sizeof name, "reg_rng[%d]", r);
-        rc = take(c, name, &x->reg[r].rng, sizeof x->reg[r].rng, path, err);
-    }
-    if (rc == NN_OK)
-        rc = take(c, "rows", t->rows, (size_t)rows * sizeof(nn_metric_row), path, err);
-    for (size_t i = 0; rc == NN_OK && p.next_pos > 0 && i < t->data->train.m; i++)
-        if (t->perm[i] < 0 || (size_t)t->perm[i] >= t->data->train.m)
+    ck_dest d[CK_MAX_RECORDS];
+    const ck_rec *src[CK_MAX_RECORDS];
+    int n = rc == NN_OK ? dests(t, x, rows, d) : 0;
+    for (int i = 0; rc == NN_OK && i < n; i++)
+        if (!(src[i] = sized(c, d[i].name, d[i].n, path, err)))
+            rc = NN_EINPUT;
+    const ck_rec *perm = rc == NN_OK ? find(c, "perm") : NULL;
+    for (size_t i = 0; perm && p.next_pos > 0 && i < t->data->train.m; i++) {
+        int64_t v;
+        memcpy(&v, perm->p + i * sizeof v, sizeof v);
+        if (v < 0 || (size_t)v >= t->data->train.m) {
             rc = nn_err_set(err, NN_EINPUT, "%s: the epoch's order names example %lld of %zu",
-                            path, (long long)t->perm[i], t->data->train.m);
+                            path, (long long)v, t->data->train.m);
+            break;
+        }
+    }
+    for (int i = 0; rc == NN_OK && i < n; i++)
+        if (d[i].n)
+            memcpy(d[i].p, src[i]->p, d[i].n);
     if (rc == NN_OK)
         apply(t, &b, &p, &sc, rows);
     return rc;
@@ -517,9 +571,55 @@ int nn_checkpoint_read(nn_trainer *t, nn_experiment *x, const char *dir, nn_err 
     memset(&c, 0, sizeof c);
     int rc = read_whole(path, &c, err);
     if (rc == NN_OK)
-        rc = parse(&c, path, err);
+        rc = parse(&c, path, "; start the run again with --force", err);
     if (rc == NN_OK)
-        rc = same_run(&c, t, path, err);
+        rc = same_run(&c, t, nn_checkpoint_may_differ, path, err);
+    if (rc == NN_OK)
+        rc = restore(&c, t, x, path, err);
+    free(c.buf);
+    return rc;
+}
+
+/* What may differ between an end state and the run going on from it: what
+ * a checkpoint allows, the name and the epochs (checked on their own). */
+static const char *const end_may_differ[] = {"train.checkpoint_every", "output.plots",
+                                             "output.log_scale", "output.weights", "output.dir",
+                                             "sweep", "name", "train.epochs", NULL};
+
+/* The end state's run had fewer epochs than this one and stopped at its end. */
+static int end_fits(const ck_file *c, const nn_trainer *t, const char *path, nn_err *err)
+{
+    int64_t done;
+    ck_pos p;
+    const ck_rec *r = find(c, CK_END_RECORD);
+    if (!r || r->n != sizeof done)
+        return nn_err_set(err, NN_EINPUT, "%s: not the end state of a run (a checkpoint of one "
+                          "that was stopped)", path);
+    memcpy(&done, r->p, sizeof done);
+    int rc = take(c, "position", &p, sizeof p, path, err);
+    long epochs = t->x->opts.train.epochs;
+    if (rc == NN_OK && (p.next_epoch != done || p.next_pos != 0))
+        rc = nn_err_set(err, NN_EINPUT, "%s: the state of epoch %lld, not of its run's end (%lld)",
+                        path, (long long)p.next_epoch, (long long)done);
+    if (rc == NN_OK && done >= epochs)
+        rc = nn_err_set(err, NN_EINPUT, "%s: its run had %lld epochs, this one %ld: nothing to go "
+                        "on with", path, (long long)done, epochs);
+    return rc;
+}
+
+int nn_checkpoint_continue(nn_trainer *t, nn_experiment *x, const char *from, nn_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", from, NN_END_STATE_FILE);
+    ck_file c;
+    memset(&c, 0, sizeof c);
+    int rc = read_whole(path, &c, err);
+    if (rc == NN_OK)
+        rc = parse(&c, path, "", err);
+    if (rc == NN_OK)
+        rc = same_run(&c, t, end_may_differ, path, err);
+    if (rc == NN_OK)
+        rc = end_fits(&c, t, path, err);
     if (rc == NN_OK)
         rc = restore(&c, t, x, path, err);
     free(c.buf);

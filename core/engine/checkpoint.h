@@ -21,6 +21,12 @@
 
 #define NN_CHECKPOINT_DIR "checkpoint"
 #define NN_CHECKPOINT_FILE "checkpoint/state.bin"
+/* The end state a finished run leaves for a run of more epochs to go on
+ * from (nnlab run --keep-state; train.h's NN_BOUNDARY_END): the same
+ * records and the epochs of its run, in a folder of its own that the run
+ * does not remove, so that --resume never takes it for a checkpoint. */
+#define NN_END_STATE_DIR "continue"
+#define NN_END_STATE_FILE "continue/state.bin"
 
 /* What every checkpoint of one run shares, computed once before training
  * (so that writing one at a boundary costs only the file): the experiment's
@@ -37,6 +43,8 @@ int nn_checkpoint_prepare(nn_checkpoint *c, const nn_trainer *t, const char *dir
 void nn_checkpoint_release(nn_checkpoint *c);
 /* Replaces <dir>/checkpoint/ with t's state (and its regularizers' streams). */
 int nn_checkpoint_write(const nn_checkpoint *c, const nn_trainer *t, nn_err *err);
+/* Replaces <dir>/continue/ with t's end state (at NN_BOUNDARY_END). */
+int nn_checkpoint_write_end(const nn_checkpoint *c, const nn_trainer *t, nn_err *err);
 /* 1 when <dir> holds a checkpoint file. */
 int nn_checkpoint_exists(const char *dir);
 /* Restores t, initialised for the same experiment, data and model, and the
@@ -44,6 +52,13 @@ int nn_checkpoint_exists(const char *dir);
  * (NN_EINPUT) a checkpoint of another experiment naming the first key that
  * differs, one of other data, and a corrupt or truncated file (checksum). */
 int nn_checkpoint_read(nn_trainer *t, nn_experiment *x, const char *dir, nn_err *err);
+/* Restores t (as nn_checkpoint_read) from the end state in <from>/continue/
+ * of a finished run of the same experiment with fewer epochs: only the
+ * name and train.epochs may differ besides nn_checkpoint_may_differ, and
+ * training goes on at the epoch after that run's last, to the same bits as
+ * a run of this many epochs from the start. NN_EINPUT (naming why) leaves t
+ * as it was. */
+int nn_checkpoint_continue(nn_trainer *t, nn_experiment *x, const char *from, nn_err *err);
 /* Removes <dir>/checkpoint (after the run completed). */
 void nn_checkpoint_remove(const char *dir);
 /* Settings that change how a run is shown or stored, never what it

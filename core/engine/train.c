@@ -386,6 +386,26 @@ static void measure_val(nn_trainer *t, long epoch, nn_metric_row *row)
     }
 }
 
+/* The last epoch of a run that leaves its end state (t->end_state): the
+ * boundary with the state a run of more epochs has after this epoch. Such
+ * a run logs a row here only if epoch % log_every == 0 and validates only
+ * if that or (epoch + 1) % val_every == 0; this run does both at its last
+ * epoch in any case. Called after the epoch's steps, before its row: it
+ * validates first when the longer run would (measure_val again at the same
+ * point changes nothing: the schedule skips an epoch it observed, the best
+ * model needs a better accuracy). */
+static void end_boundary(nn_trainer *t, long epoch, int validates)
+{
+    if (validates) {
+        nn_trainer_eval_point(t);
+        measure_val(t, epoch, NULL);
+    }
+    t->next_epoch = epoch + 1;
+    t->next_pos = 0;
+    t->boundary(t->boundary_ud, t, NN_BOUNDARY_END);
+    t->next_epoch = epoch;
+}
+
 /* The boundary callback's word (train.h). */
 static int stop_here(nn_trainer *t, int epoch_end)
 {
@@ -443,6 +463,10 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
             break;
         }
         double loss = full ? t->final_loss : t->epoch_loss / (double)m;
+        int own_row = epoch % every == 0; /* what a longer run does here */
+        int end_here = epoch + 1 == epochs && t->end_state && t->boundary;
+        if (end_here && !own_row)
+            end_boundary(t, epoch, (epoch + 1) % val_every == 0);
         nn_metric_row *row = logged ? new_row(t, epoch, loss, lr, t0) : NULL;
         int validate = (epoch + 1) % val_every == 0 || epoch + 1 == epochs || row;
         if (row || validate)
@@ -462,6 +486,8 @@ int nn_train(nn_trainer *t, const nn_train_cb *cb, nn_err *err)
         t->seconds = now_seconds() - t0;
         if (epoch + 1 < epochs)
             stop_here(t, 1);
+        else if (end_here && own_row) /* this row and validation are the longer run's too */
+            t->boundary(t->boundary_ud, t, NN_BOUNDARY_END);
     }
     t->seconds = now_seconds() - t0;
     nn_trainer_eval_point(t);

@@ -28,8 +28,15 @@ typedef struct nn_train_cb {
  * steps, after a step that is not an epoch's last (epoch_end 0) and after
  * each epoch's metrics but the last epoch's (epoch_end 1), with
  * t->next_epoch / t->next_pos the next step. Returns 1 to stop training there
- * (t->stopped), 0 to go on. Never inside a step: it may allocate. */
+ * (t->stopped), 0 to go on. Never inside a step: it may allocate.
+ * With t->end_state set it is also called once in the last epoch with
+ * epoch_end NN_BOUNDARY_END (its return value ignored): the state then is
+ * the one a run of the same experiment with more epochs has at its
+ * boundary after this epoch, before the last epoch's own row and
+ * validation (which the longer run has only where its log_every and
+ * val_every fall), so that run can go on from it (nnlab run --keep-state). */
 typedef int (*nn_train_boundary)(void *ud, struct nn_trainer *t, int epoch_end);
+#define NN_BOUNDARY_END 2
 
 typedef struct nn_trainer {
     const nn_experiment *x;
@@ -83,6 +90,7 @@ typedef struct nn_trainer {
     int stopped;                 /* the boundary callback stopped training */
     nn_train_boundary boundary;  /* NULL: none (set by the caller after nn_trainer_init) */
     void *boundary_ud;
+    int end_state;               /* call boundary with NN_BOUNDARY_END in the last epoch */
 } nn_trainer;
 
 /* What one training step saw at the parameters it started from. */

@@ -16,7 +16,7 @@
  * subfolders. */
 static const char *const run_files[] = {"config.cfg", "metrics.csv", "summary.json", NULL};
 static const char *const run_dirs[] = {"weights", "best_weights", "initial_weights", "checkpoint",
-                                       NULL};
+                                       "continue", NULL};
 
 static int in_list(const char *name, const char *const *list)
 {

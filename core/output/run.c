@@ -395,6 +395,13 @@ static void release_crashes(const struct sigaction old[N_CRASH_SIGNALS], const s
 static int at_boundary(void *ud, nn_trainer *t, int epoch_end)
 {
     run_state *s = ud;
+    if (epoch_end == NN_BOUNDARY_END) { /* an optimisation for a longer run: never stops this one */
+        nn_err e;
+        if (nn_checkpoint_write_end(&s->ck, t, &e) != NN_OK)
+            fprintf(stderr, "nnlab: warning: %s; a run of more epochs cannot go on from this one\n",
+                    e.msg);
+        return 0;
+    }
     long every = t->x->opts.train.checkpoint_every;
     int periodic = epoch_end && every > 0 && t->next_epoch % every == 0;
     if (!stop_signal && !periodic)
@@ -483,6 +490,20 @@ static void interrupted(nn_report *rep, const nn_experiment *x, const nn_trainer
     fprintf(stderr, "nnlab: %s\n", why);
 }
 
+/* --continue-from: the end state of a shorter run of this experiment, or
+ * (said on stderr with the reason) training from the first epoch, which
+ * gives the same result with more epochs trained. */
+static void continue_from(nn_trainer *t, nn_experiment *x, const char *from)
+{
+    nn_err e;
+    if (nn_checkpoint_continue(t, x, from, &e) == NN_OK)
+        fprintf(stderr, "nnlab: continued from %s/%s: epochs %ld to %ld trained here\n", from,
+                NN_END_STATE_FILE, t->next_epoch + 1, x->opts.train.epochs);
+    else
+        fprintf(stderr, "nnlab: warning: cannot continue: %s; training from the first epoch\n",
+                e.msg);
+}
+
 static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const char *dir,
                             const nn_run_opts *o, nn_err *err)
 {
@@ -498,6 +519,8 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
         if (rc == NN_OK) /* settings that may differ (output.plots, ...) */
             rc = nn_experiment_write(x, nn_path_join(dir, "config.cfg"), err);
     }
+    if (rc == NN_OK && o->continue_from && !t.resumed)
+        continue_from(&t, x, o->continue_from);
     if (rc == NN_OK)
         rc = nn_checkpoint_prepare(&st.ck, &t, dir, err);
     if (rc) {
@@ -506,6 +529,7 @@ static int train_and_report(nn_experiment *x, nn_data *data, nn_model *m, const 
     }
     t.boundary = at_boundary;
     t.boundary_ud = &st;
+    t.end_state = o->keep_state;
     crash_trainer = &t;
     nn_train_cb cb = {&st, on_log, on_step};
     struct sigaction old[2];

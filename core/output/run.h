@@ -16,6 +16,10 @@ typedef struct nn_run_opts {
     int quiet;
     int force;                    /* replace a run the folder holds (its outputs removed first) */
     int resume;                   /* continue the run the folder holds from its checkpoint */
+    int keep_state;               /* leave DIR/continue/, the end state a longer run goes on from */
+    const char *continue_from;    /* a run folder with continue/: go on from its end (a run of
+                                   * fewer epochs); else trained from the first epoch, with a
+                                   * warning saying why */
 } nn_run_opts;
 
 /* Loads the experiment's data through its data plugin and checks the result

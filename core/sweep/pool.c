@@ -35,11 +35,12 @@ int nn_sw_cpus(void)
     return n > 0 ? (int)n : 1;
 }
 
-/* exe run file -q -o run_dir [--plugin-path P] -s ov...; NULL-terminated, owned. */
+/* exe run file -q --force -o run_dir [--keep-state] [--continue-from F]
+ * [--plugin-path P] -s ov...; NULL-terminated, owned. */
 static const char **run_argv(const char *exe, const char *file, const char *run_dir, char *const *ov,
-                             int n_ov, const char *plugin_path)
+                             int n_ov, const char *plugin_path, const nn_sw_chain *chain)
 {
-    const char **argv = calloc((size_t)(2 * n_ov + 10), sizeof(char *));
+    const char **argv = calloc((size_t)(2 * n_ov + 14), sizeof(char *));
     int a = 0;
     if (!argv)
         return NULL;
@@ -50,6 +51,12 @@ static const char **run_argv(const char *exe, const char *file, const char *run_
     argv[a++] = "--force"; /* the sweep owns its trial folders: a retried trial starts afresh */
     argv[a++] = "-o";
     argv[a++] = run_dir;
+    if (chain && chain->keep_state)
+        argv[a++] = "--keep-state";
+    if (chain && chain->from) {
+        argv[a++] = "--continue-from";
+        argv[a++] = chain->from;
+    }
     if (plugin_path) {
         argv[a++] = "--plugin-path";
         argv[a++] = plugin_path;
@@ -62,7 +69,7 @@ static const char **run_argv(const char *exe, const char *file, const char *run_
 }
 
 int nn_sw_spawn(const char *exe, const char *file, const char *run_dir, char *const *ov, int n_ov,
-                const char *plugin_path, pid_t *pid, nn_err *err)
+                const char *plugin_path, const nn_sw_chain *chain, pid_t *pid, nn_err *err)
 {
     int rc = nn_mkdirs(run_dir, err);
     if (rc)
@@ -75,7 +82,7 @@ int nn_sw_spawn(const char *exe, const char *file, const char *run_dir, char *co
     if (fd < 0)
         return nn_err_set(err, NN_EIO, "%s: cannot create: %s", log, strerror(errno));
     /* everything the child needs is built before fork (no allocation after it) */
-    const char **argv = run_argv(exe, file, run_dir, ov, n_ov, plugin_path);
+    const char **argv = run_argv(exe, file, run_dir, ov, n_ov, plugin_path, chain);
     if (!argv) {
         close(fd);
         return nn_err_set(err, NN_ENOMEM, "out of memory");
@@ -109,8 +116,15 @@ int nn_sw_spawn(const char *exe, const char *file, const char *run_dir, char *co
     return NN_OK;
 }
 
-/* The last "nnlab: ..." line of run.log (the run's own message). */
-static void last_message(const char *run_dir, char *out, size_t n)
+/* What nnlab run --continue-from says (core/output/run.c). */
+#define CONTINUED "nnlab: continued from "
+#define NOT_CONTINUED "nnlab: warning: cannot continue: "
+#define NOT_CONTINUED_TAIL "; training from the first epoch"
+
+/* The last "nnlab: ..." line of run.log (the run's own message; the note
+ * that it went on from a state is none), and what it says of going on from
+ * the rung before. */
+static void read_log(const char *run_dir, char *out, size_t n, nn_sw_result *r)
 {
     FILE *f = fopen(nn_path_join(run_dir, "run.log"), "r");
     out[0] = '\0';
@@ -119,6 +133,19 @@ static void last_message(const char *run_dir, char *out, size_t n)
         if (strncmp(line, "nnlab: ", 7) != 0)
             continue;
         line[strcspn(line, "\n")] = '\0';
+        const char *ep = strstr(line, ": epochs ");
+        if (strncmp(line, CONTINUED, strlen(CONTINUED)) == 0 && ep) {
+            r->cont = 1;
+            r->cont_first = atol(ep + 9);
+            continue;
+        }
+        if (strncmp(line, NOT_CONTINUED, strlen(NOT_CONTINUED)) == 0) {
+            r->cont = -1;
+            char *tail = strstr(line, NOT_CONTINUED_TAIL);
+            if (tail)
+                *tail = '\0';
+            snprintf(r->cont_why, sizeof r->cont_why, "%s", line + strlen(NOT_CONTINUED));
+        }
         snprintf(out, n, "%s", line + 7);
     }
     if (f)
@@ -131,6 +158,8 @@ void nn_sw_result_of(const char *run_dir, int ws, double seconds, nn_sw_result *
     r->train = r->val = r->best_val = r->test = r->loss = NAN;
     r->iterations = r->grad_evals = -1;
     r->seconds = seconds;
+    char msg[sizeof r->reason];
+    read_log(run_dir, msg, sizeof msg, r);
     if (WIFSIGNALED(ws)) {
         snprintf(r->status, sizeof r->status, "crashed");
         snprintf(r->reason, sizeof r->reason, "killed by signal %d (%s); see run.log", WTERMSIG(ws),
@@ -158,7 +187,7 @@ void nn_sw_result_of(const char *run_dir, int ws, double seconds, nn_sw_result *
         snprintf(r->status, sizeof r->status, "diverged");
     else
         snprintf(r->status, sizeof r->status, code == 2 ? "error" : "failed");
-    last_message(run_dir, r->reason, sizeof r->reason);
+    snprintf(r->reason, sizeof r->reason, "%s", msg);
     if (!r->reason[0])
         snprintf(r->reason, sizeof r->reason, code == 127 ? "the nnlab command could not be started"
                  : "exit status %d; see run.log", code);

@@ -12,7 +12,7 @@
 #include "util.h"
 
 static const char *const section_keys[] = {"method", "trials", "seed", "metric", "params", "repeats",
-                                           "eta", "min_epochs", "max_epochs", NULL};
+                                           "eta", "min_epochs", "max_epochs", "continue", NULL};
 static const char *const param_keys[] = {"key", "values", "choice", "uniform", "log_uniform", "int",
                                          "log_int", NULL};
 static const char *const methods[] = {"grid", "random", "halving", NULL};
@@ -242,6 +242,7 @@ static int read_params(nn_sweep_spec *s, const nn_tree *t, nn_err *err)
 
 typedef struct section_vals {
     const nn_tree *method, *trials, *seed, *metric, *repeats, *eta, *min_epochs, *max_epochs, *params;
+    const nn_tree *cont;
 } section_vals;
 
 static int read_numbers(nn_sweep_spec *s, const section_vals *v, nn_err *err)
@@ -262,14 +263,19 @@ static int read_numbers(nn_sweep_spec *s, const section_vals *v, nn_err *err)
         s->min_epochs = (long)n;
     if (rc == NN_OK && v->max_epochs && (rc = get_int(s, v->max_epochs, "sweep.max_epochs", 1, 1000000000, &n, err)) == NN_OK)
         s->max_epochs = (long)n;
+    if (rc == NN_OK && v->cont && v->cont->type != NN_TREE_BOOL)
+        rc = bad(s, v->cont, "sweep.continue", err, "expected true or false, not %s",
+                 nn_tree_type_name(v->cont->type));
+    if (rc == NN_OK && v->cont)
+        s->continue_rungs = v->cont->i != 0;
     return rc;
 }
 
 /* Settings that only make sense with another method, and what each method needs. */
 static int check_method(nn_sweep_spec *s, const section_vals *v, nn_err *err)
 {
-    const nn_tree *only_halving[] = {v->eta, v->min_epochs, v->max_epochs};
-    for (int i = 0; i < 3; i++)
+    const nn_tree *only_halving[] = {v->eta, v->min_epochs, v->max_epochs, v->cont};
+    for (int i = 0; i < 4; i++)
         if (only_halving[i] && s->method != NN_SW_HALVING) {
             char p[64];
             snprintf(p, sizeof p, "sweep.%s", only_halving[i]->name);
@@ -311,7 +317,7 @@ static int read_section(nn_sweep_spec *s, const nn_tree *t, nn_err *err)
     section_vals v = {nn_tree_member(t, "method"), nn_tree_member(t, "trials"), nn_tree_member(t, "seed"),
                       nn_tree_member(t, "metric"), nn_tree_member(t, "repeats"), nn_tree_member(t, "eta"),
                       nn_tree_member(t, "min_epochs"), nn_tree_member(t, "max_epochs"),
-                      nn_tree_member(t, "params")};
+                      nn_tree_member(t, "params"), nn_tree_member(t, "continue")};
     int m = 0;
     if (v.method && (rc = get_choice(s, v.method, "sweep.method", methods, &m, err)) != 0)
         return rc;
@@ -545,6 +551,7 @@ int nn_sw_spec_read(nn_sweep_spec *s, const char *file, const char *const *fixed
     s->plugin_path = plugin_path;
     s->repeats = 1;
     s->eta = 3;
+    s->continue_rungs = 1;
     nn_registry_init(&s->reg, plugin_path);
     nn_tree *section = NULL;
     int rc = read_base(s, &section, err);

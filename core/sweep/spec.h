@@ -48,6 +48,7 @@ typedef struct nn_sweep_spec {
     char metric[32];             /* a trials.csv column, or "auto" */
     int repeats;                 /* seeds per configuration */
     long eta, min_epochs, max_epochs; /* halving */
+    int continue_rungs;          /* halving: a promoted trial goes on from its previous rung's end state */
     long base_epochs, base_threads;   /* train.epochs, train.threads of the experiment */
     int plots;                   /* output.plots of the experiment */
     char seeded[NN_SW_MAX_SEEDED][16]; /* sections a repeat reseeds: init, optim, train, reg[i] */

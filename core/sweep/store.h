@@ -19,6 +19,13 @@ typedef struct nn_sw_result {
     double train, val, best_val, test, loss, seconds;
     long iterations, grad_evals; /* -1: not known */
     char reason[300];            /* why it did not finish ok */
+    /* halving (not in trials.csv): 1 when the trial went on from the end
+     * state of its configuration's trial in the rung before, training from
+     * epoch cont_first (1-based); -1 when it was asked to and could not
+     * (cont_why), so trained from the first epoch; 0 not asked */
+    int cont;
+    long cont_first;
+    char cont_why[300];
 } nn_sw_result;
 
 typedef struct nn_sw_row {

@@ -48,6 +48,7 @@ typedef struct ctx {
     double t0, next_scan, board_at;
     long finished;               /* trials this process recorded */
     int stopped;                 /* ranks told to stop */
+    int cont_off;                /* halving: promoted trials no longer go on from end states */
 } ctx;
 
 static volatile sig_atomic_t got_signal;
@@ -185,15 +186,75 @@ static void run_dir_of(const ctx *c, int i, char *out, size_t n)
     snprintf(out, n, "%s/trials/%s", c->dir, c->p.trials[i].id);
 }
 
+/* ---- halving: going on from the rung before ------------------------------------------ */
+
+/* The trial of rung - 1 of trial i's configuration and repeat, or -1. */
+static int previous_rung_trial(const ctx *c, int i)
+{
+    const nn_sw_trial *t = &c->p.trials[i];
+    if (t->rung == 0)
+        return -1;
+    for (int j = c->p.rung_start[t->rung - 1]; j < c->p.rung_start[t->rung]; j++)
+        if (c->p.trials[j].cfg == t->cfg && c->p.trials[j].repeat == t->repeat)
+            return j;
+    return -1;
+}
+
+/* How trial i stands to the rungs around it: it leaves its end state when
+ * a rung follows; it goes on from the end state of its trial in the rung
+ * before when that one finished ok (the trial process checks the state and
+ * trains from the first epoch when it cannot be used). from: its buffer. */
+static nn_sw_chain chain_of(const ctx *c, int i, char *from, size_t n)
+{
+    nn_sw_chain ch = {0, NULL};
+    const nn_sw_trial *t = &c->p.trials[i];
+    if (c->s.method != NN_SW_HALVING || !c->s.continue_rungs)
+        return ch;
+    ch.keep_state = t->rung + 1 < c->p.n_rungs;
+    int prev = previous_rung_trial(c, i);
+    const nn_sw_row *r = prev >= 0 ? nn_sw_table_find(&c->tab, c->p.trials[prev].id) : NULL;
+    if (!c->cont_off && r && strcmp(r->r.status, "ok") == 0) {
+        run_dir_of(c, prev, from, n);
+        ch.from = from;
+    } else if (!c->cont_off && r) {
+        fprintf(c->log, "sweep: trial %s is trained from the first epoch: its trial of rung %d (%s) "
+                "ended %s\n", t->id, t->rung, c->p.trials[prev].id, r->r.status);
+    }
+    return ch;
+}
+
+/* What going on from the rung before came to (print_progress's line). */
+static void say_chain(ctx *c, int i, const nn_sw_result *r)
+{
+    if (r->cont != -1)
+        return;
+    const nn_sw_trial *t = &c->p.trials[i];
+    int prev = previous_rung_trial(c, i);
+    const char *pid = prev >= 0 ? c->p.trials[prev].id : "?";
+    if (strstr(r->cont_why, "a checkpoint of another experiment")) {
+        /* one setting differs for every trial of the sweep (train.threads
+         * from another -j): said once, and no more trials are sent to try */
+        if (!c->cont_off)
+            fprintf(c->log, "sweep: promoted trials are trained from the first epoch from now on: "
+                    "trial %s cannot go on from the end state of trial %s (%s)\n", t->id, pid,
+                    r->cont_why);
+        c->cont_off = 1;
+        return;
+    }
+    fprintf(c->log, "sweep: warning: trial %s could not go on from trial %s (%s); it was trained "
+            "from the first epoch\n", t->id, pid, r->cont_why);
+}
+
 static int start_local(ctx *c, int i, nn_sw_claim *cl, nn_err *err)
 {
-    char **ov = NULL, run[4200];
+    char **ov = NULL, run[4200], from[4200];
     int n = 0;
     int rc = nn_sw_trial_overrides(&c->s, &c->p, &c->p.trials[i], c->threads, &ov, &n, err);
     run_dir_of(c, i, run, sizeof run);
+    nn_sw_chain ch = chain_of(c, i, from, sizeof from);
     job j = {.rank = 0, .trial = i, .claim = *cl, .t0 = nn_sw_now()};
     if (rc == NN_OK)
-        rc = nn_sw_spawn(c->o->exe, c->file, run, ov, n, c->o->plugin_path, &j.pid, err);
+        rc = nn_sw_spawn(c->o->exe, c->file, run, ov, n, c->o->plugin_path, &ch, &j.pid, err);
     nn_sw_free_overrides(ov, n);
     if (rc == NN_OK)
         rc = add_job(c, &j, err);
@@ -222,7 +283,10 @@ static void print_progress(ctx *c, int i, int rank, const nn_sw_result *r)
         fprintf(c->log, ", %s %.4g", metric, v);
     else if (r->reason[0])
         fprintf(c->log, ": %s", r->reason);
+    if (r->cont == 1)
+        fprintf(c->log, "; went on from epoch %ld", r->cont_first - 1);
     fputs(")\n", c->log);
+    say_chain(c, i, r);
     fflush(c->log);
 }
 
@@ -298,24 +362,27 @@ static void stop_local(ctx *c)
 
 /* ---- MPI: rank 0's side ---------------------------------------------------------------- */
 
+/* One line per field, the reason (which may hold anything but a newline) last. */
 static char *result_text(int i, const nn_sw_result *r)
 {
-    char *t = malloc(1024);
+    char *t = malloc(1536);
     if (t)
-        snprintf(t, 1024, "%d\n%s\n%.17g\n%.17g\n%.17g\n%.17g\n%.17g\n%ld\n%ld\n%.17g\n%s", i, r->status,
-                 r->train, r->val, r->best_val, r->test, r->loss, r->iterations, r->grad_evals, r->seconds,
-                 r->reason);
+        snprintf(t, 1536, "%d\n%s\n%.17g\n%.17g\n%.17g\n%.17g\n%.17g\n%ld\n%ld\n%.17g\n%d\n%ld\n%s\n%s", i,
+                 r->status, r->train, r->val, r->best_val, r->test, r->loss, r->iterations, r->grad_evals,
+                 r->seconds, r->cont, r->cont_first, r->cont_why, r->reason);
     return t;
 }
 
+#define RESULT_FIELDS 14
+
 static int parse_result(char *msg, int *i, nn_sw_result *r)
 {
-    char *f[11];
+    char *f[RESULT_FIELDS];
     int n = 0;
-    for (char *p = msg; n < 11; n++) {
+    for (char *p = msg; n < RESULT_FIELDS; n++) {
         f[n] = p;
-        char *nl = n < 10 ? strchr(p, '\n') : NULL;
-        if (n < 10 && !nl)
+        char *nl = n < RESULT_FIELDS - 1 ? strchr(p, '\n') : NULL;
+        if (n < RESULT_FIELDS - 1 && !nl)
             return -1;
         if (nl)
             *nl = '\0', p = nl + 1;
@@ -329,23 +396,30 @@ static int parse_result(char *msg, int *i, nn_sw_result *r)
     r->iterations = atol(f[7]);
     r->grad_evals = atol(f[8]);
     r->seconds = strtod(f[9], NULL);
-    snprintf(r->reason, sizeof r->reason, "%s", f[10]);
+    r->cont = atoi(f[10]);
+    r->cont_first = atol(f[11]);
+    snprintf(r->cont_why, sizeof r->cont_why, "%s", f[12]);
+    snprintf(r->reason, sizeof r->reason, "%s", f[13]);
     return 0;
 }
 
+/* The trial for another rank: index, automatic threads, file, run folder,
+ * keep_state, the folder to go on from ("" none), the overrides. */
 static char *trial_text(ctx *c, int i, nn_err *err)
 {
-    char **ov = NULL, run[4200];
+    char **ov = NULL, run[4200], from[4200];
     int n = 0;
     if (nn_sw_trial_overrides(&c->s, &c->p, &c->p.trials[i], 0, &ov, &n, err) != NN_OK)
         return NULL;
     run_dir_of(c, i, run, sizeof run);
-    size_t len = strlen(run) + strlen(c->file) + 64;
+    nn_sw_chain ch = chain_of(c, i, from, sizeof from);
+    size_t len = strlen(run) + strlen(c->file) + (ch.from ? strlen(ch.from) : 0) + 64;
     for (int k = 0; k < n; k++)
         len += strlen(ov[k]) + 1;
     char *t = malloc(len);
     if (t) {
-        size_t o = (size_t)snprintf(t, len, "%d\n%d\n%s\n%s", i, c->s.base_threads == 0, c->file, run);
+        size_t o = (size_t)snprintf(t, len, "%d\n%d\n%s\n%s\n%d\n%s", i, c->s.base_threads == 0, c->file,
+                                    run, ch.keep_state, ch.from ? ch.from : "");
         for (int k = 0; k < n; k++)
             o += (size_t)snprintf(t + o, len - o, "\n%s", ov[k]);
     }
@@ -478,9 +552,14 @@ static int promote(ctx *c, int rung, nn_err *err)
     char who[48] = "configuration goes";
     if (n != 1)
         snprintf(who, sizeof who, "%d configurations go", n);
+    const char *how = !c->s.continue_rungs ? ", trained again from the first epoch (sweep.continue = false)"
+                    : c->cont_off ? ", trained again from the first epoch" : "";
+    char from[64] = "";
+    if (!how[0])
+        snprintf(from, sizeof from, ", going on from epoch %ld", c->p.rung_epochs[rung]);
     if (rc == NN_OK)
-        fprintf(c->log, "sweep: rung %d done; the best %s on to %ld epochs\n", rung + 1, who,
-                c->p.rung_epochs[rung + 1]);
+        fprintf(c->log, "sweep: rung %d done; the best %s on to %ld epochs%s%s\n", rung + 1, who,
+                c->p.rung_epochs[rung + 1], how, from);
     free(out);
     free(next);
     return rc;
@@ -638,16 +717,17 @@ static int worker_spawn(ctx *c, char *msg, nn_err *err)
             *nl = '\0';
         p = nl ? nl + 1 : NULL;
     }
-    if (n < 4)
+    if (n < 6)
         return nn_err_set(err, NN_EINTERNAL, "sweep: a malformed trial message");
     int auto_threads = atoi(lines[1]);
+    nn_sw_chain ch = {atoi(lines[4]), lines[5][0] ? lines[5] : NULL};
     char th[48];
     long t = nn_sw_cpus() / (c->jobs_max * c->o->mpi->local_size);
     snprintf(th, sizeof th, "train.threads=%ld", t > 1 ? t : 1);
     if (auto_threads)
         lines[n++] = th;
     job j = {.rank = c->o->mpi->rank, .trial = atoi(lines[0]), .claim = {.fd = -1}, .t0 = nn_sw_now()};
-    int rc = nn_sw_spawn(c->o->exe, lines[2], lines[3], lines + 4, n - 4, c->o->plugin_path, &j.pid, err);
+    int rc = nn_sw_spawn(c->o->exe, lines[2], lines[3], lines + 6, n - 6, c->o->plugin_path, &ch, &j.pid, err);
     snprintf(j.run, sizeof j.run, "%s", lines[3]);
     if (rc == NN_OK && c->n_jobs < c->cap_jobs)
         c->jobs[c->n_jobs++] = j;
