@@ -1,6 +1,7 @@
 /* test_config.c: every bad experiment file gives one message naming the
  * file, line and key, and an input error code; -s overrides get the same
- * checks; defaults are filled in and the resolved file reruns identically. */
+ * checks; defaults are filled in and the resolved file reruns identically;
+ * hidden = [] is the same model as no hidden key (no hidden layer). */
 #include "testutil.h"
 
 #include "experiment.h"
@@ -155,12 +156,62 @@ static void test_defaults_and_resolved(void **s)
     unlink(out);
 }
 
+/* The resolved text of base with line 3 (the model) replaced by model. */
+static char *resolved_with_model(const char *model, int *n_hidden)
+{
+    char text[1024], path[128], out[160];
+    replace_line(text, sizeof text, 3, model);
+    tu_temp_file(path, ".cfg", text);
+    nn_registry reg;
+    nn_registry_init(&reg, NULL);
+    nn_experiment x;
+    nn_err err;
+    if (nn_experiment_load(&x, path, NULL, 0, &reg, &err))
+        fail_msg("%s", err.msg);
+    *n_hidden = nn_section_get(&x.model, "hidden")->n;
+    snprintf(out, sizeof out, "%s.resolved", path);
+    assert_int_equal(nn_experiment_write(&x, out, &err), NN_OK);
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    char *body = calloc(1, 65536);
+    assert_non_null(body);
+    size_t n = fread(body, 1, 65535, f);
+    fclose(f);
+    body[n] = '\0';
+    /* the first line names the source file, which differs */
+    memmove(body, strchr(body, '\n') + 1, strlen(strchr(body, '\n') + 1) + 1);
+    nn_experiment_free(&x);
+    nn_registry_free(&reg);
+    unlink(path);
+    unlink(out);
+    return body;
+}
+
+/* hidden = [] and no hidden key: one model, without a hidden layer, and one
+ * resolved config (logistic regression: experiments/benchmark/quadratic.cfg). */
+static void test_no_hidden_layer(void **s)
+{
+    int n_empty = -1, n_absent = -1, n_one = -1;
+    char *empty = resolved_with_model("model = { output = \"sigmoid\"; hidden = []; };\n", &n_empty);
+    char *absent = resolved_with_model("model = { output = \"sigmoid\"; };\n", &n_absent);
+    char *one = resolved_with_model("model = { hidden = [4]; output = \"sigmoid\"; };\n", &n_one);
+    assert_int_equal(n_empty, 0);
+    assert_int_equal(n_absent, 0);
+    assert_int_equal(n_one, 1);
+    assert_string_equal(empty, absent);
+    assert_true(strcmp(empty, one) != 0);
+    free(empty);
+    free(absent);
+    free(one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_keys),    cmocka_unit_test(test_types_and_ranges),
         cmocka_unit_test(test_plugins),         cmocka_unit_test(test_syntax_and_files),
         cmocka_unit_test(test_overrides),       cmocka_unit_test(test_defaults_and_resolved),
+        cmocka_unit_test(test_no_hidden_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

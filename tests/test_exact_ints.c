@@ -6,7 +6,10 @@
  * the valid seed 3000000000 was refused as -1294967296): each case here,
  * plus literals beside comments, strings, floats and names holding digits,
  * hexadecimal, negative, 64-bit overflow, arrays, and config.cfg written
- * with L and read back to the same values. */
+ * with L and read back to the same values. A float literal beyond a double
+ * (1e400, which libconfig reads as inf, 1e-400 as 0) is refused naming it,
+ * and an out-of-range integer is named as written (0x1FFFFFFFF in
+ * hexadecimal, 123456789012345678 with every digit). */
 #include "testutil.h"
 
 #include "experiment.h"
@@ -151,6 +154,29 @@ static void test_negative_and_lists(void **s)
     REFUSED("train = { epochs =\n  4294967297; };\n", NULL, "train.epochs: 4294967297 is outside");
 }
 
+static void test_floats_and_hex(void **s)
+{
+    REFUSED("optim = { plugin = \"sgd\"; lr = 1e400; };\n", NULL,
+            "@FILE:3: optim.lr: 1e400 does not fit in a double");
+    REFUSED("train = { epochs = 3; clip_norm = 1e-400; };\n", NULL,
+            "@FILE:3: train.clip_norm: 1e-400 does not fit in a double: it would be read as 0");
+    REFUSED("model = { hidden = [4]; }; reg = ( { plugin = \"dropout\"; keep_probs = [.5e-400]; } );\n",
+            NULL, "@FILE:3: reg[0].keep_probs[0]: .5e-400 does not fit in a double");
+    REFUSED("", "optim.lr=-1e-400", "-s optim.lr: -1e-400 does not fit in a double");
+    REFUSED("seed = 0x1FFFFFFFF;\n", NULL, "@FILE:3: seed: 0x1FFFFFFFF is outside the allowed range");
+    REFUSED("", "train.epochs=0x7FFFFFFFFFFFFFFF", "train.epochs: 0x7FFFFFFFFFFFFFFF is outside the allowed range");
+    REFUSED("train = { epochs = 123456789012345678L; };\n", NULL,
+            "@FILE:3: train.epochs: 123456789012345678 is outside the allowed range");
+    /* zero written as zero, and a subnormal, are values a double holds */
+    loaded l;
+    load(&l, "optim = { plugin = \"sgd\"; lr = 0.0e-400; }; train = { clip_norm = 1e-310; };\n", NULL);
+    if (l.rc)
+        fail_msg("%s", l.err.msg);
+    assert_true(nn_section_get(&l.x.optim, "lr")->r == 0.0);
+    assert_true(l.x.opts.train.clip_norm == 1e-310);
+    unload(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_values_used_exactly),
         cmocka_unit_test(test_beyond_64_bits),
         cmocka_unit_test(test_negative_and_lists),
+        cmocka_unit_test(test_floats_and_hex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

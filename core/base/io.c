@@ -139,35 +139,47 @@ int nn_npy_write(const char *path, const char *descr, const void *data, size_t e
     return nn_atomic_commit(&a, err);
 }
 
-static int npy_parse_shape(const char *h, nn_npy *out)
+/* The header's shape into out (count included), or a message naming path
+ * and the shape as written. */
+static int npy_parse_shape(const char *path, const char *h, nn_npy *out, nn_err *err)
 {
-    const char *p = strstr(h, "'shape'");
-    if (!p || !(p = strchr(p, '(')))
-        return -1;
-    p++;
+    const char *key = strstr(h, "'shape'"), *shape = key ? strchr(key, '(') : NULL;
+    if (!shape)
+        return nn_err_set(err, NN_EINPUT, "%s: no shape in the header", path);
+    const char *close = strchr(shape, ')');
+    int len = close ? (int)(close - shape + 1) : (int)strlen(shape);
+    len = len > 80 ? 80 : len; /* the shape as written, for messages */
     out->ndim = 0;
+    const char *p = shape + 1;
     while (*p && *p != ')') {
         while (*p == ' ' || *p == ',')
             p++;
         if (*p == ')')
             break;
+        if (*p < '0' || *p > '9')
+            return nn_err_set(err, NN_EINPUT, "%s: cannot parse shape %.*s", path, len, shape);
+        if (out->ndim >= 2)
+            return nn_err_set(err, NN_EINPUT, "%s: shape %.*s has more than 2 dimensions (at most 2 "
+                              "are supported)", path, len, shape);
         char *end;
         errno = 0;
         unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || errno || out->ndim >= 2 || v > (1ULL << 40))
-            return -1;
+        if (errno || v > (1ULL << 40))
+            return nn_err_set(err, NN_EINPUT, "%s: shape %.*s: the dimension %.*s is too large (at "
+                              "most 2^40)", path, len, shape, (int)(end - p), p);
         out->shape[out->ndim++] = (size_t)v;
         p = end;
     }
     if (*p != ')')
-        return -1;
+        return nn_err_set(err, NN_EINPUT, "%s: cannot parse shape %.*s", path, len, shape);
     out->count = 1;
     for (int i = 0; i < out->ndim; i++) {
         if (out->shape[i] && out->count > ((size_t)1 << 40) / out->shape[i])
-            return -1;
+            return nn_err_set(err, NN_EINPUT, "%s: shape %.*s is too large: more than 2^40 values",
+                              path, len, shape);
         out->count *= out->shape[i];
     }
-    return 0;
+    return NN_OK;
 }
 
 static double npy_elem(const unsigned char *p, char kind, int size)
@@ -193,7 +205,10 @@ static int npy_dtype(const char *h, char *kind, int *size)
     if (p[0] != '<' && p[0] != '|' && p[0] != '=')
         return -1;
     *kind = p[1];
-    *size = atoi(p + 2);
+    char *end;
+    *size = (int)strtol(p + 2, &end, 10);
+    if (end == p + 2 || *end != '\'') /* '<f8', not '<f8x' */
+        return -1;
     if (*kind == 'b' && *size == 1)
         *kind = 'u';
     if (*kind == 'f')
@@ -244,10 +259,8 @@ int nn_npy_read(const char *path, nn_npy *out, nn_err *err)
         nn_err_set(err, rc, "%s: Fortran-order arrays are not supported", path);
         goto done;
     }
-    if (npy_parse_shape(h, out) != 0) {
-        nn_err_set(err, rc, "%s: cannot parse shape (at most 2 dimensions)", path);
+    if (npy_parse_shape(path, h, out, err) != NN_OK)
         goto done;
-    }
     size_t bytes = out->count * (size_t)size;
     /* A shape larger than the file is a truncated file, not a reason to
      * allocate what the header claims. */

@@ -174,6 +174,8 @@ int nn_cmd_bench(int argc, char **argv)
                                               : "the default build computes in f64");
         bad = 2;
     }
+    if (!bad && nn_check_plugin_path("bench", o.plugin_path))
+        bad = 2;
     if (!bad && o.n_overrides && !o.experiment) {
         fprintf(stderr, "nnlab bench: -s applies to --experiment FILE\n");
         bad = 2;

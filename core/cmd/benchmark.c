@@ -162,7 +162,7 @@ static int parse_args(args *a, int argc, char **argv)
     }
     if (o->n_optims == 0)
         return bad("%s", "no optimizer to benchmark: nnlab benchmark OPTIM... (e.g. nnlab benchmark adam)");
-    return 0;
+    return nn_check_plugin_path("benchmark", o->plugin_path) ? -1 : 0;
 }
 
 static void defaults(args *a, char *cmdline, size_t n, int argc, char **argv)

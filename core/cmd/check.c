@@ -22,12 +22,18 @@ static const char usage_text[] =
     "  --per-tensor N     elements checked per tensor (default 100, chosen with a fixed seed); --all: every one\n"
     "  --eps E            central-difference step (default 1e-6)\n";
 
-static int parse_num(const char *s, double lo, double hi, double *out)
+/* The value of option opt: a number in [lo, hi] (a whole one when whole),
+ * or -1 with a message naming it. */
+static int parse_num(const char *opt, const char *s, double lo, double hi, int whole, double *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi))
+    int hex = strchr(s, 'x') || strchr(s, 'X');
+    if (end == s || *end || hex || !(v >= lo && v <= hi) || (whole && v != (double)(long)v)) {
+        fprintf(stderr, whole ? "nnlab check: %s: '%s' is not a whole number from %.0f to %.0f\n"
+                              : "nnlab check: %s: '%s' is not a number from %g to %g\n", opt, s, lo, hi);
         return -1;
+    }
     *out = v;
     return 0;
 }
@@ -41,26 +47,27 @@ int nn_cmd_check(int argc, char **argv)
     double timeout = NN_CHECK_TIMEOUT;
     if (!names || !exps)
         return 1;
-    for (int i = 1; i < argc; i++) {
-        double v;
+    int bad = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        double v = 0;
         const char *a = argv[i];
         int has = i + 1 < argc;
         if (nn_opt_plugin_path(argc, argv, &i, &extra))
             continue;
         if (strcmp(a, "--experiment") == 0 && has) {
             exps[n_exps++] = argv[++i];
-        } else if (strcmp(a, "--batch") == 0 && has && parse_num(argv[i + 1], 1, 1e6, &v) == 0) {
+        } else if (strcmp(a, "--batch") == 0 && has) {
+            bad = parse_num(a, argv[++i], 1, 1e6, 1, &v) != 0;
             mo.batch = (long)v;
-            i++;
-        } else if (strcmp(a, "--per-tensor") == 0 && has && parse_num(argv[i + 1], 1, 1e12, &v) == 0) {
+        } else if (strcmp(a, "--per-tensor") == 0 && has) {
+            bad = parse_num(a, argv[++i], 1, 1e12, 1, &v) != 0;
             mo.per_tensor = (size_t)v;
-            i++;
-        } else if (strcmp(a, "--eps") == 0 && has && parse_num(argv[i + 1], 1e-15, 1, &v) == 0) {
+        } else if (strcmp(a, "--eps") == 0 && has) {
+            bad = parse_num(a, argv[++i], 1e-15, 1, 0, &v) != 0;
             mo.eps = v;
-            i++;
-        } else if (strcmp(a, "--timeout") == 0 && has && parse_num(argv[i + 1], 1e-3, 1e6, &v) == 0) {
+        } else if (strcmp(a, "--timeout") == 0 && has) {
+            bad = parse_num(a, argv[++i], 1e-3, 1e6, 0, &v) != 0;
             timeout = v;
-            i++;
         } else if (strcmp(a, "--all") == 0) {
             mo.all = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -76,6 +83,11 @@ int nn_cmd_check(int argc, char **argv)
         } else {
             names[n_names++] = a;
         }
+    }
+    if (bad || nn_check_plugin_path("check", extra)) {
+        free(names);
+        free(exps);
+        return 2;
     }
     nn_registry reg;
     nn_registry_init(&reg, extra);

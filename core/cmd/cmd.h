@@ -22,6 +22,9 @@ int nn_cmd_benchmark(int argc, char **argv);
 
 /* Parses "--plugin-path X" or "--plugin-path=X" at argv[*i]; returns 1 if consumed. */
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out);
+/* 0 when every folder of path (DIR[:DIR...], NULL for none) exists and is a
+ * folder; else 2, with "nnlab CMD: --plugin-path: 'DIR': why" on stderr. */
+int nn_check_plugin_path(const char *cmd, const char *path);
 
 /* Parses "I/N" (1 <= I <= N <= 100000) of --shard; -1 when malformed. */
 int nn_opt_shard(const char *v, int *shard, int *n_shards);

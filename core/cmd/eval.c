@@ -46,7 +46,7 @@ static int parse(int argc, char **argv, eval_opts *o)
         fputs(usage_text, stderr);
         return 2;
     }
-    return 0;
+    return nn_check_plugin_path("eval", o->plugin_path);
 }
 
 static int write_preds(nn_model *m, const nn_data *d, const char *dir, nn_err *err)

@@ -45,6 +45,8 @@ int nn_cmd_export(int argc, char **argv)
         fprintf(stderr, "usage: nnlab export FILE -o DIR [--plugin-path DIR]\n");
         return 2;
     }
+    if (nn_check_plugin_path("export", path))
+        return 2;
     nn_registry reg;
     nn_registry_init(&reg, path);
     nn_experiment x;

@@ -80,6 +80,8 @@ int nn_cmd_list(int argc, char **argv)
             return 2;
         }
     }
+    if (nn_check_plugin_path("list", extra))
+        return 2;
     nn_registry reg;
     nn_registry_init(&reg, extra);
     list_ctx c = {&reg, 0};

@@ -1,10 +1,14 @@
-/* run.c: `nnlab run FILE [-o DIR] [-s key=value]... [-q]`. */
+/* run.c: `nnlab run FILE [-o DIR] [-s key=value]... [-q]`; the shared
+ * --plugin-path option. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "run.h"
+#include "spec.h"
 
 int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out)
 {
@@ -15,6 +19,33 @@ int nn_opt_plugin_path(int argc, char **argv, int *i, const char **out)
     if (strcmp(argv[*i], "--plugin-path") == 0 && *i + 1 < argc) {
         *out = argv[++*i];
         return 1;
+    }
+    return 0;
+}
+
+int nn_check_plugin_path(const char *cmd, const char *path)
+{
+    if (!path)
+        return 0;
+    if (!path[0]) {
+        fprintf(stderr, "nnlab %s: --plugin-path: no folder given\n", cmd);
+        return 2;
+    }
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", (int)n, p);
+        struct stat st;
+        if (n > 0 && stat(dir, &st) != 0) {
+            fprintf(stderr, "nnlab %s: --plugin-path: '%s': %s\n", cmd, dir, strerror(errno));
+            return 2;
+        }
+        if (n > 0 && !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "nnlab %s: --plugin-path: '%s': not a folder\n", cmd, dir);
+            return 2;
+        }
+        p += n + (e ? 1 : 0);
     }
     return 0;
 }
@@ -67,7 +98,12 @@ int nn_cmd_run(int argc, char **argv)
         free(ov);
         return 2;
     }
+    if (nn_check_plugin_path("run", o.plugin_path)) {
+        free(ov);
+        return 2;
+    }
     o.overrides = ov;
+    o.check = nn_sw_section_check; /* a sweep section is nnlab sweep's; a malformed one is refused */
     nn_err err = {{0}};
     int rc = nn_run(&o, &err);
     if (rc && rc != NN_EDIVERGED)

@@ -1,6 +1,7 @@
 /* sweep.c: `nnlab sweep FILE [-g key=v1,v2,...]... [-s key=value]... [-j N]
  * [-o DIR] [--shard I/N] [--dry-run] [--retry-failed]` and `nnlab sweep
  * --status DIR`: the command over the sweep engine (core/sweep/sweep.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,20 @@ int nn_opt_shard(const char *v, int *shard, int *n_shards)
     return 0;
 }
 
+/* -j N: a whole number from 1 to 1024, or -1 with a message. */
+static int parse_jobs(const char *v, int *jobs)
+{
+    char *e;
+    errno = 0;
+    long n = strtol(v, &e, 10);
+    if (e == v || *e || errno || n < 1 || n > 1024) {
+        fprintf(stderr, "nnlab sweep: -j: '%s' is not a whole number from 1 to 1024\n", v);
+        return -1;
+    }
+    *jobs = (int)n;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, nn_sweep_opts *o, const char **fixed, const char **grid,
                       const char **status)
 {
@@ -53,8 +68,10 @@ static int parse_args(int argc, char **argv, nn_sweep_opts *o, const char **fixe
             grid[o->n_grid++] = argv[++i];
         else if (strcmp(a, "-s") == 0 && v && o->n_fixed < MAX_ARGS)
             fixed[o->n_fixed++] = argv[++i];
-        else if (strcmp(a, "-j") == 0 && v && atoi(v) >= 1 && atoi(v) <= 1024)
-            o->jobs = atoi(argv[++i]);
+        else if (strcmp(a, "-j") == 0 && v) {
+            if (parse_jobs(argv[++i], &o->jobs) != 0)
+                return -1;
+        }
         else if (strcmp(a, "-o") == 0 && v)
             o->out = argv[++i];
         else if (strcmp(a, "--shard") == 0 && v && nn_opt_shard(v, &o->shard, &o->n_shards) == 0)
@@ -140,5 +157,7 @@ int nn_cmd_sweep(int argc, char **argv)
         return usage_on(stdout, 0);
     if (parse_args(argc, argv, &o, fixed, grid, &status) != 0)
         return usage();
+    if (nn_check_plugin_path("sweep", o.plugin_path))
+        return 2;
     return status ? status_cmd(status) : run_cmd(&o);
 }

@@ -1,14 +1,16 @@
-/* exact.c: integer settings exactly as written (see exact.h).
+/* exact.c: integer settings exactly as written, and no float literal
+ * beyond a double (see exact.h).
  *
  * The source is lexed the way libconfig 1.5 lexes it (comments, strings,
- * names, floats), keeping its integer literals in order. The integer
+ * names), keeping its integer and float literals in order. The integer
  * settings of one source, taken depth first, are its integer values in the
- * same order, so the k-th literal is the k-th setting; each pair is
- * checked (the setting must hold what libconfig makes of the literal)
- * before any value is changed. */
+ * same order, so the k-th integer literal is the k-th integer setting (and
+ * the same for floats); each pair is checked (the setting must hold what
+ * libconfig makes of the literal) before any value is changed. */
 #include "exact.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +20,12 @@
 
 typedef struct lit {
     int line;
+    int is_float;       /* a float literal (value, has_l and too_big unused) */
     int has_l;          /* written with L (libconfig: 64 bits) */
     int too_big;        /* beyond 64 bits */
     long long value;    /* the value written (when !too_big) */
+    double real;        /* a float literal as libconfig reads it (strtod) */
+    nn_lit_kind bad;    /* a float beyond a double: NN_LIT_OVERFLOW or NN_LIT_UNDERFLOW, else 0 */
     char text[80];
 } lit;
 
@@ -68,8 +73,33 @@ static void exact_value(lit *x, const char *p, const char *e, int base, int neg)
     x->value = neg ? (acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(long long)acc) : (long long)acc;
 }
 
-/* A number token at *pp: an integer literal into x (returns 1) or a float
- * skipped (returns 0). */
+static void set_text(lit *x, const char *s, const char *e)
+{
+    size_t n = (size_t)(e - s) < sizeof x->text - 1 ? (size_t)(e - s) : sizeof x->text - 1;
+    memcpy(x->text, s, n);
+    x->text[n] = '\0';
+}
+
+/* The float literal [s, e) into x: what libconfig reads for it, and whether
+ * that is infinite, or 0 for a literal with a digit other than 0 before
+ * its exponent. Returns 1. */
+static int float_lit(const char *s, const char *e, lit *x)
+{
+    char t[400];
+    size_t n = (size_t)(e - s) < sizeof t - 1 ? (size_t)(e - s) : sizeof t - 1;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    x->is_float = 1;
+    x->real = strtod(t, NULL);
+    int nonzero = 0;
+    for (const char *p = t; *p && *p != 'e' && *p != 'E'; p++)
+        nonzero |= *p >= '1' && *p <= '9';
+    x->bad = isinf(x->real) ? NN_LIT_OVERFLOW : x->real == 0 && nonzero ? NN_LIT_UNDERFLOW : 0;
+    set_text(x, s, e);
+    return 1;
+}
+
+/* A number token at *pp into x (returns 1: an integer or a float literal). */
 static int number(const char **pp, lit *x)
 {
     const char *s = *pp, *p = s;
@@ -97,7 +127,7 @@ static int number(const char **pp, lit *x)
                     e++;
             }
             *pp = e;
-            return 0;
+            return float_lit(s, e, x);
         }
         exact_value(x, d, e, 10, neg);
         p = e;
@@ -105,9 +135,7 @@ static int number(const char **pp, lit *x)
     x->has_l = *p == 'L';
     p += *p == 'L';
     p += x->has_l && *p == 'L';
-    size_t n = (size_t)(p - s) < sizeof x->text - 1 ? (size_t)(p - s) : sizeof x->text - 1;
-    memcpy(x->text, s, n);
-    x->text[n] = '\0';
+    set_text(x, s, p);
     *pp = p;
     return 1;
 }
@@ -141,13 +169,16 @@ static int lex(const char *src, lits *out)
                    || (c == '.' && is_digit(p[1]))) {
             lit x = {.line = line};
             if (c == '.') {
-                p++;
+                const char *s = p++;
                 while (is_digit(*p) || *p == 'e' || *p == 'E'
                        || ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
                     p++;
-            } else if (number(&p, &x) && push(out, &x) != 0) {
-                return -1;
+                float_lit(s, p, &x);
+            } else {
+                number(&p, &x);
             }
+            if (push(out, &x) != 0)
+                return -1;
         } else {
             p++;
         }
@@ -162,7 +193,7 @@ typedef struct settings {
     int n, cap;
 } settings;
 
-/* The integer settings under s, depth first. */
+/* The integer and float settings under s, depth first. */
 static int collect(config_setting_t *s, settings *out)
 {
     int t = config_setting_type(s);
@@ -172,7 +203,7 @@ static int collect(config_setting_t *s, settings *out)
                 return -1;
         return 0;
     }
-    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64 && t != CONFIG_TYPE_FLOAT)
         return 0;
     if (out->n == out->cap) {
         int cap = out->cap ? 2 * out->cap : 64;
@@ -218,37 +249,82 @@ static void widen(config_setting_t *s, long long v)
     s->value.llval = v;
 }
 
-static void issue(nn_int_issue *bad, const config_setting_t *s, const char *file, const lit *x)
+static void issue(nn_lit_issue *bad, const config_setting_t *s, const char *file, const lit *x)
 {
     bad->setting = s;
     bad->file = file;
     bad->line = x->line;
-    bad->wrapped = !x->too_big;
+    bad->kind = x->is_float ? x->bad : x->too_big ? NN_LIT_TOO_BIG : NN_LIT_WRAPPED;
     snprintf(bad->literal, sizeof bad->literal, "%s", x->text);
 }
 
-/* One source: its literals against its settings. */
-static int check_source(const char *src, const char *file, settings *set, nn_int_issue *bad)
+/* The literals of l of one kind (is_float), and the settings of set that
+ * take them (ints, or floats), in order; -1 when out of memory. */
+static int split(const lits *l, const settings *set, int is_float, lits *lo, settings *so)
 {
-    lits l = {0};
-    if (lex(src, &l) != 0) {
-        free(l.v);
-        return 0; /* out of memory: nothing to compare with */
-    }
-    int paired = l.n == set->n;
-    for (int i = 0; paired && i < l.n; i++)
-        paired = pairs(&l.v[i], set->v[i]);
-    int rc = 0;
-    for (int i = 0; i < l.n && rc == 0; i++) {
-        const lit *x = &l.v[i];
+    lo->v = malloc((size_t)(l->n ? l->n : 1) * sizeof *lo->v);
+    so->v = malloc((size_t)(set->n ? set->n : 1) * sizeof *so->v);
+    lo->n = so->n = 0;
+    if (!lo->v || !so->v)
+        return -1;
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i].is_float == is_float)
+            lo->v[lo->n++] = l->v[i];
+    for (int i = 0; i < set->n; i++)
+        if ((config_setting_type(set->v[i]) == CONFIG_TYPE_FLOAT) == is_float)
+            so->v[so->n++] = set->v[i];
+    return 0;
+}
+
+/* The integer literals against the integer settings: wrapped ones widened,
+ * or 1 with *bad. */
+static int check_ints(const lits *l, const settings *set, const char *file, nn_lit_issue *bad)
+{
+    int paired = l->n == set->n;
+    for (int i = 0; paired && i < l->n; i++)
+        paired = pairs(&l->v[i], set->v[i]);
+    for (int i = 0; i < l->n; i++) {
+        const lit *x = &l->v[i];
         if (x->too_big || (!paired && !x->has_l && !fits_32(x))) {
             issue(bad, paired ? set->v[i] : NULL, file, x);
-            rc = 1;
-        } else if (paired && !x->has_l && !fits_32(x)) {
-            widen(set->v[i], x->value);
+            return 1;
         }
+        if (paired && !x->has_l && !fits_32(x))
+            widen(set->v[i], x->value);
     }
+    return 0;
+}
+
+/* The float literals: 1 with *bad for the first one beyond a double (with
+ * its setting when the literals and the settings pair). */
+static int check_floats(const lits *l, const settings *set, const char *file, nn_lit_issue *bad)
+{
+    int paired = l->n == set->n;
+    for (int i = 0; paired && i < l->n; i++)
+        paired = config_setting_get_float(set->v[i]) == l->v[i].real
+                 || (isnan(l->v[i].real) && isnan(config_setting_get_float(set->v[i])));
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i].bad) {
+            issue(bad, paired ? set->v[i] : NULL, file, &l->v[i]);
+            return 1;
+        }
+    return 0;
+}
+
+/* One source: its literals against its settings. */
+static int check_source(const char *src, const char *file, settings *set, nn_lit_issue *bad)
+{
+    lits l = {0}, li = {0}, lf = {0};
+    settings si = {0}, sf = {0};
+    int rc = 0;
+    if (lex(src, &l) == 0 && split(&l, set, 0, &li, &si) == 0 && split(&l, set, 1, &lf, &sf) == 0)
+        rc = check_ints(&li, &si, file, bad) || check_floats(&lf, &sf, file, bad);
+    /* (out of memory: nothing to compare with) */
     free(l.v);
+    free(li.v);
+    free(lf.v);
+    free(si.v);
+    free(sf.v);
     return rc;
 }
 
@@ -279,7 +355,7 @@ static char *read_all(const char *path)
 }
 
 int nn_config_exact_ints(config_t *cfg, const char *main_file, const char *text,
-                         nn_int_issue *bad)
+                         nn_lit_issue *bad)
 {
     settings all = {0}, one = {0};
     memset(bad, 0, sizeof *bad);
@@ -313,4 +389,23 @@ int nn_config_exact_ints(config_t *cfg, const char *main_file, const char *text,
     free(one.v);
     free(all.v);
     return rc;
+}
+
+void nn_lit_reason(const nn_lit_issue *b, char *out, size_t n)
+{
+    switch (b->kind) {
+    case NN_LIT_TOO_BIG:
+        snprintf(out, n, "%s does not fit in a 64-bit integer", b->literal);
+        break;
+    case NN_LIT_OVERFLOW:
+        snprintf(out, n, "%s does not fit in a double (the largest is about 1.8e308)", b->literal);
+        break;
+    case NN_LIT_UNDERFLOW:
+        snprintf(out, n, "%s does not fit in a double: it would be read as 0 (the smallest is about "
+                 "4.9e-324)", b->literal);
+        break;
+    default:
+        snprintf(out, n, "%s does not fit in the 32 bits libconfig reads an integer without L in; "
+                 "write %sL", b->literal, b->literal);
+    }
 }

@@ -89,10 +89,12 @@ static int copy_setting(config_setting_t *dst_parent, const char *name, const co
     if (!d)
         return -1;
     switch (type) {
-    case CONFIG_TYPE_INT:
-        return config_setting_set_int(d, config_setting_get_int(src)) ? 0 : -1;
+    case CONFIG_TYPE_INT: /* hexadecimal stays so, for messages */
+        return config_setting_set_int(d, config_setting_get_int(src))
+               && config_setting_set_format(d, config_setting_get_format(src)) ? 0 : -1;
     case CONFIG_TYPE_INT64:
-        return config_setting_set_int64(d, config_setting_get_int64(src)) ? 0 : -1;
+        return config_setting_set_int64(d, config_setting_get_int64(src))
+               && config_setting_set_format(d, config_setting_get_format(src)) ? 0 : -1;
     case CONFIG_TYPE_FLOAT:
         return config_setting_set_float(d, config_setting_get_float(src)) ? 0 : -1;
     case CONFIG_TYPE_BOOL:
@@ -107,6 +109,18 @@ static int copy_setting(config_setting_t *dst_parent, const char *name, const co
         }
         return 0;
     }
+}
+
+/* What is wrong with a literal, naming it as written. */
+typedef struct lit_text {
+    char s[300];
+} lit_text;
+
+static lit_text lit_reason(const nn_lit_issue *b)
+{
+    lit_text r;
+    nn_lit_reason(b, r.s, sizeof r.s);
+    return r;
 }
 
 /* Parses a libconfig value literal into tmp as setting "v". */
@@ -127,9 +141,9 @@ static int parse_literal(config_t *tmp, const char *text, char *why, size_t n)
         config_destroy(tmp);
         return -1;
     }
-    nn_int_issue bad;
+    nn_lit_issue bad;
     if (nn_config_exact_ints(tmp, "", buf, &bad) != 0) {
-        snprintf(why, n, "%s does not fit in a 64-bit integer", bad.literal);
+        snprintf(why, n, "%s", lit_reason(&bad).s);
         config_destroy(tmp);
         return -1;
     }
@@ -140,17 +154,12 @@ static int parse_literal(config_t *tmp, const char *text, char *why, size_t n)
  * exactly what was written (exact.h), or the message naming the literal. */
 static int exact_ints(const nn_experiment *x, config_t *cfg, const char *text, nn_err *err)
 {
-    nn_int_issue b;
+    nn_lit_issue b;
     if (nn_config_exact_ints(cfg, x->file, text, &b) == 0)
         return NN_OK;
-    if (b.setting && !b.wrapped)
-        return fail(x, b.setting, NULL, err, "%s does not fit in a 64-bit integer", b.literal);
-    if (!b.wrapped)
-        return nn_err_set(err, NN_EINPUT, "%s:%d: %s does not fit in a 64-bit integer",
-                          b.file[0] ? b.file : x->file, b.line, b.literal);
-    return nn_err_set(err, NN_EINPUT,
-                      "%s:%d: %s does not fit in the 32 bits libconfig reads an integer without L "
-                      "in; write %sL", b.file[0] ? b.file : x->file, b.line, b.literal, b.literal);
+    if (b.setting && b.kind != NN_LIT_WRAPPED)
+        return fail(x, b.setting, NULL, err, "%s", lit_reason(&b).s);
+    return nn_err_set(err, NN_EINPUT, "%s:%d: %s", b.file[0] ? b.file : x->file, b.line, lit_reason(&b).s);
 }
 
 static int add_default(config_setting_t *group, const nn_param_decl *p)
@@ -228,6 +237,16 @@ static short_num shortest(double v)
     return r;
 }
 
+/* An integer setting's value as it was written: every digit, in hexadecimal
+ * (0x1FFFFFFFF) when it was written so. */
+static short_num int_text(const config_setting_t *s)
+{
+    short_num r;
+    snprintf(r.s, sizeof r.s, config_setting_get_format(s) == CONFIG_FORMAT_HEX ? "0x%llX" : "%lld",
+             (long long)config_setting_get_int64(s));
+    return r;
+}
+
 static int check_range(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
                        double v, nn_err *err)
 {
@@ -235,7 +254,7 @@ static int check_range(const nn_experiment *x, const config_setting_t *s, const 
         return fail(x, s, NULL, err, "value must be finite");
     if (v < p->min || v > p->max)
         return fail(x, s, NULL, err, "%s is outside the allowed range [%g, %g] (%s)",
-                    shortest(v).s, p->min, p->max, p->doc);
+                    is_integer(s) ? int_text(s).s : shortest(v).s, p->min, p->max, p->doc);
     return NN_OK;
 }
 
@@ -401,7 +420,7 @@ static int read_seed(const nn_experiment *x, nn_section *sec, nn_err *err)
             return fail(x, s, NULL, err, "expected an integer");
         long long v = config_setting_get_int64(s);
         if (v < 0 || v > 4294967295LL)
-            return fail(x, s, NULL, err, "%lld is outside the allowed range [0, 4294967295]", v);
+            return fail(x, s, NULL, err, "%s is outside the allowed range [0, 4294967295]", int_text(s).s);
         sec->seed = (uint32_t)v;
     } else {
         sec->seed = nn_rng_derive(x->seed, sec->path);
@@ -595,9 +614,32 @@ static int read_base_dir(nn_experiment *x, config_setting_t *root, nn_err *err)
     return NN_OK;
 }
 
-static int read_top(nn_experiment *x, nn_err *err)
+/* The name names the run folder (runs/NAME) and is a line of sweep.txt:
+ * one path component of at most NN_NAME_MAX bytes, no control characters. */
+#define NN_NAME_MAX 127
+static int check_name(const nn_experiment *x, const config_setting_t *s, nn_err *err)
 {
-    config_setting_t *root = config_root_setting(x->cfg);
+    const char *n = x->name;
+    size_t len = strlen(n);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)n[i] < 0x20 || n[i] == 0x7f)
+            return fail(x, s, NULL, err, "a name with a control character (byte 0x%02x at %zu) cannot be "
+                        "used as a run folder name", (unsigned char)n[i], i);
+    if (len > NN_NAME_MAX)
+        return fail(x, s, NULL, err, "'%.40s...' (%zu bytes) cannot be used as a run folder name: "
+                    "at most %d bytes", n, len, NN_NAME_MAX);
+    if (!n[0] || strchr(n, '/') || strcmp(n, "..") == 0 || strcmp(n, ".") == 0)
+        return fail(x, s, NULL, err, "'%s' cannot be used as a run folder name", n);
+    return NN_OK;
+}
+
+/* Every top-level key is known; sweep and benchmark (read by nnlab sweep
+ * and nnlab benchmark, not part of a run) are groups. */
+static int check_top_keys(const nn_experiment *x, const config_setting_t *root, nn_err *err)
+{
+    int n_top = 0;
+    while (top_keys[n_top])
+        n_top++;
     for (int i = 0; i < config_setting_length(root); i++) {
         const config_setting_t *c = config_setting_get_elem(root, (unsigned)i);
         const char *k = config_setting_name(c);
@@ -605,11 +647,24 @@ static int read_top(nn_experiment *x, nn_err *err)
         for (int j = 0; top_keys[j] && !known; j++)
             known = strcmp(k, top_keys[j]) == 0;
         if (!known) {
-            const char *near = closest(k, (const char *const *)top_keys, 11);
+            const char *near = closest(k, (const char *const *)top_keys, n_top);
             return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir, sweep, benchmark)",
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
+        if (strcmp(k, "sweep") == 0 && !config_setting_is_group(c))
+            return fail(x, c, NULL, err, "expected a group { method = \"random\"; trials = 24; params = ( ... ); }");
+        if (strcmp(k, "benchmark") == 0 && !config_setting_is_group(c))
+            return fail(x, c, NULL, err, "expected a group { suite = \"small\"; target = 0.9; ... } (docs/benchmark.md)");
     }
+    return NN_OK;
+}
+
+static int read_top(nn_experiment *x, nn_err *err)
+{
+    config_setting_t *root = config_root_setting(x->cfg);
+    int rc = check_top_keys(x, root, err);
+    if (rc)
+        return rc;
     config_setting_t *s = config_setting_get_member(root, "name");
     if (!s) {
         const char *b = strrchr(x->file, '/');
@@ -624,8 +679,8 @@ static int read_top(nn_experiment *x, nn_err *err)
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
         return fail(x, s, NULL, err, "expected a string in double quotes");
     x->name = config_setting_get_string(s);
-    if (!x->name[0] || strchr(x->name, '/') || strcmp(x->name, "..") == 0 || strcmp(x->name, ".") == 0)
-        return fail(x, s, NULL, err, "'%s' cannot be used as a run folder name", x->name);
+    if ((rc = check_name(x, s, err)) != 0)
+        return rc;
     s = config_setting_get_member(root, "seed");
     if (!s) {
         s = config_setting_add(root, "seed", CONFIG_TYPE_INT);
@@ -634,8 +689,7 @@ static int read_top(nn_experiment *x, nn_err *err)
     if (!is_integer(s))
         return fail(x, s, NULL, err, "expected an integer in [0, 4294967295]");
     if (config_setting_get_int64(s) < 0 || config_setting_get_int64(s) > 4294967295LL)
-        return fail(x, s, NULL, err, "%lld is outside the allowed range [0, 4294967295]",
-                    config_setting_get_int64(s));
+        return fail(x, s, NULL, err, "%s is outside the allowed range [0, 4294967295]", int_text(s).s);
     x->seed = (uint32_t)config_setting_get_int64(s);
     return read_base_dir(x, root, err);
 }

@@ -39,7 +39,8 @@ _Static_assert(sizeof(nn_output_kind) == sizeof(nn_act) && sizeof(nn_shuffle) ==
 /* ---- model ------------------------------------------------------------------- */
 
 #define MODEL_ROWS(R)                                                                        \
-    R(hidden, NN_T_INTLIST, 0, "[]", 1, 1e6, NULL, "hidden layer sizes, e.g. [10, 5]")       \
+    R(hidden, NN_T_INTLIST, 0, "[]", 1, 1e6, NULL,                                            \
+      "hidden layer sizes, e.g. [10, 5]; [] (the default): none, logistic regression")        \
     R(activation, NN_ENUM_ROW(NN_ACTIVATION_LIST, NN_ACT_RELU), "hidden activation")         \
     R(leaky_slope, NN_T_REAL, 0.01, NULL, 0, 1, NULL, "negative slope of leaky_relu")        \
     R(output, NN_ENUM_ROW(NN_OUTPUT_LIST, NN_OUTPUT_AUTO),                                      \

@@ -123,8 +123,8 @@ static int not_found(const nn_registry *r, const char *name, nn_kind kind, nn_er
     int near = (int)strlen(name) / 2; /* a suggestion must be closer than half the name */
     if (s.best[0] && s.best_d <= (near < 2 ? 2 : near > 3 ? 3 : near))
         snprintf(hint, sizeof hint, "; did you mean '%s'?", s.best);
-    return nn_err_set(err, NN_EPLUGIN, "unknown %s plugin '%s'%s (available: %s)",
-                      kind ? nn_kind_name(kind) : "", name, hint,
+    return nn_err_set(err, NN_EPLUGIN, "unknown %s%splugin '%s'%s (available: %s)",
+                      kind ? nn_kind_name(kind) : "", kind ? " " : "", name, hint,
                       s.list[0] ? s.list : "none found on the plugin path");
 }
 

@@ -1,6 +1,8 @@
 /* tree.c: copying a libconfig setting into an nn_tree (see tree.h). */
 #include "tree.h"
 
+#include "exact.h"
+
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +119,7 @@ static int copy(nn_tree *t, const config_setting_t *s)
         t->type = NN_TREE_INT;
         t->i = config_setting_get_int64(s);
         t->r = (double)t->i;
+        t->hex = config_setting_get_format(s) == CONFIG_FORMAT_HEX;
         break;
     case CONFIG_TYPE_FLOAT:
         t->type = NN_TREE_REAL;
@@ -183,9 +186,13 @@ int nn_tree_parse(const char *literal, nn_tree **out, nn_err *err)
     config_set_auto_convert(&cfg, 0);
     int rc;
     const config_setting_t *v;
+    nn_lit_issue bad;
+    char why[300];
     if (config_read_string(&cfg, text) != CONFIG_TRUE || !(v = config_lookup(&cfg, "v")))
         rc = nn_err_set(err, NN_EINPUT, "cannot parse value '%s': %s", literal,
                         config_error_text(&cfg) ? config_error_text(&cfg) : "syntax error");
+    else if (nn_config_exact_ints(&cfg, "", text, &bad) != 0) /* integers as written */
+        rc = nn_err_set(err, NN_EINPUT, "%s", (nn_lit_reason(&bad, why, sizeof why), why));
     else if ((rc = copy_out(v, out, err)) == NN_OK) {
         (*out)->name[0] = '\0';
         (*out)->line = 0;
@@ -209,6 +216,11 @@ const nn_tree *nn_tree_member(const nn_tree *t, const char *name)
         if (strcmp(t->kids[k].name, name) == 0)
             return &t->kids[k];
     return NULL;
+}
+
+void nn_tree_int_text(const nn_tree *t, char *out, size_t n)
+{
+    snprintf(out, n, t->hex ? "0x%llX" : "%lld", t->i);
 }
 
 const char *nn_tree_type_name(nn_tree_type t)

@@ -21,6 +21,7 @@ typedef struct nn_tree {
     nn_tree_type type;
     int line;                    /* source line; 0 for a value given with -s */
     long long i;                 /* INT, BOOL */
+    int hex;                     /* INT: written in hexadecimal (0x...) */
     double r;                    /* REAL; INT as a double too */
     char *s;                     /* STRING, owned */
     char *text;                  /* the value in libconfig syntax (reals in the
@@ -34,13 +35,17 @@ typedef struct nn_tree {
 int nn_tree_of(const nn_experiment *x, const char *path, nn_tree **out, nn_err *err);
 
 /* One value in libconfig syntax ("0.1", "[10, 5]", "\"adam\"") as a tree
- * with line 0; NN_EINPUT with the parser's reason when it does not parse. */
+ * with line 0, its integers as written (exact.h); NN_EINPUT with the
+ * parser's reason when it does not parse, or the literal that does not fit. */
 int nn_tree_parse(const char *literal, nn_tree **out, nn_err *err);
 
 void nn_tree_free(nn_tree *t);
 
 /* The member of a group by name, or NULL. */
 const nn_tree *nn_tree_member(const nn_tree *t, const char *name);
+
+/* An INT's value for messages as it was written: 0x1FFFFFFFF or 42. */
+void nn_tree_int_text(const nn_tree *t, char *out, size_t n);
 
 /* "an integer", "a number", "a list", ... for messages. */
 const char *nn_tree_type_name(nn_tree_type t);

@@ -658,6 +658,8 @@ int nn_run(const nn_run_opts *o, nn_err *err)
     stack_t old_stack;
     catch_crashes(old_crash, &old_stack);
     int rc = nn_experiment_load(&x, o->file, o->overrides, o->n_overrides, &reg, err);
+    if (rc == NN_OK && o->check)
+        rc = o->check(&x, err);
     if (rc == NN_OK && x.opts.train.threads > 0)
         nn_blas_set_threads((int)x.opts.train.threads);
     if (rc == NN_OK)

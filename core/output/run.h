@@ -20,6 +20,9 @@ typedef struct nn_run_opts {
     const char *continue_from;    /* a run folder with continue/: go on from its end (a run of
                                    * fewer epochs); else trained from the first epoch, with a
                                    * warning saying why */
+    /* more checks of the loaded experiment before anything is written (the
+     * command's: its sweep section), or NULL */
+    int (*check)(const nn_experiment *x, nn_err *err);
 } nn_run_opts;
 
 /* Loads the experiment's data through its data plugin and checks the result

@@ -103,8 +103,10 @@ static int get_int(const nn_sweep_spec *s, const nn_tree *t, const char *path, l
 {
     if (t->type != NN_TREE_INT)
         return bad(s, t, path, err, "expected an integer, not %s", nn_tree_type_name(t->type));
+    char v[32];
+    nn_tree_int_text(t, v, sizeof v);
     if (t->i < lo || t->i > hi)
-        return bad(s, t, path, err, "%lld is outside the allowed range [%lld, %lld]", t->i, lo, hi);
+        return bad(s, t, path, err, "%s is outside the allowed range [%lld, %lld]", v, lo, hi);
     *out = t->i;
     return NN_OK;
 }
@@ -132,6 +134,22 @@ static int key_ok(const char *k)
               (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
             return 0;
     return 1;
+}
+
+/* Why key cannot be varied (a trial's run never reads it), or NULL. */
+static const char *key_refused(const char *k)
+{
+    static const char *const not_read[][2] = {
+        {"sweep", "the sweep section is the search itself, not part of a trial's run"},
+        {"benchmark", "the benchmark section is nnlab benchmark's, not part of a trial's run"},
+        {"output.dir", "each trial's run folder is the sweep's (DIR/trials/ID), whatever output.dir says"},
+    };
+    for (size_t i = 0; i < sizeof not_read / sizeof not_read[0]; i++) {
+        size_t n = strlen(not_read[i][0]);
+        if (strncmp(k, not_read[i][0], n) == 0 && (k[n] == '\0' || k[n] == '.' || k[n] == '['))
+            return not_read[i][1];
+    }
+    return NULL;
 }
 
 /* values = [...] / choice = (...): the texts of the elements. */
@@ -202,6 +220,8 @@ static int read_param(nn_sweep_spec *s, const nn_tree *t, int idx, nn_err *err)
     if (k->type != NN_TREE_STRING || !key_ok(k->s))
         return bad(s, k, path, err, "expected a key path in double quotes such as \"optim.lr\" or \"reg[0].lambda\"");
     snprintf(p->key, sizeof p->key, "%s", k->s);
+    if (key_refused(p->key))
+        return bad(s, k, path, err, "%s cannot be varied: %s", p->key, key_refused(p->key));
     const nn_tree *how = NULL;
     for (int i = 1; param_keys[i]; i++) {
         const nn_tree *c = nn_tree_member(t, param_keys[i]);
@@ -384,6 +404,8 @@ static int grid_axis(nn_sweep_spec *s, const char *arg, nn_err *err)
     snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - arg) : 0, arg);
     if (!eq || !key_ok(key))
         return nn_err_set(err, NN_EINPUT, "-g %s: expected key=v1,v2,... (values in libconfig syntax)", arg);
+    if (key_refused(key))
+        return nn_err_set(err, NN_EINPUT, "-g %s: %s cannot be varied: %s", key, key, key_refused(key));
     int at = s->n_params;
     for (int i = 0; i < s->n_params; i++)
         if (strcmp(s->params[i].key, key) == 0)
@@ -409,6 +431,9 @@ static int grid_axis(nn_sweep_spec *s, const char *arg, nn_err *err)
             rc = nn_err_set(err, NN_EINPUT, "-g %s: %s", key, e.msg);
         if (rc == NN_OK && !(p.values[p.n_values++] = strdup(t->text)))
             rc = nn_err_set(err, NN_ENOMEM, "out of memory");
+        for (int j = 0; rc == NN_OK && j < p.n_values - 1; j++)
+            if (strcmp(p.values[j], p.values[p.n_values - 1]) == 0)
+                rc = nn_err_set(err, NN_EINPUT, "-g %s: value %s is listed twice", key, raw[k]);
         nn_tree_free(t);
         free(raw[k]);
     }
@@ -516,27 +541,51 @@ static int check_values(const nn_sweep_spec *s, nn_err *err)
 
 /* ---- reading ------------------------------------------------------------------ */
 
+/* What the search takes from its experiment x, and x's sweep section. */
+static int base_of(nn_sweep_spec *s, const nn_experiment *x, nn_tree **section, nn_err *err)
+{
+    snprintf(s->name, sizeof s->name, "%s", x->name);
+    s->base_epochs = x->opts.train.epochs;
+    s->base_threads = x->opts.train.threads;
+    s->plots = x->opts.output.plots;
+    s->seed = nn_rng_derive(x->seed, "sweep");
+    static const char *const fixed_sections[] = {"init", "optim", "train"};
+    for (int i = 0; i < 3; i++)
+        snprintf(s->seeded[s->n_seeded++], sizeof s->seeded[0], "%s", fixed_sections[i]);
+    for (int i = 0; i < x->n_reg; i++)
+        snprintf(s->seeded[s->n_seeded++], sizeof s->seeded[0], "reg[%d]", i);
+    return nn_tree_of(x, "sweep", section, err);
+}
+
 static int read_base(nn_sweep_spec *s, nn_tree **section, nn_err *err)
 {
     nn_experiment *x = malloc(sizeof *x);
     if (!x)
         return nn_err_set(err, NN_ENOMEM, "out of memory");
     int rc = nn_experiment_load(x, s->file, s->fixed, s->n_fixed, &s->reg, err);
-    if (rc == NN_OK) {
-        snprintf(s->name, sizeof s->name, "%s", x->name);
-        s->base_epochs = x->opts.train.epochs;
-        s->base_threads = x->opts.train.threads;
-        s->plots = x->opts.output.plots;
-        s->seed = nn_rng_derive(x->seed, "sweep");
-        static const char *const fixed_sections[] = {"init", "optim", "train"};
-        for (int i = 0; i < 3; i++)
-            snprintf(s->seeded[s->n_seeded++], sizeof s->seeded[0], "%s", fixed_sections[i]);
-        for (int i = 0; i < x->n_reg; i++)
-            snprintf(s->seeded[s->n_seeded++], sizeof s->seeded[0], "reg[%d]", i);
-        rc = nn_tree_of(x, "sweep", section, err);
-    }
+    if (rc == NN_OK)
+        rc = base_of(s, x, section, err);
     nn_experiment_free(x);
     free(x);
+    return rc;
+}
+
+int nn_sw_section_check(const nn_experiment *x, nn_err *err)
+{
+    nn_sweep_spec *s = calloc(1, sizeof *s);
+    if (!s)
+        return nn_err_set(err, NN_ENOMEM, "out of memory");
+    snprintf(s->file, sizeof s->file, "%s", x->file);
+    snprintf(s->metric, sizeof s->metric, "auto");
+    s->repeats = 1;
+    s->eta = 3;
+    nn_tree *section = NULL;
+    int rc = base_of(s, x, &section, err);
+    if (rc == NN_OK && section)
+        rc = read_section(s, section, err);
+    nn_tree_free(section);
+    nn_sw_spec_free(s);
+    free(s);
     return rc;
 }
 

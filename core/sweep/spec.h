@@ -69,6 +69,13 @@ int nn_sw_spec_read(nn_sweep_spec *s, const char *file, const char *const *fixed
                     const char *const *grid, int n_grid, const char *plugin_path, nn_err *err);
 void nn_sw_spec_free(nn_sweep_spec *s);
 
+/* The sweep section of a loaded experiment, if it has one, read and checked
+ * as nn_sw_spec_read reads it (keys, types, method, ranges, entries), except
+ * that its values are not tried against the experiment: nnlab run refuses a
+ * malformed section (file:line: sweep.KEY; NN_EINPUT) and ignores a good
+ * one, and a sweep's trial is a run with one combination of its values. */
+int nn_sw_section_check(const nn_experiment *x, nn_err *err);
+
 /* The experiment with the fixed overrides plus ov[0..n): loads it to check
  * it; fills seeds[spec->n_seeded] with the resolved seeds of the sections a
  * repeat reseeds (when seeds is not NULL). */

@@ -6,7 +6,8 @@
  * names: if any training label is not a number, every label is read as a
  * name and the names, sorted, become classes 0..K-1 (the class names of the
  * run). Blank lines and lines starting with '#' are skipped; fields may be
- * quoted with "..." and are trimmed of surrounding spaces. */
+ * quoted with "..." and are trimmed of surrounding spaces. Numbers are
+ * decimal: 0x10 is refused, not read as 16. */
 #include "nnlab/plugin.h"
 
 #include <ctype.h>
@@ -145,12 +146,19 @@ static int next_row(const text *t, char **pos, long *line, row *r, nn_err *err)
     return 0;
 }
 
+/* strtod reads 0x10 as 16 and 0x1p3 as 8: a csv field is decimal */
+static int hexadecimal(const char *s)
+{
+    s += *s == '-' || *s == '+';
+    return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
 static int number(const char *s, double *v)
 {
     char *end;
     errno = 0;
     *v = strtod(s, &end);
-    return *s && end != s && *end == '\0';
+    return *s && end != s && *end == '\0' && !hexadecimal(s);
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -296,7 +304,7 @@ static int parse(const nn_value *hp, text *t, int want_label, parsed *out, nn_er
             if (!number(r->field[c], v) || !isfinite(*v))
                 rc = nn_err_set(err, NN_EINPUT, "%s:%ld: column %d: '%.40s%s' is not a %snumber", t->file,
                                 r->line, c, r->field[c], strlen(r->field[c]) > 40 ? "..." : "",
-                                number(r->field[c], v) ? "finite " : "");
+                                number(r->field[c], v) ? "finite " : hexadecimal(r->field[c]) ? "decimal " : "");
         }
         out->line[out->m++] = r->line;
     }
