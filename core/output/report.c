@@ -29,7 +29,9 @@ void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, n
     if (r->has_test) {
         own = nn_trainer_use(t, NN_USE_BEST);
         r->test_model = t->has_best ? "best" : "final";
-        r->test_acc = nn_model_evaluate(m, data->test.X, data->test.y, data->test.m, data->d).accuracy;
+        nn_eval te = nn_model_evaluate(m, data->test.X, data->test.y, data->test.m, data->d);
+        r->test_acc = te.accuracy;
+        r->test_loss = te.loss;
         nn_trainer_unuse(t, own);
     }
     r->best_val_acc = t->has_best ? t->best_val : NAN;
@@ -146,6 +148,7 @@ static int write_summary(const nn_report *r, const nn_experiment *x, const nn_mo
     json_num(f, "train_accuracy", r->train_acc, 1);
     json_num(f, "val_accuracy", r->val_acc, r->has_val);
     json_num(f, "test_accuracy", r->test_acc, r->has_test);
+    json_num(f, "test_loss", r->test_loss, r->has_test);
     fputs(",\n  \"test_model\": ", f);
     json_str(f, r->has_test ? r->test_model : "");
     json_num(f, "best_val_accuracy", r->best_val_acc, r->has_val);

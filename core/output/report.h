@@ -14,6 +14,7 @@ typedef struct nn_report {
                                     of the run could not be written; error says which) */
     const char *error;           /* NULL, or why the run is not "ok" */
     double train_acc, val_acc, test_acc, final_loss, seconds;
+    double test_loss;            /* mean data loss on the test split, same parameters as test_acc */
     int has_val, has_test;
     const char *test_model;      /* "best" or "final" */
     double best_val_acc;
@@ -23,8 +24,9 @@ typedef struct nn_report {
 } nn_report;
 
 /* Measures the accuracies of m, t's model, at the optimizer's evaluation
- * point (test on the best parameters when there are some, i.e. a validation
- * split; the model's parameters are as they were when it returns). */
+ * point, and the test loss with the test accuracy (test on the best
+ * parameters when there are some, i.e. a validation split; the model's
+ * parameters are as they were when it returns). */
 void nn_report_fill(nn_report *r, const nn_experiment *x, const nn_data *data, nn_model *m,
                     nn_trainer *t);
 /* metrics.csv in dir, written atomically. */

@@ -105,6 +105,7 @@ int nn_run_summary_read(const char *dir, nn_run_info *r, nn_err *err)
     r->train = json_num(js, "train_accuracy");
     r->val = json_num(js, "val_accuracy");
     r->test = json_num(js, "test_accuracy");
+    r->test_loss = json_num(js, "test_loss");
     r->loss = json_num(js, "final_loss");
     r->seconds = json_num(js, "seconds");
     r->best_val = json_num(js, "best_val_accuracy");

@@ -8,6 +8,7 @@
 typedef struct nn_run_info {
     char name[128], status[32];
     double train, val, test, best_val, loss, seconds;
+    double test_loss;             /* NAN when summary.json has none (no test split) */
     double gradient_evaluations;  /* NAN when summary.json has none */
     long iterations, epochs;
     nn_metric_row *rows;          /* owned: free() */
