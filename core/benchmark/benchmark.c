@@ -19,6 +19,10 @@
 #include "tree.h"
 #include "util.h"
 
+/* What a finished sweep folder holds, part of the cache key: 2 since the
+ * trials' summary.json has test_loss (a folder of before would report none). */
+#define NN_BM_RESULTS 2
+
 /* The optimizers of the benchmark: the ones asked for, then the baselines
  * not among them. */
 typedef struct optim {
@@ -159,8 +163,8 @@ static void make_grid(bm *b)
 
 static void entry_key(const bm *b, const nn_bm_problem *p, const optim *q, nn_bm_entry *e, char *text, size_t n)
 {
-    size_t o = (size_t)snprintf(text, n, "nnlab %s\nproblem %s %016llx\noptimizer %s %016llx\ngrid %s\nseeds %d\n",
-                                NN_VERSION, p->name, (unsigned long long)p->hash, q->plugin,
+    size_t o = (size_t)snprintf(text, n, "nnlab %s\nresults %d\nproblem %s %016llx\noptimizer %s %016llx\ngrid %s\nseeds %d\n",
+                                NN_VERSION, NN_BM_RESULTS, p->name, (unsigned long long)p->hash, q->plugin,
                                 (unsigned long long)q->so_hash, b->run.grid_text, b->o->seeds);
     for (int i = 0; i < b->o->n_fixed && o < n; i++)
         o += (size_t)snprintf(text + o, n - o, "-s %s\n", b->o->fixed[i]);
@@ -247,9 +251,10 @@ static void say_result(const bm *b, const nn_bm_problem *p, const nn_bm_entry *e
         return;
     }
     fprintf(b->log, "benchmark: %s / %s: best lr %s (%s %.4g), %d of %d learning rates within reach of it; "
-            "%d seeds: test accuracy %.4f +- %.4f, %d at the target%s (%.1f s)\n", p->name, e->optim,
-            e->lr_text[e->best], p->metric, e->lr_metric[e->best], e->n_good, e->n_lr, e->n_runs_ok,
-            e->test_acc.mean, e->test_acc.std, e->reached, e->cached ? "; cached" : "", now() - t0);
+            "%d seeds: test accuracy %.4f +- %.4f, test loss %.4f +- %.4f, %d at the target%s (%.1f s)\n", p->name,
+            e->optim, e->lr_text[e->best], p->metric, e->lr_metric[e->best], e->n_good, e->n_lr, e->n_runs_ok,
+            e->test_acc.mean, e->test_acc.std, e->test_loss.mean, e->test_loss.std, e->reached,
+            e->cached ? "; cached" : "", now() - t0);
 }
 
 static int run_entry(bm *b, const nn_bm_problem *p, const optim *q, const char *root, nn_bm_entry *e, nn_err *err)

@@ -88,7 +88,7 @@ typedef struct nn_bm_entry {
     char seed_status[NN_BM_MAX_SEEDS][16];
     nn_run_info *runs;           /* n_seeds, owned (rows owned) */
     int n_runs_ok;
-    nn_bm_stat test_acc, val_acc, train_acc, train_loss, val_loss, seconds, grad_evals;
+    nn_bm_stat test_acc, test_loss, val_acc, train_acc, train_loss, val_loss, seconds, grad_evals;
     int reached;                 /* seeds that reached the target */
     nn_bm_stat t_epochs, t_steps, t_evals, t_seconds; /* over those */
     double rank;                 /* on this problem (1 best; ties share the mean rank) */

@@ -191,23 +191,24 @@ static void problem_head(FILE *f, const nn_bm_run *r, const nn_bm_problem *p)
 static void problem_table(FILE *f, const nn_bm_run *r, int pi)
 {
     const nn_bm_problem *p = &r->problems[pi];
-    fputs("| optimizer | rank | best lr | good lrs | test accuracy | validation accuracy | train accuracy | train loss "
-          "| validation loss | at target | epochs to target | steps to target | gradient evaluations to target "
-          "| seconds to target | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n", f);
+    fputs("| optimizer | rank | best lr | good lrs | test accuracy | test loss | validation accuracy | train accuracy "
+          "| train loss | validation loss | at target | epochs to target | steps to target "
+          "| gradient evaluations to target | seconds to target | seconds |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n", f);
     for (int k = 0; k < r->n_optims; k++) {
         const nn_bm_entry *e = entry_at(r, pi, k);
         char b[11][64];
         fprintf(f, "| %s%s%s | %g |", e->candidate ? "**" : "", e->optim, e->candidate ? "**" : "", e->rank);
         if (e->best < 0) {
-            fprintf(f, " - | 0/%d | no learning rate finished ok | | | | | | | | | | |\n", e->n_lr);
+            fprintf(f, " - | 0/%d | no learning rate finished ok | | | | | | | | | | | |\n", e->n_lr);
             continue;
         }
-        fprintf(f, " %s | %d/%d (%g .. %g) | %s | %s | %s | %s | %s | %d/%d | %s | %s | %s | %s | %s |\n",
+        fprintf(f, " %s | %d/%d (%g .. %g) | %s | %s | %s | %s | %s | %s | %d/%d | %s | %s | %s | %s | %s |\n",
                 e->lr_text[e->best], e->n_good, e->n_lr, e->good_lo, e->good_hi, pm(&e->test_acc, 4, b[0], 64),
-                pm(&e->val_acc, 4, b[1], 64), pm(&e->train_acc, 4, b[2], 64), pm(&e->train_loss, 4, b[3], 64),
-                pm(&e->val_loss, 4, b[4], 64), e->reached, e->n_seeds, pm(&e->t_epochs, 1, b[5], 64),
-                pm(&e->t_steps, 0, b[6], 64), pm(&e->t_evals, 0, b[7], 64), pm(&e->t_seconds, 3, b[8], 64),
-                pm(&e->seconds, 3, b[9], 64));
+                pm(&e->test_loss, 4, b[1], 64), pm(&e->val_acc, 4, b[2], 64), pm(&e->train_acc, 4, b[3], 64),
+                pm(&e->train_loss, 4, b[4], 64), pm(&e->val_loss, 4, b[5], 64), e->reached, e->n_seeds,
+                pm(&e->t_epochs, 1, b[6], 64), pm(&e->t_steps, 0, b[7], 64), pm(&e->t_evals, 0, b[8], 64),
+                pm(&e->t_seconds, 3, b[9], 64), pm(&e->seconds, 3, b[10], 64));
     }
     (void)p;
     fputc('\n', f);
@@ -274,8 +275,8 @@ static void protocol(FILE *f, const nn_bm_run *r)
             "- Seeds: the best setting rerun with %d fresh seeds (repeats 1..%d of the sweep engine: the init, "
             "optim, train and reg sections reseeded, the data fixed; the tuning run is not among them). Each "
             "number is the mean ± the sample standard deviation over the seeds that finished.\n", o->seeds, o->seeds);
-    fprintf(f, "- Final metrics from each run's summary.json (test accuracy: the model nnlab reports, the best-"
-            "validation model's when the run keeps one) and the last logged row of its metrics.csv (train loss: "
+    fprintf(f, "- Final metrics from each run's summary.json (test accuracy and test loss, the mean data loss "
+            "on the test split: the model nnlab reports, the best-validation model's when the run keeps one) and the last logged row of its metrics.csv (train loss: "
             "the mean over the last epoch's batches; validation loss). Evaluation, the best model and the saved weights use the "
             "optimizer's evaluation point where it declares one.\n"
             "- Target: the first logged epoch at which the validation metric reaches the problem's target; "
@@ -331,7 +332,7 @@ static int write_csv(const nn_bm_run *r, nn_err *err)
           "val_accuracy,val_accuracy_std,train_accuracy,train_accuracy_std,train_loss,train_loss_std,val_loss,"
           "val_loss_std,seconds,seconds_std,gradient_evaluations,gradient_evaluations_std,reached,epochs_to_target,"
           "epochs_to_target_std,steps_to_target,steps_to_target_std,evals_to_target,evals_to_target_std,"
-          "seconds_to_target,seconds_to_target_std,dir\n", a.f);
+          "seconds_to_target,seconds_to_target_std,test_loss,test_loss_std,dir\n", a.f);
     for (int i = 0; i < r->n_problems; i++)
         for (int k = 0; k < r->n_optims; k++) {
             const nn_bm_entry *e = entry_at(r, i, k);
@@ -345,6 +346,7 @@ static int write_csv(const nn_bm_run *r, nn_err *err)
             const nn_bm_stat *t[4] = {&e->t_epochs, &e->t_steps, &e->t_evals, &e->t_seconds};
             for (int c = 0; c < 4; c++)
                 csv_stat(a.f, t[c]);
+            csv_stat(a.f, &e->test_loss); /* appended after the columns of earlier versions */
             fprintf(a.f, ",%s\n", e->dir);
         }
     return nn_atomic_commit(&a, err);

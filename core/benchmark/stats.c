@@ -3,7 +3,8 @@
  * the best one, how many were nearly as good), the seeds' run folders
  * (final metrics, the first logged point at the target) and the ranks on a
  * problem. Everything comes from trials.csv and the trials' own
- * summary.json and metrics.csv, so a report can be checked against them. */
+ * summary.json (accuracies, test loss) and metrics.csv, so a report can be
+ * checked against them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,32 +149,35 @@ static int at_target(const nn_bm_problem *p, const nn_run_info *r, double *out)
 
 static void seed_stats(const nn_bm_problem *p, nn_bm_entry *e)
 {
+    enum { N_FINAL = 8, N_STATS = N_FINAL + 4 }; /* final metrics, then the four at the target */
     int n = e->n_seeds;
-    double *v = calloc((size_t)(11 * n + 1), sizeof *v);
+    double *v = calloc((size_t)(N_STATS * n + 1), sizeof *v);
     if (!v)
         return;
-    double *cols[11];
-    for (int c = 0; c < 11; c++)
+    double *cols[N_STATS];
+    for (int c = 0; c < N_STATS; c++)
         cols[c] = v + (size_t)c * (size_t)n;
-    for (int i = 0; i < 11 * n; i++)
+    for (int i = 0; i < N_STATS * n; i++)
         v[i] = NAN;
     e->reached = 0;
     for (int i = 0; i < n; i++) {
         const nn_run_info *r = &e->runs[i];
         if (strcmp(e->seed_status[i], "ok") != 0)
             continue;
-        cols[0][i] = r->test, cols[1][i] = r->val, cols[2][i] = r->train, cols[3][i] = last_loss(r);
-        cols[4][i] = last_val_loss(r), cols[5][i] = r->seconds, cols[6][i] = r->gradient_evaluations;
+        cols[0][i] = r->test, cols[1][i] = r->test_loss, cols[2][i] = r->val, cols[3][i] = r->train;
+        cols[4][i] = last_loss(r), cols[5][i] = last_val_loss(r), cols[6][i] = r->seconds;
+        cols[7][i] = r->gradient_evaluations;
         double t[4];
         if (at_target(p, r, t)) {
             e->reached++;
             for (int c = 0; c < 4; c++)
-                cols[7 + c][i] = t[c];
+                cols[N_FINAL + c][i] = t[c];
         }
     }
-    nn_bm_stat *s[11] = {&e->test_acc, &e->val_acc, &e->train_acc, &e->train_loss, &e->val_loss, &e->seconds,
-                         &e->grad_evals, &e->t_epochs, &e->t_steps, &e->t_evals, &e->t_seconds};
-    for (int c = 0; c < 11; c++)
+    nn_bm_stat *s[N_STATS] = {&e->test_acc, &e->test_loss, &e->val_acc, &e->train_acc, &e->train_loss,
+                              &e->val_loss, &e->seconds, &e->grad_evals, &e->t_epochs, &e->t_steps,
+                              &e->t_evals, &e->t_seconds};
+    for (int c = 0; c < N_STATS; c++)
         nn_bm_stat_of(cols[c], n, s[c]);
     free(v);
 }

@@ -4,9 +4,10 @@
 # figures are written, and every number of the report's table is computed
 # again here from the trial run folders the report names (summary.json,
 # metrics.csv, trials.csv): the best lr, the mean +- sample std of the test,
-# validation and train accuracy and of the last epoch's train loss, the seeds at the
-# target and the epochs to it. The same check of a report with one number
-# changed fails. Then: a cached baseline is reused (nothing of it runs again)
+# validation and train accuracy, of the test loss and of the last epoch's train
+# loss, the seeds at the target and the epochs to it; results.csv's test loss
+# columns at full precision, and its header. The same check of a report with
+# the test accuracy or the test loss changed fails. Then: a cached baseline is reused (nothing of it runs again)
 # and invalidated when its problem file changes; an optimizer that fails
 # nnlab check is refused (nothing runs) unless --no-check; bad arguments are
 # one message and exit status 2.
@@ -39,7 +40,7 @@ check_report() { # DIR REPORT: 0 when every checked number agrees
     ids=$(echo "$line" | sed 's/.*seeds: //')
     row=$(grep "^| \**$name\** |" "$rep" | sed -n 2p)  # the problem's table (the first is the ranking)
     [ -n "$row" ] || { echo "no row of $name"; bad=1; continue; }
-    IFS='|' read -r _ _ _ r_lr _ r_test r_val r_train r_loss _ r_at r_ep _ <<< "$row"
+    IFS='|' read -r _ _ _ r_lr _ r_test r_tloss r_val r_train r_loss _ r_at r_ep _ <<< "$row"
     trim() { echo "$1" | sed 's/^ *//; s/ *$//'; }
     # the best lr: the highest final val_accuracy among the tuning runs (repeat 0), the first on ties
     best=$(awk -F, 'NR > 1 && $3 == 0 && $5 == "ok"' "$sdir/trials.csv" | while IFS=, read -r id _ _ _ _ v _; do
@@ -47,7 +48,7 @@ check_report() { # DIR REPORT: 0 when every checked number agrees
     [ "$(awk -v a="$best" -v b="$(trim "$r_lr")" 'BEGIN { print (a + 0 == b + 0) }')" = 1 ] ||
       { echo "$name: best lr $(trim "$r_lr"), the tuning runs say $best"; bad=1; }
     [ "$(awk -v a="$lr" -v b="$(trim "$r_lr")" 'BEGIN { print (a == b) }')" = 1 ] || { echo "$name: lr of the runs $lr"; bad=1; }
-    for pair in "test_accuracy:$r_test" "val_accuracy:$r_val" "train_accuracy:$r_train"; do
+    for pair in "test_accuracy:$r_test" "test_loss:$r_tloss" "val_accuracy:$r_val" "train_accuracy:$r_train"; do
       key=${pair%%:*}; want=$(trim "${pair#*:}")
       got=$(for id in $ids; do json "$sdir/trials/$id" "$key"; done | meansd 4)
       [ "$got" = "$want" ] || { echo "$name: $key: report $want, run folders $got"; bad=1; }
@@ -77,6 +78,32 @@ check_report "$T/a" "$T/a/report.md" > "$T/msg" || fail "report against its run 
 sed '0,/^| \*\*adam\*\* | [0-9.]* | [^|]* | [^|]* | 0\.\([0-9]\)/s//&9/' "$T/a/report.md" > "$T/bad.md"
 cmp -s "$T/a/report.md" "$T/bad.md" && fail "the tampered report is the same"
 check_report "$T/a" "$T/bad.md" > /dev/null && fail "a changed test accuracy went unnoticed"
+sed '0,/^| \*\*adam\*\* | [0-9.]* | [^|]* | [^|]* | [^|]* | [0-9]*\.[0-9]/s//&9/' "$T/a/report.md" > "$T/bad.md"
+cmp -s "$T/a/report.md" "$T/bad.md" && fail "the report with a changed test loss is the same"
+check_report "$T/a" "$T/bad.md" > /dev/null && fail "a changed test loss went unnoticed"
+
+# results.csv: the columns of before, then test_loss and test_loss_std before dir; the
+# test loss mean and sample std of each row at full precision from the seeds' summary.json
+want_head="problem,optimizer,candidate,cached,rank,best_lr,good_lrs,lrs,seeds_ok,test_accuracy,test_accuracy_std,\
+val_accuracy,val_accuracy_std,train_accuracy,train_accuracy_std,train_loss,train_loss_std,val_loss,val_loss_std,\
+seconds,seconds_std,gradient_evaluations,gradient_evaluations_std,reached,epochs_to_target,epochs_to_target_std,\
+steps_to_target,steps_to_target_std,evals_to_target,evals_to_target_std,seconds_to_target,seconds_to_target_std,\
+test_loss,test_loss_std,dir"
+[ "$(head -1 "$T/a/results.csv")" = "$want_head" ] || fail "results.csv header: $(head -1 "$T/a/results.csv")"
+csv_checked=0
+while IFS=, read -r prob name _ _ _ _ _ _ _ rest; do
+  tl=$(echo "$rest" | awk -F, '{ print $(NF - 2) }'); tls=$(echo "$rest" | awk -F, '{ print $(NF - 1) }')
+  sdir=$(echo "$rest" | awk -F, '{ print $NF }')
+  ids=$(grep "^- $name: \`" "$T/a/report.md" | sed 's/.*seeds: //')
+  [ -n "$ids" ] && [ -d "$sdir" ] || fail "results.csv row $prob,$name: no seeds or folder $sdir"
+  for id in $ids; do json "$sdir/trials/$id" test_loss; done | awk -v m="$tl" -v sd="$tls" '
+    { v[NR] = $1; s += $1 } END { mean = s / NR; for (i = 1; i <= NR; i++) q += (v[i] - mean) ^ 2; std = sqrt(q / (NR - 1))
+      d = mean - m; e = std - sd; if (d < 0) d = -d; if (e < 0) e = -e
+      if (NR < 2 || d > 1e-12 * (1 + mean) || e > 1e-12 * (1 + std)) { print "results.csv", m, sd, "run folders", mean, std; exit 1 } }' ||
+    fail "$name: test loss of results.csv differs from the run folders"
+  csv_checked=$((csv_checked + 1))
+done < <(tail -n +2 "$T/a/results.csv")
+[ "$csv_checked" = 2 ] || fail "checked $csv_checked rows of results.csv, want 2"
 
 # ---- the baseline cache ---------------------------------------------------------------
 n_cache=$(find "$T/cache" -name summary.json | wc -l)
