@@ -1,0 +1,28 @@
+# The instruction set the tree is compiled for (NN_ARCH):
+#   auto      AVX2 and FMA (-mavx2 -mfma) when the CPU that builds has them,
+#             otherwise the compiler's baseline (x86-64: SSE2)
+#   baseline  the compiler's baseline, for binaries that run on other machines
+#   other     passed as -march=VALUE (e.g. native, x86-64-v3)
+# Wider vectors change no result: -ffp-contract=off keeps a*b+c unfused and
+# without -ffast-math no sum is reordered, so every value is the same bits
+# as in a baseline build; only explicit fma() calls become one instruction.
+# AVX-512 is not used by auto: Valgrind (make valgrind) cannot run it.
+set(NN_ARCH "auto" CACHE STRING "instruction set: auto, baseline or a -march value")
+set(NN_ARCH_FLAGS "")
+if(NN_ARCH STREQUAL "auto")
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT CMAKE_CROSSCOMPILING)
+    set(_probe ${CMAKE_BINARY_DIR}/CMakeFiles/nn_arch_probe.c)
+    file(WRITE ${_probe} "int main(void)\n{\n    __builtin_cpu_init();\n"
+      "    return !(__builtin_cpu_supports(\"avx2\") && __builtin_cpu_supports(\"fma\"));\n}\n")
+    try_run(_run _compiled ${CMAKE_BINARY_DIR}/nn_arch_probe ${_probe})
+    if(_compiled AND _run EQUAL 0)
+      set(NN_ARCH_FLAGS -mavx2 -mfma)
+    endif()
+  endif()
+elseif(NOT NN_ARCH STREQUAL "baseline")
+  set(NN_ARCH_FLAGS -march=${NN_ARCH})
+endif()
+if(NN_ARCH_FLAGS)
+  add_compile_options(${NN_ARCH_FLAGS})
+endif()
+message(STATUS "nnlab instruction set: NN_ARCH=${NN_ARCH} -> ${NN_ARCH_FLAGS}")
