@@ -11,6 +11,9 @@
 #include "image_plugin.h"
 
 #include "../plugins/lib/imfeat/imfeat.c"
+#include "../plugins/lib/imfeat/imcache.c"
+#include "../plugins/lib/imfeat/imextract.c"
+#include "../plugins/lib/imfeat/imutil.c"
 
 #define REC 3073
 #define PER_BATCH 60
@@ -83,20 +86,29 @@ static int setup(void **state)
 static const imfeat_opts all_features = {
     {IMFEAT_HOG, IMFEAT_HUE, IMFEAT_PIXELS}, 3, 8, 10, {0.299, 0.587, 0.144}, 32, 32, 3};
 
-/* Split s holds records first.. in order: labels, HWC pixels, raw features. */
+/* HWC pixels of record id. */
+static void record_image(uint8_t *img, int id)
+{
+    for (int i = 0; i < 1024; i++)
+        for (int c = 0; c < 3; c++)
+            img[3 * i + c] = plane_byte(id, c, i);
+}
+
+/* Split s holds records first.. in order: labels, HWC pixels (a split with
+ * images), raw features. */
 static void check_split(const nn_split *s, int first, int d)
 {
     double feat[144 + 10 + 3072];
+    uint8_t want[3072];
     void *work = malloc(imfeat_work_size(&all_features));
     imfeat_work_init(work, &all_features);
     for (size_t k = 0; k < s->m; k++) {
         int id = first + (int)k;
-        const uint8_t *img = s->images + k * 3072;
+        record_image(want, id);
         assert_int_equal(s->y[k], label_of(id));
-        for (int i = 0; i < 1024; i++)
-            for (int c = 0; c < 3; c++)
-                assert_int_equal(img[3 * i + c], plane_byte(id, c, i));
-        imfeat_image(feat, img, &all_features, work);
+        if (s->images)
+            assert_memory_equal(s->images + k * 3072, want, 3072);
+        imfeat_image(feat, want, &all_features, work);
         for (int j = 0; j < d; j++)
             if (s->X[k * (size_t)d + j] != feat[j])
                 fail_msg("record %d column %d: %.17g, expected %.17g", id, j,
@@ -122,6 +134,10 @@ static void test_reads_splits(void **state)
     assert_int_equal(d.train.m, 250);
     assert_int_equal(d.val.m, 40); /* records 250 .. 289: inside data_batch_5.bin */
     assert_int_equal(d.test.m, 30);
+    /* the training images are not kept (features from windows of them) */
+    assert_null(d.train.images);
+    assert_non_null(d.val.images);
+    assert_non_null(d.test.images);
     check_split(&d.train, 0, d.d);
     check_split(&d.val, 250, d.d);
     check_split(&d.test, TEST_BASE, d.d);
@@ -418,6 +434,86 @@ static void test_bad_features(void **state)
     ip_expect_error(&f->t, "/", NN_EINPUT, "empty");
 }
 
+/* ---- windowed extraction (imfeat_extract with train_images) ------------------------ */
+
+typedef struct window_log {
+    int calls, fail_at; /* fail_at: the call that reports an error (0: none) */
+    size_t next;        /* the first image the next call must ask for */
+} window_log;
+
+static int give_window(void *ud, size_t first, size_t count, uint8_t *out, nn_err *err)
+{
+    window_log *w = ud;
+    assert_int_equal(first, w->next);
+    if (++w->calls == w->fail_at)
+        return nn_err_set(err, NN_EIO, "window %d unreadable", w->calls);
+    for (size_t k = 0; k < count; k++)
+        record_image(out + k * 3072, (int)(first + k));
+    w->next = first + count;
+    return NN_OK;
+}
+
+/* data with train (m images, none kept unless keep), val 3 and test 2 images. */
+static void window_data(nn_data *d, size_t m, int keep)
+{
+    memset(d, 0, sizeof *d);
+    d->d = imfeat_dim(&all_features);
+    d->height = d->width = 32;
+    d->channels = 3;
+    assert_int_equal(nn_split_alloc(d, &d->train, m, keep), NN_OK);
+    assert_int_equal(nn_split_alloc(d, &d->val, 3, 1), NN_OK);
+    assert_int_equal(nn_split_alloc(d, &d->test, 2, 1), NN_OK);
+    for (size_t k = 0; keep && k < m; k++)
+        record_image(d->train.images + k * 3072, (int)k);
+    for (int k = 0; k < 3; k++)
+        record_image(d->val.images + k * 3072, 1000 + k);
+    for (int k = 0; k < 2; k++)
+        record_image(d->test.images + k * 3072, 2000 + k);
+}
+
+/* Features extracted in windows of 1, 7 and 64 images (the last window
+ * partial, and on 1 and 2 threads) are those of the whole split at once;
+ * the windows are asked for in order; a failing read is the error. */
+static void test_windowed_extraction(void **state)
+{
+    (void)state;
+    enum { M = 150 };
+    nn_data whole, win;
+    nn_err e;
+    imfeat_run run = {.tag = "t", .opts = &all_features};
+    window_data(&whole, M, 1);
+    assert_int_equal(imfeat_extract(&run, 1, 1, &whole, &e), NN_OK);
+    static const size_t sizes[] = {1, 7, 64};
+    for (int i = 0; i < 3; i++)
+        for (int threads = 1; threads <= 2; threads++) {
+            window_log log = {0};
+            window_data(&win, M, 0);
+            run.train_images = give_window;
+            run.train_ud = &log;
+            run.window = sizes[i];
+            assert_int_equal(imfeat_extract(&run, threads, 1, &win, &e), NN_OK);
+            assert_int_equal(log.calls, (int)((M + sizes[i] - 1) / sizes[i]));
+            assert_int_equal(log.next, M);
+            assert_memory_equal(win.train.X, whole.train.X, M * (size_t)whole.d * sizeof(nn_real));
+            assert_memory_equal(win.val.X, whole.val.X, 3 * (size_t)whole.d * sizeof(nn_real));
+            assert_memory_equal(win.test.X, whole.test.X, 2 * (size_t)whole.d * sizeof(nn_real));
+            nn_data_free(&win);
+        }
+    window_log log = {.fail_at = 3};
+    window_data(&win, M, 0);
+    run.train_ud = &log;
+    run.window = 7;
+    assert_int_equal(imfeat_extract(&run, 2, 1, &win, &e), NN_EIO);
+    assert_string_equal(e.msg, "window 3 unreadable");
+    nn_data_free(&win);
+    /* a split without images and no way to read them is refused */
+    window_data(&win, M, 0);
+    run.train_images = NULL;
+    assert_int_equal(imfeat_extract(&run, 1, 1, &win, &e), NN_EINTERNAL);
+    nn_data_free(&win);
+    nn_data_free(&whole);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ip_fixture_free)
 
 int main(void)
@@ -428,6 +524,7 @@ int main(void)
         T(test_missing_batch),  T(test_truncated_batch), T(test_missized_batch),
         T(test_too_few_records), T(test_bad_label),      T(test_bad_meta),
         T(test_missing_folder), T(test_bad_features),
+        cmocka_unit_test(test_windowed_extraction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,9 @@
  * `features` (HOG, hue histogram, pixels; definitions in
  * the imfeat library's imfeat.h, identical to CS231n's features.py), normalised with
  * the training mean and std as the assignment does, optionally with a column
- * of ones. The raw images stay in split.images (m, 32, 32, 3) for plots.
+ * of ones. The raw images of val and test stay in split.images (m, 32, 32, 3)
+ * for plots; the training split holds none (they would be most of the run's
+ * memory): its features are extracted from windows of images read again. 
  * Features are cached on disk, keyed by the files' sizes and times and every
  * option. */
 #include "nnlab/plugin.h"
@@ -78,7 +80,7 @@ static int alloc_splits(const nn_value *hp, nn_data *out, nn_err *err)
 {
     out->height = out->width = CIFAR_SIDE;
     out->channels = 3;
-    if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 1) != NN_OK
+    if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 0) != NN_OK
         || nn_split_alloc(out, &out->val, (size_t)hp[P_NVAL].i, 1) != NN_OK
         || nn_split_alloc(out, &out->test, (size_t)hp[P_NTEST].i, 1) != NN_OK)
         return nn_err_set(err, NN_ENOMEM, "cifar_features: out of memory for %ld images",
@@ -102,6 +104,18 @@ static int load_images(const nn_value *hp, const char *dir, cifar_files *f, nn_d
     return rc;
 }
 
+/* imfeat_run.train_images: a window of training images from the files. */
+typedef struct window_src {
+    const cifar_files *files;
+    const nn_data *data;
+} window_src;
+
+static int train_window(void *ud, size_t first, size_t count, uint8_t *images, nn_err *err)
+{
+    const window_src *w = ud;
+    return cifar_read_train_window(w->files, w->data, first, count, images, err);
+}
+
 static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)
 {
     cifar_files files;
@@ -120,11 +134,13 @@ static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err
     for (int b = 0; b <= CIFAR_BATCHES; b++)
         paths[b] = files.batch[b];
     paths[CIFAR_BATCHES + 1] = files.meta;
+    window_src src = {&files, out};
     imfeat_run run = {.tag = "cifar_features", .opts = &opts,
                       .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
                       .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
                       .n_files = NN_ARRAY_LEN(paths), .decls = params, .hp = hp,
-                      .n_decls = NN_ARRAY_LEN(params)};
+                      .n_decls = NN_ARRAY_LEN(params), .train_images = train_window,
+                      .train_ud = &src};
     return imfeat_fill(&run, ctx, out, err);
 }
 

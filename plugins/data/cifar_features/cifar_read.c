@@ -110,6 +110,8 @@ static int store_record(const unsigned char *rec, nn_split *s, size_t at, int n_
     if (rec[0] >= n_classes)
         return -1;
     s->y[at] = rec[0];
+    if (!s->images) /* labels only (a split whose features are read in windows) */
+        return 0;
     uint8_t *img = s->images + at * CIFAR_PIXELS;
     for (int i = 0; i < CIFAR_SIDE * CIFAR_SIDE; i++)
         for (int c = 0; c < 3; c++)
@@ -170,4 +172,11 @@ int cifar_read(const cifar_files *f, nn_data *data, nn_err *err)
         rc = read_records(f->batch[CIFAR_BATCHES], 0, data->test.m, &data->test, 0,
                           data->n_classes, err);
     return rc;
+}
+
+int cifar_read_train_window(const cifar_files *f, const nn_data *data, size_t first,
+                            size_t count, uint8_t *images, nn_err *err)
+{
+    nn_split w = {.m = count, .y = data->train.y + first, .images = images};
+    return read_span(f, first, count, &w, data->n_classes, err);
 }

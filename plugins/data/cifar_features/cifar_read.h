@@ -3,6 +3,7 @@
 #define CIFAR_READ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nnlab/plugin.h"
 
@@ -29,5 +30,9 @@ int cifar_read_meta(const char *path, nn_data *data, nn_err *err);
  * (the next ones) and test (first of test_batch.bin), allocated with the
  * sizes wanted; labels must be below data->n_classes. */
 int cifar_read(const cifar_files *f, nn_data *data, nn_err *err);
+/* Training images [first, first + count) (HWC) into images, for a training
+ * split allocated without images (cifar_read then reads only its labels). */
+int cifar_read_train_window(const cifar_files *f, const nn_data *data, size_t first,
+                            size_t count, uint8_t *images, nn_err *err);
 
 #endif

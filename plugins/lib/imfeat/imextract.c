@@ -15,9 +15,10 @@
 
 typedef struct extract_job {
     const imfeat_opts *opts;
-    nn_data *data;
+    nn_data *data;     /* the images of this pass: the whole data, or a window of it */
     int dim;
-    size_t total;
+    size_t total;      /* images of this pass */
+    size_t before, all; /* images of earlier passes, of all passes (progress) */
     atomic_size_t next, done;
     atomic_int failed; /* a worker could not allocate its scratch memory */
     int quiet;
@@ -44,10 +45,12 @@ static nn_split *locate(nn_data *data, size_t g, size_t *row)
 
 static void progress(const extract_job *job, size_t before, size_t after)
 {
-    if (job->quiet || before * 10 / job->total == after * 10 / job->total)
+    before += job->before;
+    after += job->before;
+    if (job->quiet || before * 10 / job->all == after * 10 / job->all)
         return;
-    fprintf(stderr, "%s: features %zu/%zu (%zu%%)\n", job->tag, after, job->total,
-            after * 100 / job->total);
+    fprintf(stderr, "%s: features %zu/%zu (%zu%%)\n", job->tag, after, job->all,
+            after * 100 / job->all);
 }
 
 /* Computes images [start, end) into columns [0, dim) of their X rows. */
@@ -100,29 +103,81 @@ static void run_workers(extract_job *job, int n)
         pthread_join(tid[i], NULL);
 }
 
+/* One pass of the workers over the images of *view (n threads at most). */
+static int extract_pass(extract_job *job, nn_data *view, int n)
+{
+    job->data = view;
+    job->total = view->train.m + view->val.m + view->test.m;
+    atomic_store(&job->next, 0);
+    atomic_store(&job->done, 0);
+    if (job->total == 0)
+        return NN_OK;
+    size_t chunks = (job->total + CHUNK - 1) / CHUNK;
+    run_workers(job, (size_t)n > chunks ? (int)chunks : n);
+    int ok = atomic_load(&job->done) == job->total;
+    job->before += job->total;
+    return ok ? NN_OK : NN_ENOMEM;
+}
+
+/* The training images in windows (run->window, 0: IMFEAT_WINDOW) read through
+ * run->train_images (the split holds none), then val and test. */
+static int extract_windows(const imfeat_run *run, extract_job *job, nn_data *data, int n,
+                           nn_err *err)
+{
+    size_t px = (size_t)run->opts->height * run->opts->width * run->opts->channels;
+    size_t m = data->train.m, win = run->window ? run->window : IMFEAT_WINDOW;
+    win = m < win ? m : win;
+    uint8_t *buf = malloc(win * px);
+    if (!buf)
+        return nn_err_set(err, NN_ENOMEM, "%s: out of memory for %zu images", run->tag, win);
+    nn_data view = *data;
+    view.val.m = view.test.m = 0;
+    int rc = NN_OK;
+    for (size_t first = 0; first < m && rc == NN_OK; first += win) {
+        size_t count = m - first < win ? m - first : win;
+        view.train.m = count;
+        view.train.X = data->train.X + first * (size_t)data->d;
+        view.train.images = buf;
+        rc = run->train_images(run->train_ud, first, count, buf, err);
+        if (rc == NN_OK && extract_pass(job, &view, n) != NN_OK)
+            rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory extracting features", run->tag);
+    }
+    free(buf);
+    view = *data;
+    view.train.m = 0;
+    if (rc == NN_OK && extract_pass(job, &view, n) != NN_OK)
+        rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory extracting features", run->tag);
+    return rc;
+}
+
 int imfeat_extract(const imfeat_run *run, int threads, int quiet, nn_data *data, nn_err *err)
 {
-    extract_job job = {.opts = run->opts, .data = data, .dim = imfeat_dim(run->opts),
-                       .quiet = quiet, .tag = run->tag};
-    job.total = data->train.m + data->val.m + data->test.m;
+    extract_job job = {.opts = run->opts, .dim = imfeat_dim(run->opts), .quiet = quiet,
+                       .tag = run->tag};
+    job.all = data->train.m + data->val.m + data->test.m;
     atomic_init(&job.next, 0);
     atomic_init(&job.done, 0);
     atomic_init(&job.failed, 0);
-    if (job.total == 0)
+    if (job.all == 0)
         return NN_OK;
-    size_t chunks = (job.total + CHUNK - 1) / CHUNK;
+    int windowed = data->train.m && !data->train.images;
+    if (windowed && !run->train_images)
+        return nn_err_set(err, NN_EINTERNAL, "%s: training split without images", run->tag);
+    size_t chunks = (job.all + CHUNK - 1) / CHUNK;
     int n = imfeat_thread_count(threads);
     n = (size_t)n > chunks ? (int)chunks : n;
     double t0 = seconds_now();
     if (!quiet)
         fprintf(stderr, "%s: extracting %d features from %zu images on %d thread%s\n", run->tag,
-                job.dim, job.total, n, n == 1 ? "" : "s");
-    run_workers(&job, n);
-    if (atomic_load(&job.done) < job.total)
-        return nn_err_set(err, NN_ENOMEM, "%s: out of memory extracting features", run->tag);
-    if (!quiet)
+                job.dim, job.all, n, n == 1 ? "" : "s");
+    int rc = NN_OK;
+    if (windowed)
+        rc = extract_windows(run, &job, data, n, err);
+    else if (extract_pass(&job, data, n) != NN_OK)
+        rc = nn_err_set(err, NN_ENOMEM, "%s: out of memory extracting features", run->tag);
+    if (rc == NN_OK && !quiet)
         fprintf(stderr, "%s: features done in %.2f s\n", run->tag, seconds_now() - t0);
-    return NN_OK;
+    return rc;
 }
 
 /* ---- normalisation ------------------------------------------------------------- */

@@ -92,10 +92,20 @@ typedef struct imfeat_run {
     const nn_param_decl *decls;
     const nn_value *hp;      /* (n_decls) in declaration order */
     int n_decls;
+    /* Optional: when the training split was allocated without images (the
+     * largest array of a run, and training needs only its features), the
+     * extraction reads them in windows (window) through this call:
+     * training images [first, first + count), HWC, into out. */
+    int (*train_images)(void *ud, size_t first, size_t count, uint8_t *out, nn_err *err);
+    void *train_ud;
+    size_t window;           /* images per window; 0: IMFEAT_WINDOW */
 } imfeat_run;
 
-/* Fills X of data->train, val and test (allocated with images and d =
- * features + bias) from their images: from the cache when it holds the key,
+#define IMFEAT_WINDOW 1024 /* training images held at a time by a windowed extraction */
+
+/* Fills X of data->train, val and test (allocated with images, or train
+ * without them and run->train_images set; d = features + bias) from their
+ * images: from the cache when it holds the key,
  * else by extraction on ctx->threads threads, then stores the cache (only
  * when HOG or hue histograms are asked for). */
 int imfeat_fill(const imfeat_run *run, const nn_data_ctx *ctx, nn_data *data, nn_err *err);
