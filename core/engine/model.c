@@ -4,6 +4,7 @@
  * loss and the output gradient), with the operations of each element in the
  * order of the plain formulas, so the results are those of separate passes. */
 #include "model.h"
+#include "smallgemm.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -228,8 +229,8 @@ static void row_backward(const nn_real *restrict z, const nn_real *restrict gk,
 }
 
 /* One pass over a hidden layer in backward: dZ = dA * act'(Z) (act' from G
- * for tanh and sigmoid, from Z for the ReLUs) and db = the row sums of dZ,
- * accumulated in column order as a separate pass over dZ would. */
+ * for tanh and sigmoid, from Z for the ReLUs) and, with db, the row sums of
+ * dZ, accumulated in column order as a separate pass over dZ would. */
 static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_real *dZ,
                               nn_real *db, int units, long mb)
 {
@@ -238,6 +239,8 @@ static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_re
         size_t off = (size_t)o * (size_t)mb;
         nn_real *dz = dZ + off;
         row_backward(m->Z[l] + off, m->G[l] ? m->G[l] + off : NULL, dA + off, dz, mb, neg);
+        if (!db)
+            continue;
         double acc = 0;
         for (long j = 0; j < mb; j++)
             acc += dz[j];
@@ -245,10 +248,51 @@ static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_re
     }
 }
 
+/* The products of a layer: BLAS, or for small layers (smallgemm.h) the
+ * model's own, whose weight and bias gradients sum in their lane order. */
+#if NN_SMALL_GEMM
+static int small_layer(long out, long in, long mb) { return nn_small_gemm_ok(out, in, mb); }
+#else
+static int small_layer(long out, long in, long mb) { return (void)out, (void)in, (void)mb, 0; }
+#endif
+
 /* Z (out, mb) = W (out, in) A (in, mb); the bias is added by the pass after. */
 static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *A, int out, int in, long mb)
 {
+#if NN_SMALL_GEMM
+    if (nn_small_gemm_ok(out, mb, in)) {
+        nn_small_nn(out, (int)mb, in, W, in, A, (int)mb, Z, (int)mb);
+        return;
+    }
+#endif
     nn_gemm(0, 0, out, (int)mb, in, 1, W, in, A, (int)mb, 0, Z, (int)mb);
+}
+
+/* dW (out, in) = dZ (out, mb) Ain^T (mb, in); with db, db = dZ's row sums. */
+static void weight_grad(nn_real *dW, nn_real *db, const nn_real *dZ, const nn_real *Ain, int out,
+                        int in, long mb)
+{
+#if NN_SMALL_GEMM
+    if (small_layer(out, in, mb)) {
+        nn_small_nt(out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in);
+        if (db)
+            nn_small_rowsum(out, (int)mb, dZ, (int)mb, db);
+        return;
+    }
+#endif
+    nn_gemm(0, 1, out, in, (int)mb, 1, dZ, (int)mb, Ain, (int)mb, 0, dW, in);
+}
+
+/* dA (in, mb) = W^T (in, out) dZ (out, mb) */
+static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out, int in, long mb)
+{
+#if NN_SMALL_GEMM
+    if (nn_small_gemm_ok(in, mb, out)) {
+        nn_small_tn(in, (int)mb, out, W, in, dZ, (int)mb, dA, (int)mb);
+        return;
+    }
+#endif
+    nn_gemm(1, 0, in, (int)mb, out, 1, W, in, dZ, (int)mb, 0, dA, (int)mb);
 }
 
 static double softplus(double z, double e) { return (z > 0 ? z : 0) + log1p(e); }
@@ -323,10 +367,13 @@ void nn_model_backward(nn_model *m, long mb, int training)
     const nn_model_spec *s = &m->spec;
     int L = s->n_layers;
     nn_real *dZ = m->dZ, *dA = m->dA;
-    /* dZ of the output layer: written by the training forward pass */
+    /* dZ of the output layer: written by the training forward pass; the bias
+     * gradients of BLAS layers are summed here in column order, those of
+     * small layers by weight_grad */
     int K = s->sizes[L];
     nn_real *dbL = m->grad + m->tensors[2 * L - 1].off;
-    for (int k = 0; k < K; k++) {
+    int small = small_layer(K, s->sizes[L - 1], mb);
+    for (int k = 0; k < K && !small; k++) {
         double acc = 0;
         for (long j = 0; j < mb; j++)
             acc += dZ[(size_t)k * (size_t)mb + (size_t)j];
@@ -335,19 +382,20 @@ void nn_model_backward(nn_model *m, long mb, int training)
     for (int l = L - 1; l >= 0; l--) {
         int out = s->sizes[l + 1], in = s->sizes[l];
         const nn_real *Ain = l ? m->A[l - 1] : m->Xb;
-        nn_real *dW = m->grad + m->tensors[2 * l].off;
-        /* dW (out, in) = dZ (out, mb) Ain^T (mb, in) */
-        nn_gemm(0, 1, out, in, (int)mb, 1, dZ, (int)mb, Ain, (int)mb, 0, dW, in);
+        nn_real *db = m->grad + m->tensors[2 * l + 1].off;
+        weight_grad(m->grad + m->tensors[2 * l].off, small_layer(out, in, mb) ? db : NULL, dZ, Ain,
+                    out, in, mb);
         if (l == 0)
             break;
-        /* dA (in, mb) = W^T (in, out) dZ (out, mb) */
-        nn_gemm(1, 0, in, (int)mb, out, 1, nn_model_W(m, l), in, dZ, (int)mb, 0, dA, (int)mb);
+        input_grad(dA, nn_model_W(m, l), dZ, out, in, mb);
         for (int h = m->n_hooks - 1; training && h >= 0; h--) {
             nn_reg_act a = {dA, m->hooks[h].mask[l - 1], in, mb, l - 1, L - 1, m->hooks[h].rng};
             m->hooks[h].ops->act_backward(m->hooks[h].hp, &a);
         }
-        /* dZ of layer l - 1 and its bias gradient, in one pass */
-        activate_backward(m, l - 1, dA, dZ, m->grad + m->tensors[2 * l - 1].off, in, mb);
+        /* dZ of layer l - 1 and, for a BLAS layer, its bias gradient, in one pass */
+        nn_real *dbp = m->grad + m->tensors[2 * l - 1].off;
+        activate_backward(m, l - 1, dA, dZ, small_layer(in, s->sizes[l - 1], mb) ? NULL : dbp, in,
+                          mb);
     }
 }
 
