@@ -228,23 +228,64 @@ static void row_backward(const nn_real *restrict z, const nn_real *restrict gk,
     }
 }
 
+/* db[o] = the sum of row o of D (rows, mb), o < rows, each row summed in
+ * column order from 0. One row's sum is a chain of dependent adds, so
+ * ROW_SUM_BLOCK rows are summed side by side: the same sums, several adds in
+ * flight instead of one. */
+enum { ROW_SUM_BLOCK = 8 };
+
+static void row_sums(const nn_real *D, long mb, int rows, nn_real *db)
+{
+    int o = 0;
+    for (; o + ROW_SUM_BLOCK <= rows; o += ROW_SUM_BLOCK) {
+        const nn_real *d0 = D + (size_t)o * (size_t)mb, *d1 = d0 + mb, *d2 = d1 + mb,
+                      *d3 = d2 + mb, *d4 = d3 + mb, *d5 = d4 + mb, *d6 = d5 + mb, *d7 = d6 + mb;
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (long j = 0; j < mb; j++) {
+            a0 += d0[j];
+            a1 += d1[j];
+            a2 += d2[j];
+            a3 += d3[j];
+            a4 += d4[j];
+            a5 += d5[j];
+            a6 += d6[j];
+            a7 += d7[j];
+        }
+        db[o] = a0;
+        db[o + 1] = a1;
+        db[o + 2] = a2;
+        db[o + 3] = a3;
+        db[o + 4] = a4;
+        db[o + 5] = a5;
+        db[o + 6] = a6;
+        db[o + 7] = a7;
+    }
+    for (; o < rows; o++) {
+        const nn_real *d = D + (size_t)o * (size_t)mb;
+        double acc = 0;
+        for (long j = 0; j < mb; j++)
+            acc += d[j];
+        db[o] = acc;
+    }
+}
+
 /* One pass over a hidden layer in backward: dZ = dA * act'(Z) (act' from G
  * for tanh and sigmoid, from Z for the ReLUs) and, with db, the row sums of
- * dZ, accumulated in column order as a separate pass over dZ would. */
+ * dZ, accumulated in column order as a separate pass over dZ would; a block
+ * of rows at a time, so that its sums read it from cache. */
 static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_real *dZ,
                               nn_real *db, int units, long mb)
 {
     nn_real neg = m->spec.act == NN_ACT_LEAKY_RELU ? m->spec.leaky_slope : 0;
-    for (int o = 0; o < units; o++) {
-        size_t off = (size_t)o * (size_t)mb;
-        nn_real *dz = dZ + off;
-        row_backward(m->Z[l] + off, m->G[l] ? m->G[l] + off : NULL, dA + off, dz, mb, neg);
-        if (!db)
-            continue;
-        double acc = 0;
-        for (long j = 0; j < mb; j++)
-            acc += dz[j];
-        db[o] = acc;
+    for (int o0 = 0; o0 < units; o0 += ROW_SUM_BLOCK) {
+        int nb = units - o0 < ROW_SUM_BLOCK ? units - o0 : ROW_SUM_BLOCK;
+        for (int o = o0; o < o0 + nb; o++) {
+            size_t off = (size_t)o * (size_t)mb;
+            row_backward(m->Z[l] + off, m->G[l] ? m->G[l] + off : NULL, dA + off, dZ + off, mb,
+                         neg);
+        }
+        if (db)
+            row_sums(dZ + (size_t)o0 * (size_t)mb, mb, nb, db + o0);
     }
 }
 
@@ -371,14 +412,8 @@ void nn_model_backward(nn_model *m, long mb, int training)
      * gradients of BLAS layers are summed here in column order, those of
      * small layers by weight_grad */
     int K = s->sizes[L];
-    nn_real *dbL = m->grad + m->tensors[2 * L - 1].off;
-    int small = small_layer(K, s->sizes[L - 1], mb);
-    for (int k = 0; k < K && !small; k++) {
-        double acc = 0;
-        for (long j = 0; j < mb; j++)
-            acc += dZ[(size_t)k * (size_t)mb + (size_t)j];
-        dbL[k] = acc;
-    }
+    if (!small_layer(K, s->sizes[L - 1], mb))
+        row_sums(dZ, mb, K, m->grad + m->tensors[2 * L - 1].off);
     for (int l = L - 1; l >= 0; l--) {
         int out = s->sizes[l + 1], in = s->sizes[l];
         const nn_real *Ain = l ? m->A[l - 1] : m->Xb;
