@@ -210,21 +210,21 @@ static void bias_activate(const nn_model_spec *s, nn_real *Z, nn_real *A, nn_rea
     }
 }
 
-/* dz = da * g for one row, g = act'(z) from the sign of z (ReLU: 1 or 0,
- * leaky: 1 or slope) or from the derivative kept by forward (gk != NULL);
- * restrict lets GCC make these branch-free vector loops. */
+/* d = d * g in place for one row (da in, dz out), g = act'(z) from the sign
+ * of z (ReLU: 1 or 0, leaky: 1 or slope) or from the derivative kept by
+ * forward (gk != NULL); restrict lets GCC make these branch-free vector loops. */
 static void row_backward(const nn_real *restrict z, const nn_real *restrict gk,
-                         const nn_real *restrict da, nn_real *restrict dz, long mb, nn_real neg)
+                         nn_real *restrict d, long mb, nn_real neg)
 {
     const nn_real one = 1;
     if (gk) {
         for (long j = 0; j < mb; j++)
-            dz[j] = da[j] * gk[j];
+            d[j] = d[j] * gk[j];
         return;
     }
     for (long j = 0; j < mb; j++) {
         nn_real g = z[j] > 0 ? one : neg;
-        dz[j] = da[j] * g;
+        d[j] = d[j] * g;
     }
 }
 
@@ -270,19 +270,18 @@ static void row_sums(const nn_real *D, long mb, int rows, nn_real *db)
 }
 
 /* One pass over a hidden layer in backward: dZ = dA * act'(Z) (act' from G
- * for tanh and sigmoid, from Z for the ReLUs) and, with db, the row sums of
- * dZ, accumulated in column order as a separate pass over dZ would; a block
- * of rows at a time, so that its sums read it from cache. */
-static void activate_backward(const nn_model *m, int l, const nn_real *dA, nn_real *dZ,
-                              nn_real *db, int units, long mb)
+ * for tanh and sigmoid, from Z for the ReLUs), written over dA, and, with db,
+ * the row sums of dZ, accumulated in column order as a separate pass over dZ
+ * would; a block of rows at a time, so that its sums read it from cache. */
+static void activate_backward(const nn_model *m, int l, nn_real *dZ, nn_real *db, int units,
+                              long mb)
 {
     nn_real neg = m->spec.act == NN_ACT_LEAKY_RELU ? m->spec.leaky_slope : 0;
     for (int o0 = 0; o0 < units; o0 += ROW_SUM_BLOCK) {
         int nb = units - o0 < ROW_SUM_BLOCK ? units - o0 : ROW_SUM_BLOCK;
         for (int o = o0; o < o0 + nb; o++) {
             size_t off = (size_t)o * (size_t)mb;
-            row_backward(m->Z[l] + off, m->G[l] ? m->G[l] + off : NULL, dA + off, dZ + off, mb,
-                         neg);
+            row_backward(m->Z[l] + off, m->G[l] ? m->G[l] + off : NULL, dZ + off, mb, neg);
         }
         if (db)
             row_sums(dZ + (size_t)o0 * (size_t)mb, mb, nb, db + o0);
@@ -427,10 +426,13 @@ void nn_model_backward(nn_model *m, long mb, int training)
             nn_reg_act a = {dA, m->hooks[h].mask[l - 1], in, mb, l - 1, L - 1, m->hooks[h].rng};
             m->hooks[h].ops->act_backward(m->hooks[h].hp, &a);
         }
-        /* dZ of layer l - 1 and, for a BLAS layer, its bias gradient, in one pass */
+        /* dZ of layer l - 1 over dA and, for a BLAS layer, its bias gradient, in
+         * one pass; the other buffer takes the next dA */
         nn_real *dbp = m->grad + m->tensors[2 * l - 1].off;
-        activate_backward(m, l - 1, dA, dZ, small_layer(in, s->sizes[l - 1], mb) ? NULL : dbp, in,
-                          mb);
+        activate_backward(m, l - 1, dA, small_layer(in, s->sizes[l - 1], mb) ? NULL : dbp, in, mb);
+        nn_real *t = dZ;
+        dZ = dA;
+        dA = t;
     }
 }
 
