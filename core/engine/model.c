@@ -5,6 +5,7 @@
  * order of the plain formulas, so the results are those of separate passes. */
 #include "model.h"
 #include "smallgemm.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -335,7 +336,40 @@ static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out
     nn_gemm(1, 0, in, (int)mb, out, 1, W, in, dZ, (int)mb, 0, dA, (int)mb);
 }
 
-static double softplus(double z, double e) { return (z > 0 ? z : 0) + log1p(e); }
+/* Examples of a sigmoid output whose softplus terms go through one
+ * nn_log1p_array call (vmath.h): a block on the stack, no allocation. */
+enum { LOSS_BLOCK = 64 };
+
+/* The sigmoid output's loss over mb examples, and with dZ its gradient.
+ * Per example x = exp(-z), the sigmoid a = 1 / (1 + x) (the gradient: the
+ * plain formula, the same bits as ever) and the loss softplus(z) - y z with
+ * softplus(z) = max(z, 0) + log1p(exp(-|z|)), exp(-|z|) being x for z >= 0
+ * and 1 / x for z < 0 (within an ulp of exp(z); where x overflows, 1 / x is
+ * 0 against a true value below 1e-308). */
+static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_real *dZ)
+{
+    double sum = 0, inv = 1.0 / (double)mb;
+    for (long j0 = 0; j0 < mb; j0 += LOSS_BLOCK) {
+        long nb = mb - j0 < LOSS_BLOCK ? mb - j0 : LOSS_BLOCK;
+        double e[LOSS_BLOCK];
+        const nn_real *z = ZL + j0;
+        const int32_t *y = m->yb + j0;
+        for (long j = 0; j < nb; j++) {
+            double x = exp(-(double)z[j]);
+            e[j] = z[j] >= 0 ? x : 1.0 / x;
+            if (dZ)
+                dZ[j0 + j] = inv * (1.0 / (1.0 + x) - (double)y[j]);
+        }
+        nn_log1p_array(e, e, nb);
+        double acc = sum; /* in a register through the loop (sum is kept across the call) */
+        for (long j = 0; j < nb; j++) {
+            double v = z[j];
+            acc += ((v > 0 ? v : 0) + e[j]) - (y[j] ? v : 0.0);
+        }
+        sum = acc;
+    }
+    return sum;
+}
 
 /* The output layer in one pass: ZL (K, mb) += b, the summed loss against the
  * labels, and with dZ (a training pass) the gradient of the mean loss with
@@ -347,18 +381,8 @@ static double output_pass(const nn_model *m, nn_real *ZL, const nn_real *b, long
     for (int k = 0; k < K; k++)
         for (long j = 0; j < mb; j++)
             ZL[(size_t)k * (size_t)mb + (size_t)j] += b[k];
-    if (m->spec.out == NN_OUT_SIGMOID) {
-        for (long j = 0; j < mb; j++) {
-            double z = ZL[j], e = exp(-fabs(z));
-            sum += softplus(z, e) - (m->yb[j] ? z : 0.0);
-            if (!dZ)
-                continue;
-            /* for z >= 0, exp(-fabs(z)) is exp(-z) */
-            double a = 1.0 / (1.0 + (z >= 0 ? e : exp(-z)));
-            dZ[j] = inv * (a - (double)m->yb[j]);
-        }
-        return sum;
-    }
+    if (m->spec.out == NN_OUT_SIGMOID)
+        return sigmoid_pass(m, ZL, mb, dZ);
     for (long j = 0; j < mb; j++) {
         double mx = -INFINITY, s = 0;
         for (int k = 0; k < K; k++)
