@@ -172,6 +172,62 @@ static void test_divergence_stops(void **s)
     nn_experiment_free(&x);
 }
 
+/* The gather keeps a batch it already holds: the rows of X in order (the
+ * full batch, every step) are not copied again, anything else is; an
+ * index in another order, another range, or nn_model_batch_changed makes
+ * the next gather copy. Xb is scribbled on between the calls, so a copy
+ * and a skip tell apart. */
+static void test_gather_held(void **s)
+{
+    enum { M = 11, D = 3, MB = 7 };
+    nn_real X[M * D];
+    int32_t y[M];
+    for (int i = 0; i < M * D; i++)
+        X[i] = (nn_real)(i + 1);
+    for (int i = 0; i < M; i++)
+        y[i] = i % 2;
+    nn_model_spec spec = {.n_layers = 1, .sizes = {D, 1}, .out = NN_OUT_SIGMOID, .batch_cap = MB};
+    nn_model m;
+    nn_err err;
+    assert_int_equal(nn_model_create(&m, &spec, &err), NN_OK);
+    int64_t run[MB], swapped[MB];
+    for (int j = 0; j < MB; j++)
+        run[j] = swapped[j] = 2 + j;
+    swapped[3] = 5, swapped[4] = 4;
+    /* want: rows idx of X in Xb's columns; scribble: overwrite Xb and yb */
+#define WANT(idx)                                                                                  \
+    for (int j = 0; j < MB; j++) {                                                                 \
+        for (int f = 0; f < D; f++)                                                                \
+            assert_true(m.Xb[f * MB + j] == X[(idx)[j] * D + f]);                                   \
+        assert_int_equal(m.yb[j], y[(idx)[j]]);                                                    \
+    }
+#define SCRIBBLE() (memset(m.Xb, 0, sizeof(nn_real) * D * MB), memset(m.yb, 0x7f, sizeof(int32_t) * MB))
+    nn_model_gather(&m, X, y, D, run, MB);
+    WANT(run);
+    SCRIBBLE();
+    nn_model_gather(&m, X, y, D, run, MB); /* held: not copied */
+    assert_true(m.Xb[0] == 0 && m.yb[0] == 0x7f7f7f7f);
+    nn_model_gather(&m, X, y, D, swapped, MB); /* another order: copied */
+    WANT(swapped);
+    nn_model_gather(&m, X, y, D, run, MB);
+    WANT(run);
+    SCRIBBLE();
+    nn_model_gather_range(&m, X, y, D, 2, MB); /* the same rows by range: held */
+    assert_true(m.Xb[0] == 0);
+    nn_model_gather_range(&m, X, y, D, 3, MB); /* another range: copied */
+    assert_true(m.Xb[0] == X[3 * D]);
+    nn_model_batch_changed(&m);
+    SCRIBBLE();
+    nn_model_gather_range(&m, X, y, D, 3, MB); /* after nn_model_batch_changed: copied */
+    assert_true(m.Xb[0] == X[3 * D] && m.yb[MB - 1] == y[3 + MB - 1]);
+    SCRIBBLE();
+    nn_model_gather(&m, X + D, y + 1, D, run, MB); /* other arrays: copied */
+    assert_true(m.Xb[0] == X[3 * D]);
+#undef WANT
+#undef SCRIBBLE
+    nn_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_stable_loss),
         cmocka_unit_test(test_best_model_copy),
         cmocka_unit_test(test_divergence_stops),
+        cmocka_unit_test(test_gather_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,7 @@ int nn_chk_small_net(nn_model *m, nn_act act, const int *sizes, int n_layers, lo
     nn_rng_seed(&r, seed);
     nn_chk_randn(&r, m->theta, m->n_params, 0.5);
     int K = sizes[n_layers];
+    nn_model_batch_changed(m);
     for (long j = 0; j < mb; j++) {
         for (int f = 0; f < sizes[0]; f++)
             m->Xb[(size_t)f * (size_t)mb + (size_t)j] = nn_rng_randn(&r);

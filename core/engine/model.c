@@ -125,23 +125,56 @@ static void gather_block(nn_real *Xb, long mb, long j0, const nn_real *const *ro
     }
 }
 
+void nn_model_batch_changed(nn_model *m) { m->held.mb = 0; }
+
+/* 1 when Xb/yb already hold rows [start, start + mb) of X, y in order. */
+static int holds(const nn_model *m, const nn_real *X, const int32_t *y, int d, size_t start, long mb)
+{
+    return m->held.mb == mb && m->held.X == X && m->held.y == y && m->held.d == d &&
+           m->held.start == start;
+}
+
+static void now_holds(nn_model *m, const nn_real *X, const int32_t *y, int d, size_t start, long mb)
+{
+    m->held.X = X;
+    m->held.y = y;
+    m->held.d = d;
+    m->held.start = start;
+    m->held.mb = mb;
+}
+
 void nn_model_gather(nn_model *m, const nn_real *X, const int32_t *y, int d,
                      const int64_t *idx, long mb)
 {
+    if (mb > 0 && idx[0] >= 0 && holds(m, X, y, d, (size_t)idx[0], mb)) {
+        long j = 1;
+        while (j < mb && idx[j] == idx[0] + j)
+            j++;
+        if (j == mb)
+            return;
+    }
     const nn_real *rows[GATHER_BLOCK];
+    int in_order = mb > 0;
     for (long j0 = 0; j0 < mb; j0 += GATHER_BLOCK) {
         long nb = mb - j0 < GATHER_BLOCK ? mb - j0 : GATHER_BLOCK;
         for (long jj = 0; jj < nb; jj++) {
             rows[jj] = X + (size_t)idx[j0 + jj] * (size_t)d;
             m->yb[j0 + jj] = y[idx[j0 + jj]];
+            in_order &= idx[j0 + jj] == idx[0] + j0 + jj;
         }
         gather_block(m->Xb, mb, j0, rows, nb, d);
     }
+    if (in_order)
+        now_holds(m, X, y, d, (size_t)idx[0], mb);
+    else
+        nn_model_batch_changed(m);
 }
 
 void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int d,
                            size_t start, long mb)
 {
+    if (holds(m, X, y, d, start, mb))
+        return;
     const nn_real *rows[GATHER_BLOCK];
     for (long j0 = 0; j0 < mb; j0 += GATHER_BLOCK) {
         long nb = mb - j0 < GATHER_BLOCK ? mb - j0 : GATHER_BLOCK;
@@ -151,6 +184,10 @@ void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int 
         }
         gather_block(m->Xb, mb, j0, rows, nb, d);
     }
+    if (mb > 0)
+        now_holds(m, X, y, d, start, mb);
+    else
+        nn_model_batch_changed(m);
 }
 
 /* One pass over a hidden layer after its GEMM: Z (out, mb) += b, A = act(Z),

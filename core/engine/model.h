@@ -49,6 +49,14 @@ typedef struct nn_model {
     nn_real *dA, *dZ;           /* scratch (max units, batch_cap) */
     nn_real *Xb;                /* gathered input batch (features, batch_cap) */
     int32_t *yb;                /* gathered labels (batch_cap) */
+    struct {                    /* the rows Xb/yb hold when gathered in order: X's rows
+                                   [start, start + mb) with labels y (mb 0: none known) */
+        const nn_real *X;
+        const int32_t *y;
+        int d;
+        size_t start;
+        long mb;
+    } held;
     int n_hooks;
     nn_act_hook hooks[8];
     nn_real *mask_store;        /* owns every hook mask */
@@ -62,12 +70,18 @@ int nn_model_add_hook(nn_model *m, const nn_reg_ops *ops, const nn_value *hp, nn
 nn_real *nn_model_W(const nn_model *m, int layer);
 nn_real *nn_model_b(const nn_model *m, int layer);
 
-/* Copies examples idx[0..mb) of X (m, d) into m->Xb (d, mb) and y into m->yb. */
+/* Copies examples idx[0..mb) of X (m, d) into m->Xb (d, mb) and y into m->yb.
+ * When idx is the run of rows that Xb already holds (m->held: a full batch,
+ * every step), nothing is copied: X and y must not change while the model
+ * holds their rows, and whatever else writes Xb or yb calls
+ * nn_model_batch_changed first. */
 void nn_model_gather(nn_model *m, const nn_real *X, const int32_t *y, int d,
                      const int64_t *idx, long mb);
-/* Copies rows [start, start+mb) without an index. */
+/* Copies rows [start, start+mb) without an index (the same rule). */
 void nn_model_gather_range(nn_model *m, const nn_real *X, const int32_t *y, int d,
                            size_t start, long mb);
+/* Xb/yb are about to be written other than by the two above. */
+void nn_model_batch_changed(nn_model *m);
 
 /* Forward on m->Xb/m->yb (mb examples). training: run activation hooks and
  * keep what backward needs (the activations' derivatives, the output layer's

@@ -22,6 +22,7 @@ void nn_model_predict(nn_model *m, const nn_real *X, size_t n, int d, int32_t *p
     long cap = m->spec.batch_cap;
     for (size_t start = 0; start < n; start += (size_t)cap) {
         long mb = (long)((n - start) < (size_t)cap ? (n - start) : (size_t)cap);
+        nn_model_batch_changed(m);
         for (long j = 0; j < mb; j++)
             for (int f = 0; f < d; f++)
                 m->Xb[(size_t)f * (size_t)mb + (size_t)j] = X[(start + (size_t)j) * (size_t)d + (size_t)f];
