@@ -9,7 +9,12 @@
  * - against the BLAS: within the same bound, and nn/tn identical wherever the
  *   BLAS uses one fused chain too (the count is printed, not required: it
  *   depends on the BLAS's kernels);
- * - a NaN or an infinity in an operand reaches its row and column of C.
+ * - a NaN or an infinity in an operand reaches its row and column of C;
+ * - the fused variants (nn_small_nn_act, nn_small_tn_dact,
+ *   nn_small_nt_rowsum) on the same shapes: equal bit for bit to the plain
+ *   product (itself checked against the documented order above) followed by
+ *   the model's elementwise formulas, and their products within the long
+ *   double bound; zeros, NaNs and infinities in the pre-activations.
  * Skipped (77) in a build without AVX2 + FMA, which has no such path. */
 #include "testutil.h"
 
@@ -265,12 +270,249 @@ static void test_nonfinite(void **state)
         }
 }
 
+/* The row sums of A (m, k) in the documented lane order (test_rowsum's). */
+static nn_real lane_rowsum(const nn_real *a, int k)
+{
+    int kv = k - k % LANES;
+    nn_real l[LANES];
+    for (int q = 0; q < LANES; q++) {
+        l[q] = 0;
+        for (int p = q; p < kv; p += LANES)
+            l[q] = l[q] + a[p];
+    }
+#if LANES == 8
+    for (int q = 0; q < 4; q++)
+        l[q] = l[q] + l[q + 4];
+#endif
+    nn_real v = (l[0] + l[2]) + (l[1] + l[3]);
+    for (int p = kv; p < k; p++)
+        v = v + a[p];
+    return v;
+}
+
+static int same_bits(nn_real x, nn_real y) { return memcmp(&x, &y, sizeof x) == 0; }
+
+/* Some pre-activations exactly 0, -0, NaN or infinite: each form of the
+ * elementwise formulas' compares. */
+static nn_real special(int q)
+{
+    switch (q % 23) {
+    case 3: return 0;
+    case 7: return -(nn_real)0;
+    case 11: return NAN;
+    case 13: return INFINITY;
+    case 17: return -INFINITY;
+    default: return urand();
+    }
+}
+
+/* nn_small_nn_act: Z = A B + bias and act(Z) against nn_small_nn then the
+ * model's bias_activate formulas (v = c + b; relu v > 0 ? v : 0; leaky
+ * w = slope * v, v > 0 ? v : w), bit for bit, with a bias that makes some
+ * Z exactly 0 and some non-finite; padding left alone. */
+static void one_act(int m, int n, int k, int pad, int leaky, long *checked)
+{
+    int lda = k + pad, ldb = n + pad, ldc = n + pad;
+    nn_real slope = (nn_real)0.125;
+    nn_real *A = malloc(sizeof(nn_real) * (size_t)m * lda);
+    nn_real *B = malloc(sizeof(nn_real) * (size_t)k * ldb);
+    nn_real *P = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *Z = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *Ac = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *bias = malloc(sizeof(nn_real) * (size_t)m);
+    for (int q = 0; q < m * lda; q++)
+        A[q] = urand();
+    for (int q = 0; q < k * ldb; q++)
+        B[q] = urand();
+    for (int i = 0; i < m; i++)
+        bias[i] = i % 5 == 4 ? NAN : urand();
+    for (int q = 0; q < m * ldc; q++)
+        Z[q] = Ac[q] = (nn_real)12345;
+    nn_small_nn(m, n, k, A, lda, B, ldb, P, ldc);
+    /* Z exactly 0 where the bias is minus the product */
+    if (m > 1 && n > 2)
+        bias[1] = -P[(size_t)1 * ldc + 2];
+    nn_small_nn_act(m, n, k, A, lda, B, ldb, bias, leaky, slope, Z, Ac, ldc);
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            size_t q = (size_t)i * ldc + j;
+            nn_real v = P[q] + bias[i], w = slope * v, a = leaky ? (v > 0 ? v : w) : (v > 0 ? v : 0);
+            if (!same_bits(Z[q], v) || !same_bits(Ac[q], a))
+                fail_msg("nn_act %s %dx%dx%d [%d,%d]: z %.17g a %.17g, the formulas give %.17g %.17g",
+                         leaky ? "leaky" : "relu", m, n, k, i, j, (double)Z[q], (double)Ac[q],
+                         (double)v, (double)a);
+            ++*checked;
+        }
+        for (int j = n; j < ldc; j++)
+            if (Z[(size_t)i * ldc + j] != (nn_real)12345 || Ac[(size_t)i * ldc + j] != (nn_real)12345)
+                fail_msg("nn_act %dx%dx%d: wrote past column %d", m, n, k, n);
+    }
+    free(A);
+    free(B);
+    free(P);
+    free(Z);
+    free(Ac);
+    free(bias);
+}
+
+/* nn_small_tn_dact: D = (A^T B) * g against nn_small_tn then the model's
+ * row_backward (g = z > 0 ? 1 : neg, or the kept gk), bit for bit, with
+ * special values in z and gk. */
+static void one_dact(int m, int n, int k, int pad, int kept, long *checked)
+{
+    int lda = m + pad, ldb = n + pad, ldc = n + pad;
+    const nn_real one = 1, neg = kept ? 0 : (nn_real)(m % 2 ? 0 : 0.01);
+    nn_real *A = malloc(sizeof(nn_real) * (size_t)k * lda);
+    nn_real *B = malloc(sizeof(nn_real) * (size_t)k * ldb);
+    nn_real *P = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *G = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *D = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    for (int q = 0; q < k * lda; q++)
+        A[q] = urand();
+    for (int q = 0; q < k * ldb; q++)
+        B[q] = q % 29 == 5 ? INFINITY : urand();
+    for (int q = 0; q < m * ldc; q++) {
+        G[q] = special(q);
+        D[q] = (nn_real)12345;
+    }
+    nn_small_tn(m, n, k, A, lda, B, ldb, P, ldc);
+    nn_small_tn_dact(m, n, k, A, lda, B, ldb, kept ? NULL : G, kept ? G : NULL, neg, D, ldc);
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            size_t q = (size_t)i * ldc + j;
+            nn_real g = kept ? G[q] : (G[q] > 0 ? one : neg), d = P[q] * g;
+            /* when both factors are NaN, C leaves open which one's sign and payload the
+             * product has (and compilers order the operands either way) */
+            int both_nan = isnan(P[q]) && isnan(g) && isnan(D[q]);
+            if (!same_bits(D[q], d) && !both_nan)
+                fail_msg("tn_dact %s %dx%dx%d [%d,%d]: %.17g, the formula gives %.17g",
+                         kept ? "kept" : "sign", m, n, k, i, j, (double)D[q], (double)d);
+            ++*checked;
+        }
+        for (int j = n; j < ldc; j++)
+            if (D[(size_t)i * ldc + j] != (nn_real)12345)
+                fail_msg("tn_dact %dx%dx%d: wrote past column %d", m, n, k, n);
+    }
+    free(A);
+    free(B);
+    free(P);
+    free(G);
+    free(D);
+}
+
+/* nn_small_nt_rowsum: C equal to nn_small_nt's, s to the documented lane
+ * order of the row sums, bit for bit. */
+static void one_ntsum(int m, int n, int k, int pad, long *checked)
+{
+    int lda = k + pad, ldb = k + pad, ldc = n + pad;
+    nn_real *A = malloc(sizeof(nn_real) * (size_t)m * lda);
+    nn_real *B = malloc(sizeof(nn_real) * (size_t)n * ldb);
+    nn_real *C = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *R = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    nn_real *sm = malloc(sizeof(nn_real) * (size_t)m);
+    for (int q = 0; q < m * lda; q++)
+        A[q] = urand();
+    for (int q = 0; q < n * ldb; q++)
+        B[q] = urand();
+    nn_small_nt(m, n, k, A, lda, B, ldb, R, ldc);
+    nn_small_nt_rowsum(m, n, k, A, lda, B, ldb, C, ldc, sm);
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++)
+            if (!same_bits(C[(size_t)i * ldc + j], R[(size_t)i * ldc + j]))
+                fail_msg("nt_rowsum %dx%dx%d [%d,%d]: not nn_small_nt's product", m, n, k, i, j);
+        nn_real v = lane_rowsum(A + (size_t)i * lda, k);
+        if (!same_bits(sm[i], v))
+            fail_msg("nt_rowsum %dx%dx%d row %d: sum %.17g, the documented order gives %.17g", m,
+                     n, k, i, (double)sm[i], (double)v);
+        ++*checked;
+    }
+    free(A);
+    free(B);
+    free(C);
+    free(R);
+    free(sm);
+}
+
+static void test_fused(void **state)
+{
+    (void)state;
+    long act = 0, dact = 0, sums = 0;
+    for (int m = 1; m <= 9; m++)
+        for (int n = 1; n <= 41; n += (n < 18 ? 1 : 7))
+            for (int k = 1; k <= 37; k += (k < 10 ? 1 : 9)) {
+                int pad = (m + n + k) % 3;
+                one_act(m, n, k, pad, 0, &act);
+                one_act(m, n, k, pad, 1, &act);
+                one_dact(m, n, k, pad, 0, &dact);
+                one_dact(m, n, k, pad, 1, &dact);
+                one_ntsum(m, n, k, pad, &sums);
+            }
+    /* the notebooks' nets: 2-10-5-1 and 2-20-3-1 on 300 and 200 points */
+    one_act(10, 300, 2, 0, 0, &act);
+    one_act(5, 300, 10, 0, 1, &act);
+    one_act(20, 200, 2, 0, 0, &act);
+    one_dact(10, 300, 5, 0, 0, &dact);
+    one_dact(5, 300, 1, 0, 1, &dact);
+    one_dact(3, 200, 1, 0, 0, &dact);
+    one_ntsum(10, 2, 300, 0, &sums);
+    one_ntsum(5, 10, 300, 0, &sums);
+    one_ntsum(1, 5, 300, 0, &sums);
+    one_ntsum(3, 20, 200, 0, &sums);
+    printf("fused: %ld forward, %ld backward elements and %ld row sums identical to the product "
+           "and then the formulas\n", act, dact, sums);
+}
+
+/* The fused products themselves against long double: the forward's Z minus
+ * its bias (exact: the bias is 0 here) and the backward with g = 1. */
+static void test_fused_accuracy(void **state)
+{
+    (void)state;
+    int m = 10, n = 300, k = 37;
+    nn_real *A = malloc(sizeof(nn_real) * (size_t)m * k), *B = malloc(sizeof(nn_real) * (size_t)k * n);
+    nn_real *Z = malloc(sizeof(nn_real) * (size_t)m * n), *Ac = malloc(sizeof(nn_real) * (size_t)m * n);
+    nn_real *D = malloc(sizeof(nn_real) * (size_t)m * n), *ones = malloc(sizeof(nn_real) * (size_t)m * n);
+    nn_real bias[10] = {0};
+    for (int q = 0; q < m * k; q++)
+        A[q] = urand();
+    for (int q = 0; q < k * n; q++)
+        B[q] = urand();
+    for (int q = 0; q < m * n; q++)
+        ones[q] = 1;
+    nn_small_nn_act(m, n, k, A, k, B, n, bias, 0, 0, Z, Ac, n);
+    /* the backward one reads the same values as A (k, m): D = A^T B, g = 1 */
+    nn_small_tn_dact(m, n, k, A, m, B, n, NULL, ones, 0, D, n);
+    double worst = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            long double ex = 0, mag = 0, ext = 0, magt = 0;
+            for (int p = 0; p < k; p++) {
+                long double x = (long double)A[i * k + p] * B[p * n + j];
+                long double y = (long double)A[p * m + i] * B[p * n + j];
+                ex += x, mag += fabsl(x), ext += y, magt += fabsl(y);
+            }
+            double e = fabs((double)((long double)Z[i * n + j] - ex)) / (double)(k * EPS * mag);
+            double et = fabs((double)((long double)D[i * n + j] - ext)) / (double)(k * EPS * magt);
+            worst = fmax(worst, fmax(e, et));
+            if (!same_bits(Ac[i * n + j], Z[i * n + j] > 0 ? Z[i * n + j] : 0))
+                fail_msg("relu of Z at [%d,%d]", i, j);
+        }
+    printf("fused products: largest error %.3g of the bound k*eps*sum|ab|\n", worst);
+    assert_true(worst <= 1.0);
+    free(A);
+    free(B);
+    free(Z);
+    free(Ac);
+    free(D);
+    free(ones);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nn),      cmocka_unit_test(test_tn),
         cmocka_unit_test(test_nt),      cmocka_unit_test(test_rowsum),
-        cmocka_unit_test(test_nonfinite),
+        cmocka_unit_test(test_nonfinite), cmocka_unit_test(test_fused),
+        cmocka_unit_test(test_fused_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

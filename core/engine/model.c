@@ -2,7 +2,9 @@
  * from pre-activations (softplus, log-sum-exp). After each GEMM one pass does
  * all the elementwise work of a layer (bias, activation, its derivative; the
  * loss and the output gradient), with the operations of each element in the
- * order of the plain formulas, so the results are those of separate passes. */
+ * order of the plain formulas, so the results are those of separate passes;
+ * for small layers (smallgemm.h) the hidden layers' passes are done at the
+ * stores of the products themselves, with the same operations. */
 #include "model.h"
 #include "smallgemm.h"
 #include "vmath.h"
@@ -352,9 +354,7 @@ static void weight_grad(nn_real *dW, nn_real *db, const nn_real *dZ, const nn_re
 {
 #if NN_SMALL_GEMM
     if (small_layer(out, in, mb)) {
-        nn_small_nt(out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in);
-        if (db)
-            nn_small_rowsum(out, (int)mb, dZ, (int)mb, db);
+        nn_small_nt_rowsum(out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in, db);
         return;
     }
 #endif
@@ -371,6 +371,42 @@ static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out
     }
 #endif
     nn_gemm(1, 0, in, (int)mb, out, 1, W, in, dZ, (int)mb, 0, dA, (int)mb);
+}
+
+/* A hidden layer forward: Z = W Ain + b, A = act(Z) (and G). For a small
+ * ReLU or leaky ReLU layer the elementwise pass is done at the product's
+ * store (nn_small_nn_act: per element the operations of bias_activate). */
+static void hidden_forward(const nn_model_spec *s, int l, nn_real *Z, nn_real *A, nn_real *G,
+                           const nn_real *W, const nn_real *b, const nn_real *Ain, long mb)
+{
+    int out = s->sizes[l + 1], in = s->sizes[l];
+#if NN_SMALL_GEMM
+    if ((s->act == NN_ACT_RELU || s->act == NN_ACT_LEAKY_RELU) && nn_small_gemm_ok(out, mb, in)) {
+        nn_small_nn_act(out, (int)mb, in, W, in, Ain, (int)mb, b, s->act == NN_ACT_LEAKY_RELU,
+                        s->leaky_slope, Z, A, (int)mb);
+        return;
+    }
+#endif
+    linear_forward(Z, W, Ain, out, in, mb);
+    bias_activate(s, Z, A, G, b, out, mb);
+}
+
+/* dZ (in, mb) of hidden layer l - 1 from the dZ (out, mb) of layer l, the
+ * input gradient and activate_backward's product in one pass (without
+ * hooks between them), for small layers; 0 when not done. */
+static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real *dZ, long mb)
+{
+#if NN_SMALL_GEMM
+    int out = m->spec.sizes[l + 1], in = m->spec.sizes[l];
+    if (!nn_small_gemm_ok(in, mb, out))
+        return 0;
+    nn_real neg = m->spec.act == NN_ACT_LEAKY_RELU ? m->spec.leaky_slope : 0;
+    nn_small_tn_dact(in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, m->Z[l - 1], m->G[l - 1],
+                     neg, dZp, (int)mb);
+    return 1;
+#else
+    return (void)m, (void)l, (void)dZp, (void)dZ, (void)mb, 0;
+#endif
 }
 
 /* Examples of a sigmoid output whose softplus terms go through one
@@ -450,9 +486,9 @@ double nn_model_forward(nn_model *m, long mb, int training)
         if (m->hooks[h].ops->begin_pass)
             m->hooks[h].ops->begin_pass(m->hooks[h].hp, m->hooks[h].rng);
     for (int l = 0; l + 1 < L; l++) {
-        int out = s->sizes[l + 1], in = s->sizes[l];
-        linear_forward(m->Z[l], nn_model_W(m, l), Ain, out, in, mb);
-        bias_activate(s, m->Z[l], m->A[l], training ? m->G[l] : NULL, nn_model_b(m, l), out, mb);
+        int out = s->sizes[l + 1];
+        hidden_forward(s, l, m->Z[l], m->A[l], training ? m->G[l] : NULL, nn_model_W(m, l),
+                       nn_model_b(m, l), Ain, mb);
         for (int h = 0; training && h < m->n_hooks; h++) {
             nn_reg_act a = {m->A[l], m->hooks[h].mask[l], out, mb, l, L - 1, m->hooks[h].rng};
             m->hooks[h].ops->act_forward(m->hooks[h].hp, &a);
@@ -482,6 +518,17 @@ void nn_model_backward(nn_model *m, long mb, int training)
                     out, in, mb);
         if (l == 0)
             break;
+        nn_real *dbp = m->grad + m->tensors[2 * l - 1].off;
+        int small_prev = small_layer(in, s->sizes[l - 1], mb);
+        if (!(training && m->n_hooks) && hidden_backward(m, l, dA, dZ, mb)) {
+            /* dZ of layer l - 1 in dA; a BLAS layer's bias gradient as activate_backward's */
+            if (!small_prev)
+                row_sums(dA, mb, in, dbp);
+            nn_real *t = dZ;
+            dZ = dA;
+            dA = t;
+            continue;
+        }
         input_grad(dA, nn_model_W(m, l), dZ, out, in, mb);
         for (int h = m->n_hooks - 1; training && h >= 0; h--) {
             nn_reg_act a = {dA, m->hooks[h].mask[l - 1], in, mb, l - 1, L - 1, m->hooks[h].rng};
@@ -489,8 +536,7 @@ void nn_model_backward(nn_model *m, long mb, int training)
         }
         /* dZ of layer l - 1 over dA and, for a BLAS layer, its bias gradient, in
          * one pass; the other buffer takes the next dA */
-        nn_real *dbp = m->grad + m->tensors[2 * l - 1].off;
-        activate_backward(m, l - 1, dA, small_layer(in, s->sizes[l - 1], mb) ? NULL : dbp, in, mb);
+        activate_backward(m, l - 1, dA, small_prev ? NULL : dbp, in, mb);
         nn_real *t = dZ;
         dZ = dA;
         dA = t;

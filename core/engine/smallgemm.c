@@ -1,8 +1,11 @@
 /* smallgemm.c: register-blocked products for small layers (smallgemm.h says
  * the orders of their sums). Vectors of 4 doubles or 8 floats (AVX2), fused
- * multiply-adds; blocks of 4 rows x 2 vectors (nn, tn) and 2 x 4 dot
- * products (nt), 8 accumulators each, the edges by the same code with fewer
- * rows (always inlined, so the row counts are constants). */
+ * multiply-adds; blocks of up to 6 rows x 2 vectors (nn, tn: the rows split
+ * as evenly as they can be, 10 = 5 + 5, up to 12 accumulators) and 2 x 4 dot
+ * products (nt, 8 accumulators), the edges by the same code with fewer rows
+ * (always inlined, so the row counts are constants). The hidden layers'
+ * elementwise passes can be done at the store of nn and tn (an epilogue, a
+ * constant in each instance) and the bias sums with nt. */
 #include "smallgemm.h"
 
 #include <math.h>
@@ -58,155 +61,295 @@ int nn_small_gemm_ok(long m, long n, long k)
            m * n * k <= (1L << 18);
 }
 
-/* Rows i .. i+R-1 of C = op(A) B, with op(A)[i][p] = A[i * ai + p * ak]. */
-AI void nn_rows(int R, int i, int n, int k, const nn_real *A, long ai, long ak,
-                const nn_real *B, int ldb, nn_real *C, int ldc)
+/* What the store step of a block of nn_rows does (a constant in each
+ * instance): store the product (EP_PLAIN); the hidden layer's forward
+ * elementwise pass, v = c + bias[row], C = v, act = relu(v) (EP_RELU) or
+ * v > 0 ? v : slope * v (EP_LEAKY); its backward one, C = c * g with
+ * g = (z > 0 ? 1 : slope) (EP_DSIGN) or g = gk, the derivative kept by forward
+ * (EP_DKEPT). Each element: the operations of the model's separate pass
+ * (model.c), in its order. */
+enum { EP_PLAIN, EP_RELU, EP_LEAKY, EP_DSIGN, EP_DKEPT };
+
+typedef struct {
+    const nn_real *bias; /* EP_RELU, EP_LEAKY: one per row of C */
+    nn_real *act;        /* EP_RELU, EP_LEAKY: act(C), laid out as C */
+    const nn_real *g;    /* EP_DSIGN: z; EP_DKEPT: gk; laid out as C */
+    nn_real slope;       /* EP_LEAKY: the slope; EP_DSIGN: g for z <= 0 */
+} epilogue;
+
+#if defined(NN_REAL_IS_FLOAT)
+#define vmul _mm256_mul_ps
+#define vmax _mm256_max_ps
+#define vblend _mm256_blendv_ps
+#define vgt(x, y) _mm256_cmp_ps(x, y, _CMP_GT_OQ)
+#else
+#define vmul _mm256_mul_pd
+#define vmax _mm256_max_pd
+#define vblend _mm256_blendv_pd
+#define vgt(x, y) _mm256_cmp_pd(x, y, _CMP_GT_OQ)
+#endif
+
+/* The value stored at C[off] (off = row * ldc + column) for the product c;
+ * bias is the row's bias broadcast. max(v, 0) is v > 0 ? v : +0 (the second
+ * operand for NaN and for equal zeros), blend(w, v, v > 0) v > 0 ? v : w. */
+AI vec ep_vec(int EP, const epilogue *e, vec c, vec bias, size_t off)
+{
+    if (EP == EP_RELU || EP == EP_LEAKY) {
+        vec v = vadd(c, bias);
+        vec a = EP == EP_RELU ? vmax(v, vzero()) : vblend(vmul(vset1(e->slope), v), v, vgt(v, vzero()));
+        vstore(e->act + off, a);
+        return v;
+    }
+    if (EP == EP_DSIGN)
+        return vmul(c, vblend(vset1(e->slope), vset1(1), vgt(vload(e->g + off), vzero())));
+    if (EP == EP_DKEPT)
+        return vmul(vload(e->g + off), c);
+    return c;
+}
+
+AI nn_real ep_one(int EP, const epilogue *e, nn_real c, nn_real bias, size_t off)
+{
+    const nn_real one = 1;
+    if (EP == EP_RELU || EP == EP_LEAKY) {
+        nn_real v = c + bias;
+        if (EP == EP_RELU)
+            e->act[off] = v > 0 ? v : 0;
+        else {
+            nn_real w = e->slope * v;
+            e->act[off] = v > 0 ? v : w;
+        }
+        return v;
+    }
+    if (EP == EP_DSIGN) {
+        nn_real g = e->g[off] > 0 ? one : e->slope;
+        return c * g;
+    }
+    if (EP == EP_DKEPT)
+        return c * e->g[off];
+    return c;
+}
+
+/* Rows i .. i+R-1 of C = op(A) B, with op(A)[i][p] = A[i * ai + p * ak],
+ * stored through the epilogue EP. */
+AI void nn_rows(int EP, const epilogue *e, int R, int i, int n, int k, const nn_real *A, long ai,
+                long ak, const nn_real *B, int ldb, nn_real *C, int ldc)
 {
     int j = 0;
     for (; j + 2 * VL <= n; j += 2 * VL) {
-        vec c0[4], c1[4];
-        _Pragma("GCC unroll 4")
+        vec c0[6], c1[6];
+        _Pragma("GCC unroll 6")
         for (int r = 0; r < R; r++)
             c0[r] = c1[r] = vzero();
         for (int p = 0; p < k; p++) {
             const nn_real *b = B + (size_t)p * (size_t)ldb + j;
             vec b0 = vload(b), b1 = vload(b + VL);
-            _Pragma("GCC unroll 4")
+            _Pragma("GCC unroll 6")
             for (int r = 0; r < R; r++) {
                 vec a = vset1(A[(i + r) * ai + p * ak]);
                 c0[r] = vfma(a, b0, c0[r]);
                 c1[r] = vfma(a, b1, c1[r]);
             }
         }
-        _Pragma("GCC unroll 4")
+        _Pragma("GCC unroll 6")
         for (int r = 0; r < R; r++) {
-            nn_real *c = C + (size_t)(i + r) * (size_t)ldc + j;
-            vstore(c, c0[r]);
-            vstore(c + VL, c1[r]);
+            size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
+            vec bias = EP == EP_RELU || EP == EP_LEAKY ? vset1(e->bias[i + r]) : vzero();
+            vstore(C + off, ep_vec(EP, e, c0[r], bias, off));
+            vstore(C + off + VL, ep_vec(EP, e, c1[r], bias, off + VL));
         }
     }
     for (; j + VL <= n; j += VL) {
-        vec c0[4];
-        _Pragma("GCC unroll 4")
+        vec c0[6];
+        _Pragma("GCC unroll 6")
         for (int r = 0; r < R; r++)
             c0[r] = vzero();
         for (int p = 0; p < k; p++) {
             vec b0 = vload(B + (size_t)p * (size_t)ldb + j);
-            _Pragma("GCC unroll 4")
+            _Pragma("GCC unroll 6")
             for (int r = 0; r < R; r++)
                 c0[r] = vfma(vset1(A[(i + r) * ai + p * ak]), b0, c0[r]);
         }
-        _Pragma("GCC unroll 4")
-        for (int r = 0; r < R; r++)
-            vstore(C + (size_t)(i + r) * (size_t)ldc + j, c0[r]);
+        _Pragma("GCC unroll 6")
+        for (int r = 0; r < R; r++) {
+            size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
+            vec bias = EP == EP_RELU || EP == EP_LEAKY ? vset1(e->bias[i + r]) : vzero();
+            vstore(C + off, ep_vec(EP, e, c0[r], bias, off));
+        }
     }
     for (; j < n; j++)
-        _Pragma("GCC unroll 4")
+        _Pragma("GCC unroll 6")
         for (int r = 0; r < R; r++) {
             nn_real acc = 0;
             for (int p = 0; p < k; p++)
                 acc = sfma(A[(i + r) * ai + p * ak], B[(size_t)p * (size_t)ldb + j], acc);
-            C[(size_t)(i + r) * (size_t)ldc + j] = acc;
+            size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
+            nn_real bias = EP == EP_RELU || EP == EP_LEAKY ? e->bias[i + r] : 0;
+            C[off] = ep_one(EP, e, acc, bias, off);
         }
 }
 
-static void nn_all(int m, int n, int k, const nn_real *A, long ai, long ak, const nn_real *B,
-                   int ldb, nn_real *C, int ldc)
+/* The rows in blocks of at most 6, as even as they can be (10 rows: 5 + 5). */
+AI void nn_all(int EP, const epilogue *e, int m, int n, int k, const nn_real *A, long ai, long ak,
+               const nn_real *B, int ldb, nn_real *C, int ldc)
 {
-    int i = 0;
-    for (; i + 4 <= m; i += 4)
-        nn_rows(4, i, n, k, A, ai, ak, B, ldb, C, ldc);
-    switch (m - i) {
-    case 3: nn_rows(3, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
-    case 2: nn_rows(2, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
-    case 1: nn_rows(1, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+    for (int i = 0; i < m;) {
+        int rest = m - i, blocks = (rest + 5) / 6, R = (rest + blocks - 1) / blocks;
+        switch (R) {
+        case 6: nn_rows(EP, e, 6, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+        case 5: nn_rows(EP, e, 5, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+        case 4: nn_rows(EP, e, 4, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+        case 3: nn_rows(EP, e, 3, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+        case 2: nn_rows(EP, e, 2, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+        default: nn_rows(EP, e, 1, i, n, k, A, ai, ak, B, ldb, C, ldc); break;
+        }
+        i += R;
     }
+}
+
+static void nn_plain(int m, int n, int k, const nn_real *A, long ai, long ak, const nn_real *B,
+                     int ldb, nn_real *C, int ldc)
+{
+    nn_all(EP_PLAIN, NULL, m, n, k, A, ai, ak, B, ldb, C, ldc);
 }
 
 void nn_small_nn(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc)
 {
-    nn_all(m, n, k, A, lda, 1, B, ldb, C, ldc);
+    nn_plain(m, n, k, A, lda, 1, B, ldb, C, ldc);
 }
 
 void nn_small_tn(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc)
 {
-    nn_all(m, n, k, A, 1, lda, B, ldb, C, ldc);
+    nn_plain(m, n, k, A, 1, lda, B, ldb, C, ldc);
 }
 
-/* C[r][s] = row r of A . row s of B for r < R, s < S (A, B, C at the block). */
-AI void nt_block(int R, int S, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
-                 nn_real *C, int ldc)
+void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                     const nn_real *bias, int leaky, nn_real slope, nn_real *Z, nn_real *Act,
+                     int ldc)
 {
-    vec acc[2][4];
-    _Pragma("GCC unroll 4")
-    for (int r = 0; r < R; r++)
-        _Pragma("GCC unroll 4")
+    epilogue e = {.bias = bias, .act = Act, .slope = slope};
+    if (leaky)
+        nn_all(EP_LEAKY, &e, m, n, k, A, lda, 1, B, ldb, Z, ldc);
+    else
+        nn_all(EP_RELU, &e, m, n, k, A, lda, 1, B, ldb, Z, ldc);
+}
+
+void nn_small_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                      const nn_real *z, const nn_real *gk, nn_real neg, nn_real *D, int ldc)
+{
+    epilogue e = {.g = gk ? gk : z, .slope = neg};
+    if (gk)
+        nn_all(EP_DKEPT, &e, m, n, k, A, 1, lda, B, ldb, D, ldc);
+    else
+        nn_all(EP_DSIGN, &e, m, n, k, A, 1, lda, B, ldb, D, ldc);
+}
+
+/* C[r][s] = row r of A . row s of B for r < R, s < S (A, B, C at the block);
+ * with SUM, also sum[r] = the sum of row r of A, in nn_small_rowsum's order
+ * (its lane sums take the vectors of A the products load). */
+AI void nt_block(int SUM, int R, int S, int k, const nn_real *A, int lda, const nn_real *B,
+                 int ldb, nn_real *C, int ldc, nn_real *sum)
+{
+    vec acc[2][4], as[2];
+    _Pragma("GCC unroll 6")
+    for (int r = 0; r < R; r++) {
+        as[r] = vzero();
+        _Pragma("GCC unroll 6")
         for (int s = 0; s < S; s++)
             acc[r][s] = vzero();
+    }
     int kv = k - k % VL;
     for (int p = 0; p < kv; p += VL) {
         vec a[2], b[4];
-        _Pragma("GCC unroll 4")
-        for (int r = 0; r < R; r++)
+        _Pragma("GCC unroll 6")
+        for (int r = 0; r < R; r++) {
             a[r] = vload(A + (size_t)r * (size_t)lda + p);
-        _Pragma("GCC unroll 4")
+            if (SUM)
+                as[r] = vadd(as[r], a[r]);
+        }
+        _Pragma("GCC unroll 6")
         for (int s = 0; s < S; s++)
             b[s] = vload(B + (size_t)s * (size_t)ldb + p);
-        _Pragma("GCC unroll 4")
+        _Pragma("GCC unroll 6")
         for (int r = 0; r < R; r++)
-            _Pragma("GCC unroll 4")
+            _Pragma("GCC unroll 6")
             for (int s = 0; s < S; s++)
                 acc[r][s] = vfma(a[r], b[s], acc[r][s]);
     }
-    _Pragma("GCC unroll 4")
-    for (int r = 0; r < R; r++)
-        _Pragma("GCC unroll 4")
+    _Pragma("GCC unroll 6")
+    for (int r = 0; r < R; r++) {
+        const nn_real *a = A + (size_t)r * (size_t)lda;
+        _Pragma("GCC unroll 6")
         for (int s = 0; s < S; s++) {
-            const nn_real *a = A + (size_t)r * (size_t)lda, *b = B + (size_t)s * (size_t)ldb;
+            const nn_real *b = B + (size_t)s * (size_t)ldb;
             nn_real v = hsum(acc[r][s]);
             for (int p = kv; p < k; p++)
                 v = sfma(a[p], b[p], v);
             C[(size_t)r * (size_t)ldc + s] = v;
         }
+        if (SUM) {
+            nn_real v = hsum(as[r]);
+            for (int p = kv; p < k; p++)
+                v = v + a[p];
+            sum[r] = v;
+        }
+    }
 }
 
+/* The first block of columns also sums the rows when sum is not NULL. */
 AI void nt_rows(int R, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
-                nn_real *C, int ldc)
+                nn_real *C, int ldc, nn_real *sum)
 {
+#define NT_BLOCK(S)                                                                                \
+    do {                                                                                           \
+        const nn_real *Bj = B + (size_t)j * (size_t)ldb;                                           \
+        if (sum && j == 0)                                                                         \
+            nt_block(1, R, S, k, A, lda, Bj, ldb, C + j, ldc, sum);                                \
+        else                                                                                       \
+            nt_block(0, R, S, k, A, lda, Bj, ldb, C + j, ldc, NULL);                               \
+    } while (0)
     int j = 0;
     for (; j + 4 <= n; j += 4)
-        nt_block(R, 4, k, A, lda, B + (size_t)j * (size_t)ldb, ldb, C + j, ldc);
+        NT_BLOCK(4);
     switch (n - j) {
-    case 3: nt_block(R, 3, k, A, lda, B + (size_t)j * (size_t)ldb, ldb, C + j, ldc); break;
-    case 2: nt_block(R, 2, k, A, lda, B + (size_t)j * (size_t)ldb, ldb, C + j, ldc); break;
-    case 1: nt_block(R, 1, k, A, lda, B + (size_t)j * (size_t)ldb, ldb, C + j, ldc); break;
+    case 3: NT_BLOCK(3); break;
+    case 2: NT_BLOCK(2); break;
+    case 1: NT_BLOCK(1); break;
     }
+#undef NT_BLOCK
+}
+
+void nn_small_nt_rowsum(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                        nn_real *C, int ldc, nn_real *s)
+{
+    int i = 0;
+    for (; i + 2 <= m; i += 2)
+        nt_rows(2, n, k, A + (size_t)i * (size_t)lda, lda, B, ldb, C + (size_t)i * (size_t)ldc, ldc,
+                s ? s + i : NULL);
+    if (i < m)
+        nt_rows(1, n, k, A + (size_t)i * (size_t)lda, lda, B, ldb, C + (size_t)i * (size_t)ldc, ldc,
+                s ? s + i : NULL);
 }
 
 void nn_small_nt(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc)
 {
-    int i = 0;
-    for (; i + 2 <= m; i += 2)
-        nt_rows(2, n, k, A + (size_t)i * (size_t)lda, lda, B, ldb, C + (size_t)i * (size_t)ldc, ldc);
-    if (i < m)
-        nt_rows(1, n, k, A + (size_t)i * (size_t)lda, lda, B, ldb, C + (size_t)i * (size_t)ldc, ldc);
+    nn_small_nt_rowsum(m, n, k, A, lda, B, ldb, C, ldc, NULL);
 }
 
 AI void rowsum_rows(int R, int k, const nn_real *A, int lda, nn_real *s)
 {
     vec acc[4];
-    _Pragma("GCC unroll 4")
+    _Pragma("GCC unroll 6")
     for (int r = 0; r < R; r++)
         acc[r] = vzero();
     int kv = k - k % VL;
     for (int p = 0; p < kv; p += VL)
-        _Pragma("GCC unroll 4")
+        _Pragma("GCC unroll 6")
         for (int r = 0; r < R; r++)
             acc[r] = vadd(acc[r], vload(A + (size_t)r * (size_t)lda + p));
-    _Pragma("GCC unroll 4")
+    _Pragma("GCC unroll 6")
     for (int r = 0; r < R; r++) {
         const nn_real *a = A + (size_t)r * (size_t)lda;
         nn_real v = hsum(acc[r]);

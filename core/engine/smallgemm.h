@@ -15,7 +15,11 @@
  *   nn_small_rowsum (the bias gradient): one partial sum per vector lane
  *   (LANES = 4 doubles or 8 floats), lane l a fused chain over k = l,
  *   l + LANES, ... below K - K % LANES, the lanes added pairwise ((s0 + s2) + (s1 + s3) for 4 lanes; for 8 first
- *   s_l + s_(l+4)), then the last K % LANES terms in order. */
+ *   s_l + s_(l+4)), then the last K % LANES terms in order.
+ * The fused variants (a hidden layer's elementwise pass at the store, the
+ * bias sums with the weight gradient) do each element's operations of the
+ * separate passes in their order, on the same products and sums: the same
+ * bits as the product followed by the pass. */
 #ifndef NN_SMALLGEMM_H
 #define NN_SMALLGEMM_H
 
@@ -41,6 +45,21 @@ void nn_small_tn(int m, int n, int k, const nn_real *A, int lda, const nn_real *
 /* C (m, n) = A (m, k) B^T with B (n, k) */
 void nn_small_nt(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc);
+/* nn_small_nt, and with s, s[i] = nn_small_rowsum's sum of row i of A
+ * (read once for both) */
+void nn_small_nt_rowsum(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                        nn_real *C, int ldc, nn_real *s);
+/* A hidden layer forward: Z (m, n) = A B (nn_small_nn) + bias[i] in row i,
+ * Act = relu(Z) (leaky 0: z > 0 ? z : 0) or the leaky ReLU (z > 0 ? z :
+ * slope * z); Z and Act with row stride ldc */
+void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                     const nn_real *bias, int leaky, nn_real slope, nn_real *Z, nn_real *Act,
+                     int ldc);
+/* A hidden layer's dZ: D (m, n) = (A^T B) (nn_small_tn) * g, g = gk (the
+ * derivative kept by forward) or, gk NULL, (z > 0 ? 1 : neg); z, gk and D
+ * with row stride ldc */
+void nn_small_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                      const nn_real *z, const nn_real *gk, nn_real neg, nn_real *D, int ldc);
 /* s[i] = sum over the k values of row i of A (m, k) */
 void nn_small_rowsum(int m, int k, const nn_real *A, int lda, nn_real *s);
 #endif
