@@ -27,8 +27,8 @@ if(NN_ARCH_FLAGS)
 endif()
 message(STATUS "nnlab instruction set: NN_ARCH=${NN_ARCH} -> ${NN_ARCH_FLAGS}")
 
-# glibc's vector math library (libmvec) for the loss's log1p (core/engine/
-# vmath.h): used when an AVX2 build links its AVX2 log1p.
+# glibc's vector math library (libmvec) for the sigmoid output's exp and log1p (core/engine/
+# vmath.h): used when an AVX2 build links their AVX2 variants.
 include(CheckCSourceCompiles)
 set(CMAKE_REQUIRED_FLAGS "${NN_ARCH_FLAGS}")
 string(REPLACE ";" " " CMAKE_REQUIRED_FLAGS "${CMAKE_REQUIRED_FLAGS}")
@@ -39,18 +39,20 @@ check_c_source_compiles("
 #error no AVX2
 #endif
 __m256d _ZGVdN4v_log1p(__m256d x);
+__m256d _ZGVdN4v_exp(__m256d x);
 int main(void)
 {
     double y[4];
-    _mm256_storeu_pd(y, _ZGVdN4v_log1p(_mm256_set1_pd(0.5)));
+    _mm256_storeu_pd(y, _ZGVdN4v_log1p(_ZGVdN4v_exp(_mm256_set1_pd(0.5))));
     return y[0] > 1;
-}" NN_HAVE_MVEC)
+}" NN_MVEC_EXP_LOG1P)
 unset(CMAKE_REQUIRED_FLAGS)
 unset(CMAKE_REQUIRED_LIBRARIES)
-if(NN_HAVE_MVEC)
+if(NN_MVEC_EXP_LOG1P)
+  set(NN_HAVE_MVEC 1)
   set(NN_MVEC_LIBRARIES mvec)
 else()
   set(NN_HAVE_MVEC 0)
   set(NN_MVEC_LIBRARIES "")
 endif()
-message(STATUS "nnlab vector log1p from libmvec: ${NN_HAVE_MVEC}")
+message(STATUS "nnlab vector exp and log1p from libmvec: ${NN_HAVE_MVEC}")

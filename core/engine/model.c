@@ -427,12 +427,15 @@ static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_rea
         double e[LOSS_BLOCK];
         const nn_real *z = ZL + j0;
         const int32_t *y = m->yb + j0;
-        for (long j = 0; j < nb; j++) {
-            double x = exp(-(double)z[j]);
-            e[j] = z[j] >= 0 ? x : 1.0 / x;
-            if (dZ)
-                dZ[j0 + j] = inv * (1.0 / (1.0 + x) - (double)y[j]);
-        }
+        for (long j = 0; j < nb; j++)
+            e[j] = -(double)z[j];
+        nn_exp_array(e, e, nb);
+        /* the divisions in a loop of their own, which GCC vectorises */
+        if (dZ)
+            for (long j = 0; j < nb; j++)
+                dZ[j0 + j] = (nn_real)(inv * (1.0 / (1.0 + e[j]) - (double)y[j]));
+        for (long j = 0; j < nb; j++)
+            e[j] = z[j] >= 0 ? e[j] : 1.0 / e[j];
         nn_log1p_array(e, e, nb);
         double acc = sum; /* in a register through the loop (sum is kept across the call) */
         for (long j = 0; j < nb; j++) {
