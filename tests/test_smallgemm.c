@@ -201,6 +201,26 @@ static void test_nt(void **state)
     check_kind(NT, "nt");
 }
 
+/* The sum of a row a of k values in the documented lane order (smallgemm.h). */
+static nn_real lane_rowsum(const nn_real *a, int k)
+{
+    int kv = k - k % LANES;
+    nn_real l[LANES];
+    for (int q = 0; q < LANES; q++) {
+        l[q] = 0;
+        for (int p = q; p < kv; p += LANES)
+            l[q] = l[q] + a[p];
+    }
+#if LANES == 8
+    for (int q = 0; q < 4; q++)
+        l[q] = l[q] + l[q + 4];
+#endif
+    nn_real v = (l[0] + l[2]) + (l[1] + l[3]);
+    for (int p = kv; p < k; p++)
+        v = v + a[p];
+    return v;
+}
+
 /* Row sums: the lane order, against long double, on every tail length. */
 static void test_rowsum(void **state)
 {
@@ -209,36 +229,26 @@ static void test_rowsum(void **state)
     for (int m = 1; m <= 9; m++)
         for (int k = 1; k <= 50; k++) {
             int lda = k + m % 3;
-            nn_real *A = malloc(sizeof(nn_real) * (size_t)m * lda), s[9];
+            nn_real *A = malloc(sizeof(nn_real) * (size_t)m * lda), s[9], C[9];
+            nn_real *B = malloc(sizeof(nn_real) * (size_t)k);
             for (int q = 0; q < m * lda; q++)
                 A[q] = urand();
-            nn_small_rowsum(m, k, A, lda, s);
+            for (int q = 0; q < k; q++)
+                B[q] = urand();
+            nn_small_nt_rowsum(m, 1, k, A, lda, B, k, C, 1, s); /* the row sums s, a 1-column product */
             for (int i = 0; i < m; i++) {
                 const nn_real *a = A + (size_t)i * lda;
-                int kv = k - k % LANES;
-                nn_real l[LANES];
                 long double exact = 0, mag = 0;
                 for (int p = 0; p < k; p++)
                     exact += a[p], mag += fabsl((long double)a[p]);
-                for (int q = 0; q < LANES; q++) {
-                    l[q] = 0;
-                    for (int p = q; p < kv; p += LANES)
-                        l[q] = l[q] + a[p];
-                }
-#if LANES == 8
-                for (int q = 0; q < 4; q++)
-                    l[q] = l[q] + l[q + 4];
-#endif
-                nn_real v = (l[0] + l[2]) + (l[1] + l[3]);
-                for (int p = kv; p < k; p++)
-                    v = v + a[p];
+                nn_real v = lane_rowsum(a, k);
                 if (s[i] != v)
                     fail_msg("rowsum %d x %d row %d: %.17g, the documented order gives %.17g", m,
                              k, i, (double)s[i], (double)v);
                 double e = fabs((double)((long double)s[i] - exact)) / (double)(k * EPS * mag);
                 worst = e > worst ? e : worst;
             }
-            free(A);
+            free(A), free(B);
         }
     printf("rowsum: largest error %.3g of the bound k*eps*sum|a|\n", worst);
     assert_true(worst <= 1.0);
@@ -268,26 +278,6 @@ static void test_nonfinite(void **state)
             assert_int_equal(!isfinite(C[i * n + j]), bad);
             assert_int_equal(!isfinite(Ct[i * n + j]), bad);
         }
-}
-
-/* The row sums of A (m, k) in the documented lane order (test_rowsum's). */
-static nn_real lane_rowsum(const nn_real *a, int k)
-{
-    int kv = k - k % LANES;
-    nn_real l[LANES];
-    for (int q = 0; q < LANES; q++) {
-        l[q] = 0;
-        for (int p = q; p < kv; p += LANES)
-            l[q] = l[q] + a[p];
-    }
-#if LANES == 8
-    for (int q = 0; q < 4; q++)
-        l[q] = l[q] + l[q + 4];
-#endif
-    nn_real v = (l[0] + l[2]) + (l[1] + l[3]);
-    for (int p = kv; p < k; p++)
-        v = v + a[p];
-    return v;
 }
 
 static int same_bits(nn_real x, nn_real y) { return memcmp(&x, &y, sizeof x) == 0; }

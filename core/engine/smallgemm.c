@@ -246,7 +246,7 @@ void nn_small_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_r
 }
 
 /* C[r][s] = row r of A . row s of B for r < R, s < S (A, B, C at the block);
- * with SUM, also sum[r] = the sum of row r of A, in nn_small_rowsum's order
+ * with SUM, also sum[r] = the sum of row r of A, in the lane order of smallgemm.h
  * (its lane sums take the vectors of A the products load). */
 AI void nt_block(int SUM, int R, int S, int k, const nn_real *A, int lda, const nn_real *B,
                  int ldb, nn_real *C, int ldc, nn_real *sum)
@@ -336,39 +336,6 @@ void nn_small_nt(int m, int n, int k, const nn_real *A, int lda, const nn_real *
                  nn_real *C, int ldc)
 {
     nn_small_nt_rowsum(m, n, k, A, lda, B, ldb, C, ldc, NULL);
-}
-
-AI void rowsum_rows(int R, int k, const nn_real *A, int lda, nn_real *s)
-{
-    vec acc[4];
-    _Pragma("GCC unroll 6")
-    for (int r = 0; r < R; r++)
-        acc[r] = vzero();
-    int kv = k - k % VL;
-    for (int p = 0; p < kv; p += VL)
-        _Pragma("GCC unroll 6")
-        for (int r = 0; r < R; r++)
-            acc[r] = vadd(acc[r], vload(A + (size_t)r * (size_t)lda + p));
-    _Pragma("GCC unroll 6")
-    for (int r = 0; r < R; r++) {
-        const nn_real *a = A + (size_t)r * (size_t)lda;
-        nn_real v = hsum(acc[r]);
-        for (int p = kv; p < k; p++)
-            v = v + a[p];
-        s[r] = v;
-    }
-}
-
-void nn_small_rowsum(int m, int k, const nn_real *A, int lda, nn_real *s)
-{
-    int i = 0;
-    for (; i + 4 <= m; i += 4)
-        rowsum_rows(4, k, A + (size_t)i * (size_t)lda, lda, s + i);
-    switch (m - i) {
-    case 3: rowsum_rows(3, k, A + (size_t)i * (size_t)lda, lda, s + i); break;
-    case 2: rowsum_rows(2, k, A + (size_t)i * (size_t)lda, lda, s + i); break;
-    case 1: rowsum_rows(1, k, A + (size_t)i * (size_t)lda, lda, s + i); break;
-    }
 }
 
 #endif

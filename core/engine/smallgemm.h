@@ -12,7 +12,7 @@
  *   OpenBLAS's own kernels for these shapes, so their results are BLAS's bit
  *   for bit (tests/test_smallgemm.c compares them where the BLAS does so).
  * - nn_small_nt (C = A B^T, the weight gradient: a reduction along rows) and
- *   nn_small_rowsum (the bias gradient): one partial sum per vector lane
+ *   nn_small_nt_rowsum's row sums of A (the bias gradient): one partial sum per vector lane
  *   (LANES = 4 doubles or 8 floats), lane l a fused chain over k = l,
  *   l + LANES, ... below K - K % LANES, the lanes added pairwise ((s0 + s2) + (s1 + s3) for 4 lanes; for 8 first
  *   s_l + s_(l+4)), then the last K % LANES terms in order.
@@ -45,7 +45,7 @@ void nn_small_tn(int m, int n, int k, const nn_real *A, int lda, const nn_real *
 /* C (m, n) = A (m, k) B^T with B (n, k) */
 void nn_small_nt(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc);
-/* nn_small_nt, and with s, s[i] = nn_small_rowsum's sum of row i of A
+/* nn_small_nt, and with s, s[i] = the sum of row i of A in the lane order above
  * (read once for both) */
 void nn_small_nt_rowsum(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                         nn_real *C, int ldc, nn_real *s);
@@ -60,8 +60,6 @@ void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_re
  * with row stride ldc */
 void nn_small_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                       const nn_real *z, const nn_real *gk, nn_real neg, nn_real *D, int ldc);
-/* s[i] = sum over the k values of row i of A (m, k) */
-void nn_small_rowsum(int m, int k, const nn_real *A, int lda, nn_real *s);
 #endif
 
 #endif
