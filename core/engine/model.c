@@ -409,16 +409,17 @@ static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real
 #endif
 }
 
-/* Examples of a sigmoid output whose softplus terms go through one
- * nn_log1p_array call (vmath.h): a block on the stack, no allocation. */
+/* Examples of a sigmoid output whose exponentials and softplus terms go
+ * through one nn_exp_array and one nn_log1p_array call (vmath.h): a block on
+ * the stack, no allocation. */
 enum { LOSS_BLOCK = 64 };
 
 /* The sigmoid output's loss over mb examples, and with dZ its gradient.
- * Per example x = exp(-z), the sigmoid a = 1 / (1 + x) (the gradient: the
- * plain formula, the same bits as ever) and the loss softplus(z) - y z with
- * softplus(z) = max(z, 0) + log1p(exp(-|z|)), exp(-|z|) being x for z >= 0
- * and 1 / x for z < 0 (within an ulp of exp(z); where x overflows, 1 / x is
- * 0 against a true value below 1e-308). */
+ * Per example x = exp(-z) (vmath.h: glibc's vector exp where the build has
+ * it), the sigmoid a = 1 / (1 + x) for the gradient (a - y) / mb, and the
+ * loss softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|)),
+ * exp(-|z|) being x for z >= 0 and 1 / x for z < 0 (within an ulp of
+ * exp(z); where x overflows, 1 / x is 0 against a true value below 1e-308). */
 static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_real *dZ)
 {
     double sum = 0, inv = 1.0 / (double)mb;
