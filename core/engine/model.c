@@ -547,6 +547,23 @@ void nn_model_backward(nn_model *m, long mb, int training)
     }
 }
 
+void nn_model_products(nn_model *m, long mb)
+{
+    const nn_model_spec *s = &m->spec;
+    int L = s->n_layers;
+    const nn_real *Ain = m->Xb;
+    for (int l = 0; l < L; l++) {
+        linear_forward(m->Z[l], nn_model_W(m, l), Ain, s->sizes[l + 1], s->sizes[l], mb);
+        Ain = m->Z[l];
+    }
+    for (int l = L - 1; l >= 0; l--) {
+        int out = s->sizes[l + 1], in = s->sizes[l];
+        weight_grad(m->grad + m->tensors[2 * l].off, NULL, m->dZ, l ? m->Z[l - 1] : m->Xb, out, in, mb);
+        if (l)
+            input_grad(m->dA, nn_model_W(m, l), m->dZ, out, in, mb);
+    }
+}
+
 /* The predicted label of column j after forward. */
 static int32_t predict_one(const nn_model *m, const nn_real *ZL, int K, long mb, long j)
 {

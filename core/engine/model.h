@@ -90,6 +90,12 @@ double nn_model_forward(nn_model *m, long mb, int training);
 /* Backward after a training forward (nothing else may run in between):
  * writes the gradient of the mean batch loss into m->grad (overwriting). */
 void nn_model_backward(nn_model *m, long mb, int training);
+/* The products of one training step as the model computes them (BLAS, or
+ * smallgemm.h's kernels for small layers): every layer's forward product and
+ * weight gradient, every layer's but the first's input gradient, without the
+ * elementwise work, on whatever Xb, Z and dZ hold (overwriting the model's
+ * buffers). nnlab bench times it as "the model's GEMMs". */
+void nn_model_products(nn_model *m, long mb);
 /* Output probabilities after forward: for sigmoid P(y=1) per example, for
  * softmax the argmax class. Writes predicted labels into pred (mb). */
 void nn_model_predict_batch(const nn_model *m, long mb, int32_t *pred);

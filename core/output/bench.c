@@ -83,53 +83,36 @@ static double step_flop(const int *sizes, int n_sizes)
     return f;
 }
 
-/* The GEMMs of training steps of this model on batch mb, repeated for at
- * least 0.2 s; GFLOP/s (median of repeats). */
+/* The GEMMs of training steps of this model on batch mb as the model
+ * computes them (nn_model_products: BLAS, or the small-layer kernels),
+ * repeated for at least 0.2 s; GFLOP/s (median of repeats). */
 static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repeats, int cpu)
 {
-    size_t maxu = 0, wsum = 0;
-    for (int l = 0; l < n_sizes; l++)
-        maxu = (size_t)sizes[l] > maxu ? (size_t)sizes[l] : maxu;
-    for (int l = 0; l + 1 < n_sizes; l++)
-        wsum += (size_t)sizes[l] * (size_t)sizes[l + 1];
-    nn_real *W = calloc(wsum, sizeof(nn_real)), *dW = calloc(wsum, sizeof(nn_real));
-    nn_real *act = calloc(maxu * (size_t)mb * (size_t)n_sizes, sizeof(nn_real));
-    nn_real *d1 = calloc(maxu * (size_t)mb, sizeof(nn_real)), *d2 = calloc(maxu * (size_t)mb, sizeof(nn_real));
-    double rates[64], flop = step_flop(sizes, n_sizes) * (double)mb, rate = 0;
-    if (W && dW && act && d1 && d2) {
-        for (size_t i = 0; i < wsum; i++)
-            W[i] = (nn_real)((double)(i % 13) / 130.0 - 0.05);
-        for (size_t i = 0; i < maxu * (size_t)mb * (size_t)n_sizes; i++)
-            act[i] = (nn_real)((double)(i % 7) / 7.0);
-        for (int r = 0; r <= repeats; r++) {
-            long steps = 0;
-            double t0 = now(cpu), t;
-            do {
-                size_t off = 0;
-                for (int l = 0; l + 1 < n_sizes; l++) { /* forward */
-                    int in = sizes[l], out = sizes[l + 1];
-                    nn_gemm(0, 0, out, (int)mb, in, 1, W + off, in, act + (size_t)l * maxu * (size_t)mb,
-                            (int)mb, 0, act + (size_t)(l + 1) * maxu * (size_t)mb, (int)mb);
-                    off += (size_t)in * (size_t)out;
-                }
-                for (int l = n_sizes - 2; l >= 0; l--) { /* backward */
-                    int in = sizes[l], out = sizes[l + 1];
-                    off -= (size_t)in * (size_t)out;
-                    nn_gemm(0, 1, out, in, (int)mb, 1, d1, (int)mb, act + (size_t)l * maxu * (size_t)mb,
-                            (int)mb, 0, dW + off, in);
-                    if (l)
-                        nn_gemm(1, 0, in, (int)mb, out, 1, W + off, in, d1, (int)mb, 0, d2, (int)mb);
-                }
-                steps++;
-                t = now(cpu);
-            } while (t - t0 < 0.2 || steps < 3);
-            if (r)
-                rates[r - 1] = flop * (double)steps / (t - t0) / 1e9;
-        }
-        rate = median(rates, repeats);
+    nn_model_spec spec = {.n_layers = n_sizes - 1, .act = NN_ACT_RELU, .batch_cap = mb,
+                          .out = sizes[n_sizes - 1] == 1 ? NN_OUT_SIGMOID : NN_OUT_SOFTMAX};
+    memcpy(spec.sizes, sizes, (size_t)n_sizes * sizeof(int));
+    nn_model m;
+    nn_err err;
+    if (n_sizes < 2 || mb < 1 || nn_model_create(&m, &spec, &err) != NN_OK)
+        return 0;
+    double rates[64], flop = step_flop(sizes, n_sizes) * (double)mb;
+    for (size_t i = 0; i < m.n_params; i++)
+        m.theta[i] = (nn_real)((double)(i % 13) / 130.0 - 0.05);
+    for (size_t i = 0; i < (size_t)sizes[0] * (size_t)mb; i++)
+        m.Xb[i] = (nn_real)((double)(i % 7) / 7.0);
+    for (int r = 0; r <= repeats; r++) {
+        long steps = 0;
+        double t0 = now(cpu), t;
+        do {
+            nn_model_products(&m, mb);
+            steps++;
+            t = now(cpu);
+        } while (t - t0 < 0.2 || steps < 3);
+        if (r)
+            rates[r - 1] = flop * (double)steps / (t - t0) / 1e9;
     }
-    free(W), free(dW), free(act), free(d1), free(d2);
-    return rate;
+    nn_model_free(&m);
+    return median(rates, repeats);
 }
 
 /* ---- training --------------------------------------------------------------- */
