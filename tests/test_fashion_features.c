@@ -143,21 +143,27 @@ static int setup(void **state)
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-/* Split s holds records first..: labels, pixels, HOG (cell) then pixels / 255. */
-static void check_split(const nn_split *s, int first, int d, int cell)
+/* Split s holds records first..: labels, pixels (kept: val and test; the
+ * training split keeps none, its features come from windows of the file),
+ * HOG (cell) then pixels / 255. */
+static void check_split(const nn_split *s, int first, int d, int cell, int kept)
 {
     imfeat_opts o = {{IMFEAT_HOG, IMFEAT_PIXELS}, 2, cell, 1, {0}, SIDE, SIDE, 1};
     double feat[SIDE * SIDE * 10];
+    uint8_t img[SIDE * SIDE];
     void *work = malloc(imfeat_work_size(&o));
     imfeat_work_init(work, &o);
     int hog = imfeat_hog_dim(SIDE, SIDE, cell);
     assert_int_equal(d, hog + SIDE * SIDE);
+    assert_int_equal(s->images != NULL, kept);
     for (size_t k = 0; k < s->m; k++) {
         int id = first + (int)k;
-        const uint8_t *img = s->images + k * SIDE * SIDE;
         assert_int_equal(s->y[k], label_of(id));
-        for (int i = 0; i < SIDE * SIDE; i++)
-            assert_int_equal(img[i], pixel_of(id, i));
+        for (int i = 0; i < SIDE * SIDE; i++) {
+            img[i] = (uint8_t)pixel_of(id, i);
+            if (kept)
+                assert_int_equal(s->images[k * SIDE * SIDE + i], img[i]);
+        }
         imfeat_image(feat, img, &o, work);
         for (int j = 0; j < d; j++)
             assert_true(s->X[k * (size_t)d + j] == feat[j]);
@@ -181,9 +187,9 @@ static void load_and_check(fixture *f, int cell)
     assert_string_equal(d.class_names[9], "Ankle boot");
     assert_int_equal(d.height, SIDE);
     assert_int_equal(d.channels, 1);
-    check_split(&d.train, 0, d.d, cell);
-    check_split(&d.val, 100, d.d, cell);
-    check_split(&d.test, 1000, d.d, cell);
+    check_split(&d.train, 0, d.d, cell, 0);
+    check_split(&d.val, 100, d.d, cell, 1);
+    check_split(&d.test, 1000, d.d, cell, 1);
     nn_data_free(&d);
 }
 
@@ -200,6 +206,33 @@ static void test_reads_plain(void **state)
     assert_int_equal(mkdir(f->dir, 0700), 0);
     make_folder(f->dir, 0, NULL);
     load_and_check(f, 7);
+}
+
+/* 2,500 training images: their features come from three windows of the
+ * train file (1,024, 1,024 and 452 images, IMFEAT_WINDOW), read again after
+ * the first pass skipped them, in order and equal to each image's own. */
+static void test_windows(void **state)
+{
+    fixture *f = *state;
+    static const char *const feats[] = {"hog", "pixels"};
+    idx_spec x = {0x803, 2600, SIDE, SIDE, 2600, 0, 0, 1}, y = {0x801, 2600, 1, 1, 2600, 0, 0, 1};
+    const idx_spec *over[4] = {&x, &y, NULL, NULL};
+    ip_rm_rf(f->dir);
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    make_folder(f->dir, 1, over);
+    ip_set_list(&f->t, "features", 2, feats);
+    ip_set_int(&f->t, "hog_cell", 7);
+    ip_set_int(&f->t, "num_training", 2500);
+    ip_set_int(&f->t, "num_validation", 100);
+    nn_data d;
+    nn_err e;
+    if (ip_load(&f->t, "/", NULL, 2, &d, &e) != NN_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.train.m, 2500);
+    check_split(&d.train, 0, d.d, 7, 0);
+    check_split(&d.val, 2500, d.d, 7, 1);
+    check_split(&d.test, 1000, d.d, 7, 1);
+    nn_data_free(&d);
 }
 
 static void test_default_features(void **state)
@@ -360,7 +393,7 @@ static void test_installed_dataset(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_reads_gzip),      T(test_reads_plain),   T(test_default_features),
+        T(test_reads_gzip),      T(test_reads_plain),   T(test_windows),  T(test_default_features),
         T(test_hostile_headers), T(test_bad_data),      T(test_corrupt_gzip),
         T(test_missing_and_counts), T(test_installed_dataset),
     };

@@ -5,7 +5,10 @@
  * Train = the first num_training images of train-images-idx3-ubyte(.gz),
  * val = the next num_validation, test = the first num_test of t10k. The
  * features, normalisation, bias column and cache are cifar_features' (the
- * imfeat library, plugins/lib/imfeat); the raw images stay in split.images (m, 28, 28, 1). */
+ * imfeat library, plugins/lib/imfeat). The raw images of val and test stay in
+ * split.images (m, 28, 28, 1) for plots; the training split holds none (they
+ * would be most of the run's memory): its features are extracted from
+ * windows of images read again from the train file. */
 #include "nnlab/plugin.h"
 
 #include <stdio.h>
@@ -128,11 +131,46 @@ static int read_labels(idx_file *x, nn_split *s, size_t first, nn_err *err)
     return NN_OK;
 }
 
+/* The images of split s (skipped when it holds none: the training split)
+ * and its labels. */
 static int read_split(fashion_files *f, int images, nn_split *s, size_t first, nn_err *err)
 {
     idx_file *x = &f->idx[images];
-    int rc = idx_read(x, s->images, (uint64_t)s->m * x->rows * x->cols, err);
+    uint64_t n = (uint64_t)s->m * x->rows * x->cols;
+    int rc = s->images ? idx_read(x, s->images, n, err) : idx_skip(x, n, err);
     return rc == NN_OK ? read_labels(&f->idx[images + 1], s, first, err) : rc;
+}
+
+/* imfeat_run.train_images: the training images, window after window in
+ * order, from the train file opened again (its header checked again and
+ * against the first reading: the file may have changed in between). */
+typedef struct train_src {
+    const char *path;
+    uint32_t rows, cols;
+    idx_file x;
+    int open;
+    size_t next; /* the first image of the next window */
+} train_src;
+
+static int train_window(void *ud, size_t first, size_t count, uint8_t *images, nn_err *err)
+{
+    train_src *t = ud;
+    if (!t->open) {
+        if (first != 0)
+            return nn_err_set(err, NN_EINTERNAL, "%s: windows out of order", t->path);
+        int rc = idx_open(&t->x, t->path, IDX_IMAGES, err);
+        if (rc != NN_OK)
+            return rc;
+        t->open = 1;
+        t->next = 0;
+        if (t->x.rows != t->rows || t->x.cols != t->cols)
+            return nn_err_set(err, NN_EINPUT, "%s: changed while being read (%ux%u images, were %ux%u)",
+                              t->path, t->x.rows, t->x.cols, t->rows, t->cols);
+    }
+    if (first != t->next)
+        return nn_err_set(err, NN_EINTERNAL, "%s: windows out of order", t->path);
+    t->next = first + count;
+    return idx_read(&t->x, images, (uint64_t)count * t->rows * t->cols, err);
 }
 
 static int read_all(fashion_files *f, nn_data *out, nn_err *err)
@@ -170,7 +208,7 @@ static int setup(const nn_value *hp, const fashion_files *f, imfeat_opts *o, nn_
     for (int k = 0; k < 10; k++)
         if (nn_data_set_class_name(out, k, class_names[k]) != NN_OK)
             return nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory");
-    if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 1) != NN_OK
+    if (nn_split_alloc(out, &out->train, (size_t)hp[P_NTRAIN].i, 0) != NN_OK
         || nn_split_alloc(out, &out->val, (size_t)hp[P_NVAL].i, 1) != NN_OK
         || nn_split_alloc(out, &out->test, (size_t)hp[P_NTEST].i, 1) != NN_OK)
         return nn_err_set(err, NN_ENOMEM, "fashion_features: out of memory for the images");
@@ -183,12 +221,17 @@ static int features(const nn_value *hp, const nn_data_ctx *ctx, const fashion_fi
     const char *paths[F_COUNT];
     for (int i = 0; i < F_COUNT; i++)
         paths[i] = f->path[i];
+    train_src src = {.path = f->path[F_TRAIN_X], .rows = (uint32_t)o->height, .cols = (uint32_t)o->width};
     imfeat_run run = {.tag = "fashion_features", .opts = o,
                       .normalize = (int)hp[P_NORMALIZE].i, .bias = (int)hp[P_BIAS].i,
                       .use_cache = (int)hp[P_CACHE].i, .data_dir = dir, .files = paths,
                       .n_files = F_COUNT, .decls = params, .hp = hp,
-                      .n_decls = NN_ARRAY_LEN(params)};
-    return imfeat_fill(&run, ctx, out, err);
+                      .n_decls = NN_ARRAY_LEN(params), .train_images = train_window,
+                      .train_ud = &src};
+    int rc = imfeat_fill(&run, ctx, out, err);
+    if (src.open)
+        idx_close(&src.x);
+    return rc;
 }
 
 static int load(const nn_value *hp, const nn_data_ctx *ctx, nn_data *out, nn_err *err)

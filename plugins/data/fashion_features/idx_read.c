@@ -116,12 +116,22 @@ int idx_read(idx_file *x, void *buf, uint64_t n, nn_err *err)
     return NN_OK;
 }
 
-int idx_finish(idx_file *x, nn_err *err)
+int idx_skip(idx_file *x, uint64_t n, nn_err *err)
 {
     unsigned char buf[1 << 16];
     int rc = NN_OK;
-    while (rc == NN_OK && x->left > 0)
-        rc = idx_read(x, buf, x->left < sizeof buf ? x->left : sizeof buf, err);
+    while (rc == NN_OK && n > 0) {
+        uint64_t k = n < sizeof buf ? n : sizeof buf;
+        rc = idx_read(x, buf, k, err);
+        n -= k;
+    }
+    return rc;
+}
+
+int idx_finish(idx_file *x, nn_err *err)
+{
+    unsigned char buf[1];
+    int rc = idx_skip(x, x->left, err);
     if (rc == NN_OK) {
         long long extra = read_some(x, buf, 1, err);
         if (extra < 0)

@@ -26,6 +26,8 @@ typedef struct idx_file {
 int idx_open(idx_file *x, const char *path, uint32_t magic, nn_err *err);
 /* Reads exactly n data bytes (n <= x->left). */
 int idx_read(idx_file *x, void *buf, uint64_t n, nn_err *err);
+/* Reads and drops exactly n data bytes (n <= x->left). */
+int idx_skip(idx_file *x, uint64_t n, nn_err *err);
 /* Reads the rest, checks that the data end exactly where the header says,
  * and closes. */
 int idx_finish(idx_file *x, nn_err *err);
