@@ -30,6 +30,8 @@ message(STATUS "nnlab instruction set: NN_ARCH=${NN_ARCH} -> ${NN_ARCH_FLAGS}")
 # glibc's vector math library (libmvec) for the sigmoid output's exp and log1p (core/engine/
 # vmath.h): used when an AVX2 build links their AVX2 variants.
 include(CheckCSourceCompiles)
+# (checked again at every configure: the answer depends on NN_ARCH's flags)
+unset(NN_MVEC_EXP_LOG1P CACHE)
 set(CMAKE_REQUIRED_FLAGS "${NN_ARCH_FLAGS}")
 string(REPLACE ";" " " CMAKE_REQUIRED_FLAGS "${CMAKE_REQUIRED_FLAGS}")
 set(CMAKE_REQUIRED_LIBRARIES mvec m)

@@ -88,12 +88,14 @@ static double step_flop(const int *sizes, int n_sizes)
  * repeated for at least 0.2 s; GFLOP/s (median of repeats). */
 static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repeats, int cpu)
 {
+    if (n_sizes < 2 || n_sizes > NN_MAX_LAYERS + 1 || mb < 1)
+        return 0;
     nn_model_spec spec = {.n_layers = n_sizes - 1, .act = NN_ACT_RELU, .batch_cap = mb,
                           .out = sizes[n_sizes - 1] == 1 ? NN_OUT_SIGMOID : NN_OUT_SOFTMAX};
     memcpy(spec.sizes, sizes, (size_t)n_sizes * sizeof(int));
     nn_model m;
     nn_err err;
-    if (n_sizes < 2 || mb < 1 || nn_model_create(&m, &spec, &err) != NN_OK)
+    if (nn_model_create(&m, &spec, &err) != NN_OK)
         return 0;
     double rates[64], flop = step_flop(sizes, n_sizes) * (double)mb;
     for (size_t i = 0; i < m.n_params; i++)
