@@ -74,7 +74,14 @@ static void print_json(const nn_bench_result *r)
     jnum("fraction_of_peak", r->fraction_of_peak);
     jnum("fraction_of_model_gemm", r->fraction_of_model_gemm);
     jnum("final_loss", r->final_loss);
-    printf(", \"peak_rss_kib\": %ld}\n", r->peak_rss_kib);
+    printf(", \"products\": [");
+    for (int i = 0; i < r->n_products; i++) {
+        printf("%s{\"product\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d", i ? ", " : "",
+               r->products[i].name, r->products[i].m, r->products[i].n, r->products[i].k);
+        jnum("gflops", r->products[i].gflops);
+        printf("}");
+    }
+    printf("], \"peak_rss_kib\": %ld}\n", r->peak_rss_kib);
 }
 
 static void print_table(const nn_bench_result *r)
@@ -93,6 +100,9 @@ static void print_table(const nn_bench_result *r)
                r->gemm_peak_gflops, r->dgemm_peak_gflops, r->sgemm_peak_gflops, 100 * r->fraction_of_peak);
     printf("  model's GEMMs   %.2f GFLOP/s at this batch: training at %.0f%% of it\n", r->model_gemm_gflops,
            100 * r->fraction_of_model_gemm);
+    for (int i = 0; i < r->n_products; i++)
+        printf("    %-20s %5d x %5d x %5d  %7.2f GFLOP/s\n", r->products[i].name, r->products[i].m,
+               r->products[i].n, r->products[i].k, r->products[i].gflops);
     printf("  final loss %.4g, peak memory %.1f MiB\n", r->final_loss, (double)r->peak_rss_kib / 1024);
 }
 

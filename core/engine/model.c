@@ -547,21 +547,48 @@ void nn_model_backward(nn_model *m, long mb, int training)
     }
 }
 
-void nn_model_products(nn_model *m, long mb)
+int nn_model_n_products(const nn_model *m) { return 3 * m->spec.n_layers - 1; }
+
+/* Product i: its layer, and its kind (0 forward, 1 weight gradient, 2 input gradient). */
+static int product_of(const nn_model *m, int i, int *kind)
+{
+    int L = m->spec.n_layers, j = i - L;
+    if (i < L) {
+        *kind = 0;
+        return i;
+    }
+    *kind = j % 2 ? 2 : 1;
+    return L - 1 - j / 2;
+}
+
+void nn_model_product_shape(const nn_model *m, long mb, int i, int *M, int *N, int *K, char *name,
+                            size_t n)
+{
+    static const char *const kinds[] = {"forward", "weight gradient", "input gradient"};
+    int kind, l = product_of(m, i, &kind), out = m->spec.sizes[l + 1], in = m->spec.sizes[l];
+    *M = kind == 2 ? in : out;
+    *N = kind == 1 ? in : (int)mb;
+    *K = kind == 0 ? in : kind == 1 ? (int)mb : out;
+    snprintf(name, n, "W%d %s", l + 1, kinds[kind]);
+}
+
+void nn_model_product(nn_model *m, long mb, int i)
 {
     const nn_model_spec *s = &m->spec;
-    int L = s->n_layers;
-    const nn_real *Ain = m->Xb;
-    for (int l = 0; l < L; l++) {
-        linear_forward(m->Z[l], nn_model_W(m, l), Ain, s->sizes[l + 1], s->sizes[l], mb);
-        Ain = m->Z[l];
-    }
-    for (int l = L - 1; l >= 0; l--) {
-        int out = s->sizes[l + 1], in = s->sizes[l];
-        weight_grad(m->grad + m->tensors[2 * l].off, NULL, m->dZ, l ? m->Z[l - 1] : m->Xb, out, in, mb);
-        if (l)
-            input_grad(m->dA, nn_model_W(m, l), m->dZ, out, in, mb);
-    }
+    int kind, l = product_of(m, i, &kind), out = s->sizes[l + 1], in = s->sizes[l];
+    const nn_real *Ain = l ? m->Z[l - 1] : m->Xb;
+    if (kind == 0)
+        linear_forward(m->Z[l], nn_model_W(m, l), Ain, out, in, mb);
+    else if (kind == 1)
+        weight_grad(m->grad + m->tensors[2 * l].off, NULL, m->dZ, Ain, out, in, mb);
+    else
+        input_grad(m->dA, nn_model_W(m, l), m->dZ, out, in, mb);
+}
+
+void nn_model_products(nn_model *m, long mb)
+{
+    for (int i = 0; i < nn_model_n_products(m); i++)
+        nn_model_product(m, mb, i);
 }
 
 /* The predicted label of column j after forward. */

@@ -96,6 +96,15 @@ void nn_model_backward(nn_model *m, long mb, int training);
  * elementwise work, on whatever Xb, Z and dZ hold (overwriting the model's
  * buffers). nnlab bench times it as "the model's GEMMs". */
 void nn_model_products(nn_model *m, long mb);
+/* The same products one at a time, i < nn_model_n_products (3 layers - 1),
+ * in nn_model_products' order: every layer's forward product, then from the
+ * last layer down its weight gradient and, but for the first, its input
+ * gradient. The shape: op(A) (M x K) times B (K x N), and a name such as
+ * "W2 input gradient" (the weights the product is of). */
+int nn_model_n_products(const nn_model *m);
+void nn_model_product_shape(const nn_model *m, long mb, int i, int *M, int *N, int *K, char *name,
+                            size_t n);
+void nn_model_product(nn_model *m, long mb, int i);
 /* Output probabilities after forward: for sigmoid P(y=1) per example, for
  * softmax the argmax class. Writes predicted labels into pred (mb). */
 void nn_model_predict_batch(const nn_model *m, long mb, int32_t *pred);

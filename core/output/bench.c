@@ -83,10 +83,34 @@ static double step_flop(const int *sizes, int n_sizes)
     return f;
 }
 
+/* GFLOP/s of product i of m (i < 0: all of a step's) repeated for at least
+ * `least` seconds, the median of repeats. */
+static double product_gflops(nn_model *m, long mb, int i, double flop, double least, int repeats, int cpu)
+{
+    double rates[64];
+    for (int r = 0; r <= repeats; r++) {
+        long steps = 0;
+        double t0 = now(cpu), t;
+        do {
+            if (i < 0)
+                nn_model_products(m, mb);
+            else
+                nn_model_product(m, mb, i);
+            steps++;
+            t = now(cpu);
+        } while (t - t0 < least || steps < 3);
+        if (r)
+            rates[r - 1] = flop * (double)steps / (t - t0) / 1e9;
+    }
+    return median(rates, repeats);
+}
+
 /* The GEMMs of training steps of this model on batch mb as the model
  * computes them (nn_model_products: BLAS, or the small-layer kernels),
- * repeated for at least 0.2 s; GFLOP/s (median of repeats). */
-static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repeats, int cpu)
+ * repeated for at least 0.2 s; GFLOP/s (median of repeats). With r, also
+ * each product alone (at least 0.02 s a repeat) into r->products. */
+static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repeats, int cpu,
+                                nn_bench_result *r)
 {
     if (n_sizes < 2 || n_sizes > NN_MAX_LAYERS + 1 || mb < 1)
         return 0;
@@ -97,24 +121,20 @@ static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repe
     nn_err err;
     if (nn_model_create(&m, &spec, &err) != NN_OK)
         return 0;
-    double rates[64], flop = step_flop(sizes, n_sizes) * (double)mb;
     for (size_t i = 0; i < m.n_params; i++)
         m.theta[i] = (nn_real)((double)(i % 13) / 130.0 - 0.05);
     for (size_t i = 0; i < (size_t)sizes[0] * (size_t)mb; i++)
         m.Xb[i] = (nn_real)((double)(i % 7) / 7.0);
-    for (int r = 0; r <= repeats; r++) {
-        long steps = 0;
-        double t0 = now(cpu), t;
-        do {
-            nn_model_products(&m, mb);
-            steps++;
-            t = now(cpu);
-        } while (t - t0 < 0.2 || steps < 3);
-        if (r)
-            rates[r - 1] = flop * (double)steps / (t - t0) / 1e9;
+    double rate = product_gflops(&m, mb, -1, step_flop(sizes, n_sizes) * (double)mb, 0.2, repeats, cpu);
+    r->n_products = nn_model_n_products(&m);
+    for (int i = 0; i < r->n_products; i++) {
+        int M, N, K;
+        nn_model_product_shape(&m, mb, i, &M, &N, &K, r->products[i].name, sizeof r->products[i].name);
+        r->products[i].m = M, r->products[i].n = N, r->products[i].k = K;
+        r->products[i].gflops = product_gflops(&m, mb, i, 2.0 * M * (double)N * K, 0.02, repeats, cpu);
     }
     nn_model_free(&m);
-    return median(rates, repeats);
+    return rate;
 }
 
 /* ---- training --------------------------------------------------------------- */
@@ -289,7 +309,7 @@ int nn_bench(const nn_bench_opts *o, nn_bench_result *r, nn_err *err)
         r->sgemm_peak_gflops = square_gflops(o->peak_size, 1, reps, cpu);
     }
     r->gemm_peak_gflops = sizeof(nn_real) == sizeof(float) ? r->sgemm_peak_gflops : r->dgemm_peak_gflops;
-    r->model_gemm_gflops = model_gemm_gflops(r->sizes, r->n_sizes, r->batch, reps, cpu);
+    r->model_gemm_gflops = model_gemm_gflops(r->sizes, r->n_sizes, r->batch, reps, cpu, r);
     r->flop_per_example = step_flop(r->sizes, r->n_sizes);
     double ex = (double)r->examples * (double)r->epochs;
     if (r->seconds > 0) {

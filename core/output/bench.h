@@ -35,6 +35,12 @@ typedef struct nn_bench_result {
     double dgemm_peak_gflops, sgemm_peak_gflops; /* square peak_size products */
     double gemm_peak_gflops;      /* the one in the build's precision */
     double model_gemm_gflops;     /* the GEMMs of one step of this model and batch */
+    int n_products;               /* and each of them alone (nn_model_product) */
+    struct {
+        char name[32];
+        int m, n, k;
+        double gflops;
+    } products[3 * NN_MAX_LAYERS];
     double seconds, seconds_per_epoch, us_per_iteration;
     double examples_per_second, gflops;
     double fraction_of_peak, fraction_of_model_gemm;
