@@ -107,7 +107,7 @@ static double product_gflops(nn_model *m, long mb, int i, double flop, double le
 
 /* The GEMMs of training steps of this model on batch mb as the model
  * computes them (nn_model_products: BLAS, or the small-layer kernels),
- * repeated for at least 0.2 s; GFLOP/s (median of repeats). With r, also
+ * repeated for at least 0.2 s; GFLOP/s (median of repeats). Also
  * each product alone (at least 0.02 s a repeat) into r->products. */
 static double model_gemm_gflops(const int *sizes, int n_sizes, long mb, int repeats, int cpu,
                                 nn_bench_result *r)
