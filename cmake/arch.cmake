@@ -27,6 +27,21 @@ if(NN_ARCH_FLAGS)
 endif()
 message(STATUS "nnlab instruction set: NN_ARCH=${NN_ARCH} -> ${NN_ARCH_FLAGS}")
 
+# The large layers' own products (core/engine/packgemm.h): an AVX2 build (auto)
+# also compiles their AVX-512 kernels, in one file of their own with
+# -mavx512f; the core runs them only where the CPU has AVX-512F (checked at
+# run time, so the binaries still run where it has not, and under Valgrind).
+include(CheckCCompilerFlag)
+set(NN_HAVE_PACK_GEMM 0)
+if(NN_ARCH STREQUAL "auto" AND NN_ARCH_FLAGS)
+  check_c_compiler_flag(-mavx512f NN_CC_AVX512F)
+  if(NN_CC_AVX512F)
+    set(NN_HAVE_PACK_GEMM 1)
+  endif()
+endif()
+add_compile_definitions(NN_HAVE_PACK_GEMM=${NN_HAVE_PACK_GEMM})
+message(STATUS "nnlab AVX-512 kernels for large layers (used where the CPU has AVX-512F): ${NN_HAVE_PACK_GEMM}")
+
 # glibc's vector math library (libmvec) for the sigmoid output's exp and log1p (core/engine/
 # vmath.h): used when an AVX2 build links their AVX2 variants.
 include(CheckCSourceCompiles)

@@ -6,6 +6,7 @@
  * for small layers (smallgemm.h) the hidden layers' passes are done at the
  * stores of the products themselves, with the same operations. */
 #include "model.h"
+#include "packgemm.h"
 #include "smallgemm.h"
 #include "vmath.h"
 
@@ -328,8 +329,10 @@ static void activate_backward(const nn_model *m, int l, nn_real *dZ, nn_real *db
     }
 }
 
-/* The products of a layer: BLAS, or for small layers (smallgemm.h) the
- * model's own, whose weight and bias gradients sum in their lane order. */
+/* The products of a layer: BLAS; for small layers (smallgemm.h) the
+ * model's own, whose weight and bias gradients sum in their lane order; for
+ * large ones on an AVX-512 CPU (packgemm.h) the model's own packed kernels,
+ * each element a chain over k in order (the bias gradients as BLAS layers'). */
 #if NN_SMALL_GEMM
 static int small_layer(long out, long in, long mb) { return nn_small_gemm_ok(out, in, mb); }
 #else
@@ -342,6 +345,12 @@ static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *A, int o
 #if NN_SMALL_GEMM
     if (nn_small_gemm_ok(out, mb, in)) {
         nn_small_nn(out, (int)mb, in, W, in, A, (int)mb, Z, (int)mb);
+        return;
+    }
+#endif
+#if NN_PACK_GEMM
+    if (nn_pack_gemm_ok(out, mb, in)) {
+        nn_pack_gemm(0, 0, out, (int)mb, in, W, in, A, (int)mb, Z, (int)mb);
         return;
     }
 #endif
@@ -358,6 +367,12 @@ static void weight_grad(nn_real *dW, nn_real *db, const nn_real *dZ, const nn_re
         return;
     }
 #endif
+#if NN_PACK_GEMM
+    if (nn_pack_gemm_ok(out, in, mb)) {
+        nn_pack_gemm(0, 1, out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in);
+        return;
+    }
+#endif
     nn_gemm(0, 1, out, in, (int)mb, 1, dZ, (int)mb, Ain, (int)mb, 0, dW, in);
 }
 
@@ -367,6 +382,12 @@ static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out
 #if NN_SMALL_GEMM
     if (nn_small_gemm_ok(in, mb, out)) {
         nn_small_tn(in, (int)mb, out, W, in, dZ, (int)mb, dA, (int)mb);
+        return;
+    }
+#endif
+#if NN_PACK_GEMM
+    if (nn_pack_gemm_ok(in, mb, out)) {
+        nn_pack_gemm(1, 0, in, (int)mb, out, W, in, dZ, (int)mb, dA, (int)mb);
         return;
     }
 #endif

@@ -1,0 +1,54 @@
+/* packgemm.h: the model's own products for large layers on CPUs with
+ * AVX-512F: packed operands and an 8-row register block, as BLAS libraries
+ * do it, tuned for the shapes of a training step (154-512-512-10 at batch
+ * 500: about 20% faster than OpenBLAS 0.3.21 on a Sapphire Rapids Xeon,
+ * docs/performance.md). packgemm_avx512.c, the kernels, is compiled with
+ * -mavx512f and runs only where the CPU has it (nn_pack_gemm_available: a
+ * runtime check in packgemm.c, so that the same binary runs under Valgrind,
+ * whose CPU has no AVX-512, and on older machines); NN_PACK_GEMM is 0 where
+ * the build has no such path (cmake/arch.cmake).
+ *
+ * Row-major, as nn_gemm, beta 0. The order of the sums is fixed whatever the
+ * blocking, the thread count or the machine: each element of C is one fused
+ * multiply-add chain over k = 0, 1, ..., K-1 from zero (the order of
+ * smallgemm.h's nn_small_nn and nn_small_tn), so a product gives the same
+ * bits with 1 or 8 threads; tests/test_packgemm.c compares every element
+ * with a scalar fma() chain. */
+#ifndef NN_PACKGEMM_H
+#define NN_PACKGEMM_H
+
+#include "nnlab/plugin.h"
+
+#if defined(NN_HAVE_PACK_GEMM) && NN_HAVE_PACK_GEMM
+#define NN_PACK_GEMM 1
+#else
+#define NN_PACK_GEMM 0
+#endif
+
+#if NN_PACK_GEMM
+/* 1 when this CPU runs the kernels (AVX-512F) and they are enabled. */
+int nn_pack_gemm_available(void);
+/* Turns the path off (0) or back on (1) where the CPU has it (tests and
+ * nnlab bench compare it with BLAS); returns the previous setting. */
+int nn_pack_gemm_enable(int on);
+/* 1 when the model uses the kernels for a product of these sizes (op(A)
+ * m x k, op(B) k x n): available, and large enough in every direction. */
+int nn_pack_gemm_ok(long m, long n, long k);
+/* C (m, n) = op(A) op(B); trans_a: A is (k, m), trans_b: B is (n, k). Splits
+ * C's columns between the BLAS thread count's threads (at most
+ * NN_PACK_MAX_THREADS) when the product is large; the workers wait on a
+ * condition variable between products, never spinning. */
+void nn_pack_gemm(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
+                  const nn_real *B, int ldb, nn_real *C, int ldc);
+
+/* packgemm_avx512.c: columns [j0, j1) of the product (j0 a multiple of
+ * NN_PACK_NR), with workspace w of NN_PACK_WS reals aligned to 64 bytes. */
+enum { NN_PACK_MR = 8, NN_PACK_NR = 3 * 64 / (int)sizeof(nn_real), NN_PACK_KC = 256,
+       NN_PACK_NC = 22 * NN_PACK_NR, NN_PACK_WS = NN_PACK_KC * (NN_PACK_NC + NN_PACK_MR) };
+void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
+                       int lda, const nn_real *B, int ldb, nn_real *C, int ldc, nn_real *w);
+#endif
+
+enum { NN_PACK_MAX_THREADS = 8 };
+
+#endif

@@ -1,0 +1,212 @@
+/* packgemm_avx512.c: the kernels of packgemm.h, compiled with -mavx512f
+ * (called only where the CPU has it).
+ *
+ * C's columns in blocks of up to NN_PACK_NC, k in blocks of up to NN_PACK_KC
+ * (both split evenly): op(B)'s block is packed into panels of NR columns
+ * (3 vectors: 24 doubles or 48 floats), row p of a panel contiguous, zeros
+ * past the last column; then for every 8 rows of op(A), their block is packed
+ * (8 values per p, zeros past the last row) and the register block of 8 x 3
+ * vectors runs over every panel, the A block staying in L1 while the B
+ * panels stream from L2 (prefetched a few rows ahead). A later k block loads
+ * C into the accumulators and goes on with the same chain of fused
+ * multiply-adds, so the blocking changes no bit. Edges are masked loads and
+ * stores; transposed operands are packed with gathers. */
+#include "packgemm.h"
+
+#if NN_PACK_GEMM
+#include <immintrin.h>
+#include <stddef.h>
+
+#define AI static inline __attribute__((always_inline))
+
+enum { MR = NN_PACK_MR, NR = NN_PACK_NR, NV = 3, KC = NN_PACK_KC, NC = NN_PACK_NC,
+       /* how many rows of a B panel ahead the kernel prefetches */
+       PREFETCH_ROWS = 8 };
+
+#if defined(NN_REAL_IS_FLOAT)
+typedef __m512 vec;
+typedef __mmask16 vmask;
+enum { VL = 16 };
+#define vzero _mm512_setzero_ps
+#define vset1 _mm512_set1_ps
+#define vfma _mm512_fmadd_ps
+#define vload _mm512_load_ps
+#define vstore _mm512_store_ps
+#define vmaskz_loadu _mm512_maskz_loadu_ps
+#define vmask_storeu _mm512_mask_storeu_ps
+/* 16 values at base + idx[i] * stride (i < 16, masked: 0 where off) */
+AI vec vgather(vmask mk, const float *base, int stride)
+{
+    __m512i idx = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32(stride));
+    return _mm512_mask_i32gather_ps(vzero(), mk, idx, base, 4);
+}
+/* an A row block: 8 values of op(A)'s column p, stored at dst (32 bytes;
+ * AVX2's masked forms: the 256-bit AVX-512 ones would need AVX-512VL) */
+AI __m256i first8(int rr)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(rr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+AI void put8_contig(float *dst, const float *src, int rr)
+{
+    _mm256_store_ps(dst, _mm256_maskload_ps(src, first8(rr)));
+}
+AI void put8_gather(float *dst, const float *src, __m256i idx, int rr)
+{
+    _mm256_store_ps(dst, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, idx,
+                                                  _mm256_castsi256_ps(first8(rr)), 4));
+}
+#else
+typedef __m512d vec;
+typedef __mmask8 vmask;
+enum { VL = 8 };
+#define vzero _mm512_setzero_pd
+#define vset1 _mm512_set1_pd
+#define vfma _mm512_fmadd_pd
+#define vload _mm512_load_pd
+#define vstore _mm512_store_pd
+#define vmaskz_loadu _mm512_maskz_loadu_pd
+#define vmask_storeu _mm512_mask_storeu_pd
+AI vec vgather(vmask mk, const double *base, int stride)
+{
+    __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                     _mm256_set1_epi32(stride));
+    return _mm512_mask_i32gather_pd(vzero(), mk, idx, base, 8);
+}
+AI void put8_contig(double *dst, const double *src, int rr)
+{
+    __mmask8 mk = rr >= 8 ? 0xff : (__mmask8)((1u << rr) - 1);
+    _mm512_store_pd(dst, _mm512_maskz_loadu_pd(mk, src));
+}
+AI void put8_gather(double *dst, const double *src, __m256i idx, int rr)
+{
+    __mmask8 mk = rr >= 8 ? 0xff : (__mmask8)((1u << rr) - 1);
+    _mm512_store_pd(dst, _mm512_mask_i32gather_pd(_mm512_setzero_pd(), mk, idx, src, 8));
+}
+#endif
+
+_Static_assert(NR == NV * VL, "a B panel is three vectors wide");
+
+/* The first n (0..VL) lanes. */
+AI vmask lanes(int n)
+{
+    return n >= VL ? (vmask)~(vmask)0 : n <= 0 ? (vmask)0 : (vmask)((1u << n) - 1);
+}
+
+/* C (rows < rr, columns < nn of the block at C) = or += the 8 x NR product
+ * of the packed ap (kc x 8) and bp (kc x NR): first: from zero, else on from
+ * what C holds. */
+AI void kernel(int kc, const nn_real *restrict ap, const nn_real *restrict bp, nn_real *C,
+               long ldc, int rr, int nn, int first)
+{
+    vec c[MR][NV];
+    vmask mk[NV];
+    _Pragma("GCC unroll 3")
+    for (int v = 0; v < NV; v++)
+        mk[v] = lanes(nn - v * VL);
+    _Pragma("GCC unroll 8")
+    for (int r = 0; r < MR; r++)
+        _Pragma("GCC unroll 3")
+        for (int v = 0; v < NV; v++)
+            c[r][v] = first || r >= rr ? vzero() : vmaskz_loadu(mk[v], C + r * ldc + v * VL);
+    for (int p = 0; p < kc; p++) {
+        const nn_real *b = bp + (size_t)p * NR;
+        _Pragma("GCC unroll 3")
+        for (int v = 0; v < NV; v++)
+            _mm_prefetch((const char *)(b + PREFETCH_ROWS * NR + v * VL), _MM_HINT_T0);
+        vec b0 = vload(b), b1 = vload(b + VL), b2 = vload(b + 2 * VL);
+        _Pragma("GCC unroll 8")
+        for (int r = 0; r < MR; r++) {
+            vec a = vset1(ap[(size_t)p * MR + r]);
+            c[r][0] = vfma(a, b0, c[r][0]);
+            c[r][1] = vfma(a, b1, c[r][1]);
+            c[r][2] = vfma(a, b2, c[r][2]);
+        }
+    }
+    _Pragma("GCC unroll 8")
+    for (int r = 0; r < MR; r++)
+        if (r < rr)
+            _Pragma("GCC unroll 3")
+            for (int v = 0; v < NV; v++)
+                vmask_storeu(C + r * ldc + v * VL, mk[v], c[r][v]);
+}
+
+/* ap (kc x 8) = rows i0 .. i0+rr-1 of op(A) at columns p0 .. p0+kc-1, with
+ * op(A)[i][p] = A[i * ai + p * ak]; rows past rr are zero. */
+static void pack_a(nn_real *ap, const nn_real *A, long ai, long ak, int i0, int rr, int p0, int kc)
+{
+    const nn_real *base = A + (size_t)i0 * (size_t)ai + (size_t)p0 * (size_t)ak;
+    if (ai == 1) {
+        for (int p = 0; p < kc; p++)
+            put8_contig(ap + (size_t)p * MR, base + (size_t)p * (size_t)ak, rr);
+        return;
+    }
+    __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                     _mm256_set1_epi32((int)ai));
+    for (int p = 0; p < kc; p++)
+        put8_gather(ap + (size_t)p * MR, base + (size_t)p * (size_t)ak, idx, rr);
+}
+
+/* bp = op(B)'s rows p0 .. p0+kc-1 at columns j0 .. j0+nc-1 in panels of NR
+ * columns (kc x NR each), op(B)[p][j] = B[p * bk + j * bj]; zero past nc. */
+static void pack_b(nn_real *bp, const nn_real *B, long bk, long bj, int p0, int kc, int j0, int nc)
+{
+    for (int j = 0; j < nc; j += NR) {
+        nn_real *dst = bp + (size_t)j * (size_t)kc;
+        const nn_real *base = B + (size_t)p0 * (size_t)bk + (size_t)(j0 + j) * (size_t)bj;
+        vmask mk[NV];
+        for (int v = 0; v < NV; v++)
+            mk[v] = lanes(nc - j - v * VL);
+        for (int p = 0; p < kc; p++) {
+            const nn_real *s = base + (size_t)p * (size_t)bk;
+            for (int v = 0; v < NV; v++) {
+                vec x = bj == 1 ? vmaskz_loadu(mk[v], s + v * VL)
+                                : vgather(mk[v], s + (size_t)(v * VL) * (size_t)bj, (int)bj);
+                vstore(dst + (size_t)p * NR + v * VL, x);
+            }
+        }
+    }
+}
+
+/* Splits n into the fewest blocks of at most cap, as even as they can be,
+ * each a multiple of unit (but the last). */
+static int block_size(int n, int cap, int unit)
+{
+    int nb = (n + cap - 1) / cap, b = (n + nb - 1) / nb;
+    return (b + unit - 1) / unit * unit;
+}
+
+void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
+                       int lda, const nn_real *B, int ldb, nn_real *C, int ldc, nn_real *w)
+{
+    long ai = trans_a ? 1 : lda, ak = trans_a ? lda : 1;
+    long bk = trans_b ? 1 : ldb, bj = trans_b ? ldb : 1;
+    int n = j1 - j0;
+    if (m <= 0 || n <= 0)
+        return;
+    nn_real *bp = w, *ap = w + (size_t)KC * NC;
+    int kcs = k > 0 ? block_size(k, KC, 1) : 0, ncs = block_size(n, NC, NR);
+    for (int jc = 0; jc < n; jc += ncs) {
+        int nc = n - jc < ncs ? n - jc : ncs;
+        if (k <= 0) { /* an empty sum: zeros */
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < nc; j++)
+                    C[(size_t)i * (size_t)ldc + (size_t)(j0 + jc + j)] = 0;
+            continue;
+        }
+        for (int pc = 0; pc < k; pc += kcs) {
+            int kc = k - pc < kcs ? k - pc : kcs;
+            pack_b(bp, B, bk, bj, pc, kc, j0 + jc, nc);
+            for (int i0 = 0; i0 < m; i0 += MR) {
+                int rr = m - i0 < MR ? m - i0 : MR;
+                pack_a(ap, A, ai, ak, i0, rr, pc, kc);
+                for (int j = 0; j < nc; j += NR)
+                    kernel(kc, ap, bp + (size_t)j * (size_t)kc,
+                           C + (size_t)i0 * (size_t)ldc + (size_t)(j0 + jc + j), ldc, rr, nc - j,
+                           pc == 0);
+            }
+        }
+    }
+}
+#endif

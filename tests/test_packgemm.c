@@ -1,0 +1,217 @@
+/* test_packgemm.c: the model's packed products for large layers (core/engine/
+ * packgemm_avx512.c) in the three forms the model uses (C = A B, A^T B,
+ * A B^T), on the edges of their blocking (rows 16..41 around the 8-row
+ * block, columns around the panel width and the column block, terms around
+ * the 256-term k block, leading dimensions wider than the matrices) and the
+ * shapes of the 154-512-512-10 net at batch 500:
+ * - against the order packgemm.h documents, computed here by a scalar fma()
+ *   chain per element: equal bit for bit (the largest difference and where
+ *   are printed);
+ * - against the product in long double: within k * eps * sum |a||b|;
+ * - the same bits with 1, 2 and 3 threads (the column split);
+ * - a NaN in op(A) makes its row of C NaN, an infinity in op(B) its column
+ *   infinite (but on the NaN row);
+ * - nothing written outside C's m x n (the padding of ldc stays);
+ * - k = 0 gives zeros.
+ * Skipped (77) in a build without the path or on a CPU without AVX-512F. */
+#include "testutil.h"
+
+#include <cblas.h>
+#include <float.h>
+
+#include "packgemm.h"
+
+#if !NN_PACK_GEMM
+int main(void)
+{
+    printf("SKIPPED: this build has no AVX-512 product path\n");
+    return 77;
+}
+#else
+
+#if defined(NN_REAL_IS_FLOAT)
+#define EPS FLT_EPSILON
+#define SFMA fmaf
+#else
+#define EPS DBL_EPSILON
+#define SFMA fma
+#endif
+
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ull;
+static nn_real urand(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (nn_real)((double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+static nn_real opa(int ta, const nn_real *A, int lda, int i, int p)
+{
+    return ta ? A[(size_t)p * lda + i] : A[(size_t)i * lda + p];
+}
+static nn_real opb(int tb, const nn_real *B, int ldb, int p, int j)
+{
+    return tb ? B[(size_t)j * ldb + p] : B[(size_t)p * ldb + j];
+}
+
+static int failures;
+static double worst_bound_ratio;
+
+static const nn_real PAD = (nn_real)12345.0;
+
+/* One product: checks it as the header above says; returns 0 when it passes. */
+static int check(int ta, int tb, int m, int n, int k, int extra, int special)
+{
+    int lda = (ta ? m : k) + extra, ldb = (tb ? k : n) + extra, ldc = n + extra;
+    size_t na = (size_t)(ta ? k : m) * (size_t)(lda > 0 ? lda : 1) + 1;
+    size_t nb = (size_t)(tb ? n : k) * (size_t)(ldb > 0 ? ldb : 1) + 1;
+    size_t nc = (size_t)m * (size_t)ldc;
+    nn_real *A = malloc(na * sizeof *A), *B = malloc(nb * sizeof *B);
+    nn_real *C = malloc(nc * sizeof *C), *C2 = malloc(nc * sizeof *C);
+    for (size_t i = 0; i < na; i++)
+        A[i] = urand();
+    for (size_t i = 0; i < nb; i++)
+        B[i] = urand();
+    /* a NaN in op(A)'s row 3 and an infinity in op(B)'s column 5 */
+    int nan_row = 3, inf_col = n > 5 ? 5 : n - 1;
+    if (special && k > 2) {
+        A[ta ? (size_t)1 * lda + nan_row : (size_t)nan_row * lda + 1] = (nn_real)NAN;
+        B[tb ? (size_t)inf_col * ldb + 2 : (size_t)2 * ldb + inf_col] = (nn_real)INFINITY;
+    }
+    int bad = 0;
+    double maxdiff = 0;
+    long where = -1;
+    for (int threads = 1; threads <= 3; threads++) {
+        for (size_t i = 0; i < nc; i++)
+            C[i] = PAD;
+        openblas_set_num_threads(threads);
+        nn_pack_gemm(ta, tb, m, n, k, A, lda, B, ldb, C, ldc);
+        if (threads == 1)
+            memcpy(C2, C, nc * sizeof *C);
+        else if (memcmp(C, C2, nc * sizeof *C) != 0) {
+            printf("FAIL %c%c %dx%dx%d: %d threads differ from one\n", ta ? 'T' : 'N',
+                   tb ? 'T' : 'N', m, n, k, threads);
+            bad = 1;
+        }
+    }
+    openblas_set_num_threads(1);
+    for (int i = 0; i < m && !bad; i++) {
+        for (int j = 0; j < ldc; j++) {
+            nn_real got = C[(size_t)i * ldc + j];
+            if (j >= n) {
+                if (got != PAD) {
+                    printf("FAIL %dx%dx%d: wrote C[%d][%d] past column %d\n", m, n, k, i, j, n);
+                    bad = 1;
+                }
+                continue;
+            }
+            nn_real acc = 0;
+            long double exact = 0, mag = 0;
+            for (int p = 0; p < k; p++) {
+                nn_real a = opa(ta, A, lda, i, p), b = opb(tb, B, ldb, p, j);
+                acc = SFMA(a, b, acc);
+                exact += (long double)a * b;
+                mag += fabsl((long double)a * b);
+            }
+            int in_nan_row = special && k > 2 && i == nan_row;
+            int in_inf_col = special && k > 2 && j == inf_col;
+            if (in_nan_row && !isnan(got)) {
+                printf("FAIL %dx%dx%d: C[%d][%d] = %g, NaN expected\n", m, n, k, i, j,
+                       (double)got);
+                bad = 1;
+            }
+            if (in_nan_row)
+                continue;
+            if (in_inf_col && !isinf(got)) {
+                printf("FAIL %dx%dx%d: C[%d][%d] = %g, an infinity expected\n", m, n, k, i, j,
+                       (double)got);
+                bad = 1;
+            }
+            if (memcmp(&got, &acc, sizeof got) != 0) {
+                double d = fabs((double)got - (double)acc);
+                if (d >= maxdiff) {
+                    maxdiff = d;
+                    where = (long)i * n + j;
+                }
+                bad = 1;
+            }
+            if (in_inf_col)
+                continue;
+            double bound = (double)k * EPS * (double)mag + 1e-300;
+            double ratio = fabs((double)((long double)got - exact)) / bound;
+            if (ratio > worst_bound_ratio)
+                worst_bound_ratio = ratio;
+            if (ratio > 1) {
+                printf("FAIL %dx%dx%d: C[%d][%d] off the exact product by %.3g bounds\n", m, n,
+                       k, i, j, ratio);
+                bad = 1;
+            }
+        }
+    }
+    if (where >= 0)
+        printf("FAIL %c%c %dx%dx%d (ld +%d): not the documented chain, largest difference "
+               "%.3g at C[%ld][%ld]\n",
+               ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, extra, maxdiff, where / n, where % n);
+    free(A);
+    free(B);
+    free(C);
+    free(C2);
+    failures += bad;
+    return bad;
+}
+
+int main(void)
+{
+    if (!nn_pack_gemm_available()) {
+        printf("SKIPPED: this CPU has no AVX-512F\n");
+        return 77;
+    }
+    int n_checked = 0;
+    static const int rows[] = {16, 17, 23, 24, 31, 41};
+    static const int cols[] = {NN_PACK_NR, NN_PACK_NR + 1, 2 * NN_PACK_NR - 1, 3 * NN_PACK_NR + 5,
+                               NN_PACK_NC + 7};
+    static const int terms[] = {1, 7, 255, 256, 257, 513};
+    for (int form = 0; form < 3; form++) {
+        int ta = form == 1, tb = form == 2;
+        for (size_t a = 0; a < sizeof rows / sizeof *rows; a++)
+            for (size_t b = 0; b < sizeof cols / sizeof *cols; b++)
+                for (size_t c = 0; c < sizeof terms / sizeof *terms; c++) {
+                    /* the large column count with the long sums only once */
+                    if (cols[b] > NN_PACK_NC && terms[c] > 257 && a)
+                        continue;
+                    check(ta, tb, rows[a], cols[b], terms[c], (int)((a + b + c) % 3) * 5,
+                          a == 2 && c == 3);
+                    n_checked++;
+                }
+    }
+    /* the 154-512-512-10 net at batch 500 (forward, weight and input gradients) */
+    check(0, 0, 512, 500, 154, 0, 0);
+    check(0, 0, 512, 500, 512, 0, 1);
+    check(0, 1, 512, 512, 500, 0, 0);
+    check(0, 1, 512, 154, 500, 0, 0);
+    check(1, 0, 512, 500, 512, 0, 0);
+    check(1, 0, 512, 500, 10, 0, 0);
+    n_checked += 6;
+    /* an empty sum */
+    {
+        nn_real C[16 * 30];
+        for (int i = 0; i < 16 * 30; i++)
+            C[i] = PAD;
+        nn_real A[1] = {1}, B[1] = {1};
+        nn_pack_gemm(0, 0, 16, 30, 0, A, 1, B, 30, C, 30);
+        for (int i = 0; i < 16 * 30; i++)
+            if (C[i] != 0) {
+                printf("FAIL: k = 0 left C[%d] = %g\n", i, (double)C[i]);
+                failures++;
+                break;
+            }
+    }
+    printf("%d products checked: %s; largest error against the exact product %.3g of its "
+           "bound\n",
+           n_checked, failures ? "FAILED" : "every element the documented fma chain, the same "
+                                            "bits on 1 to 3 threads",
+           worst_bound_ratio);
+    return failures ? 1 : 0;
+}
+#endif
