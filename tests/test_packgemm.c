@@ -1,7 +1,7 @@
 /* test_packgemm.c: the model's packed products for large layers (core/engine/
  * packgemm_avx512.c) in the three forms the model uses (C = A B, A^T B,
- * A B^T), on the edges of their blocking (rows 16..41 around the 8-row
- * block, columns around the panel width and the column block, terms around
+ * A B^T), on the edges of their blocking (1..41 rows around the 8-row
+ * block and the 16 rows up to which op(B) is read in place, columns around the panel width and the column block, terms around
  * the 256-term k block, leading dimensions wider than the matrices) and the
  * shapes of the 154-512-512-10 net at batch 500:
  * - against the order packgemm.h documents, computed here by a scalar fma()
@@ -12,7 +12,10 @@
  * - a NaN in op(A) makes its row of C NaN, an infinity in op(B) its column
  *   infinite (but on the NaN row);
  * - nothing written outside C's m x n (the padding of ldc stays);
- * - k = 0 gives zeros.
+ * - k = 0 gives zeros;
+ * - the hidden layers' elementwise passes done at the store (ReLU, leaky
+ *   ReLU, their derivatives and a kept one): the same bits as the product
+ *   followed by the model's separate passes.
  * Skipped (77) in a build without the path or on a CPU without AVX-512F. */
 #include "testutil.h"
 
@@ -161,6 +164,65 @@ static int check(int ta, int tb, int m, int n, int k, int extra, int special)
     return bad;
 }
 
+/* The epilogues against the plain product followed by the model's separate
+ * passes (model.c's row_relu, row_leaky, row_backward), element by element:
+ * equal bit for bit, with zeros of both signs, NaNs and infinities among
+ * the pre-activations and the kept derivatives. */
+static void check_epilogues(int m, int n, int k, int threads)
+{
+    int ldc = n + 3;
+    size_t nc = (size_t)m * (size_t)ldc;
+    nn_real *A = malloc((size_t)m * k * sizeof *A), *B = malloc((size_t)k * n * sizeof *B);
+    nn_real *P = malloc(nc * sizeof *P), *C = malloc(nc * sizeof *C), *act = malloc(nc * sizeof *C);
+    nn_real *g = malloc(nc * sizeof *g), *bias = malloc((size_t)m * sizeof *bias);
+    for (size_t i = 0; i < (size_t)m * k; i++)
+        A[i] = urand();
+    for (size_t i = 0; i < (size_t)k * n; i++)
+        B[i] = urand();
+    for (int i = 0; i < m; i++)
+        bias[i] = i % 7 == 0 ? 0 : urand();
+    static const nn_real odd[] = {0, -0.0, NAN, INFINITY, -INFINITY, 1e-30};
+    for (size_t i = 0; i < nc; i++)
+        g[i] = i % 11 == 0 ? odd[(i / 11) % 6] : urand();
+    openblas_set_num_threads(threads);
+    nn_pack_gemm(0, 0, m, n, k, A, k, B, n, P, ldc);
+    const nn_real one = 1, slope = (nn_real)0.01;
+    for (int kind = NN_PACK_RELU; kind <= NN_PACK_DKEPT; kind++) {
+        nn_pack_epilogue e = {kind, bias, act, g, kind == NN_PACK_DSIGN ? 0 : slope};
+        nn_pack_gemm_ep(0, 0, m, n, k, A, k, B, n, C, ldc, &e);
+        long bad = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                size_t o = (size_t)i * ldc + j;
+                nn_real z = P[o], a = 0, want = z;
+                if (kind == NN_PACK_RELU || kind == NN_PACK_LEAKY) {
+                    nn_real v = z + bias[i], w = slope * v;
+                    want = v;
+                    a = kind == NN_PACK_RELU ? (v > 0 ? v : 0) : (v > 0 ? v : w);
+                } else if (kind == NN_PACK_DSIGN) {
+                    nn_real gg = g[o] > 0 ? one : 0;
+                    want = z * gg;
+                } else
+                    want = z * g[o];
+                int same = memcmp(&want, &C[o], sizeof want) == 0 || (isnan(want) && isnan(C[o]));
+                if (kind <= NN_PACK_LEAKY)
+                    same = same && memcmp(&a, &act[o], sizeof a) == 0;
+                if (!same && bad++ == 0)
+                    printf("FAIL epilogue %d, %dx%dx%d, C[%d][%d]: %a, separate pass %a\n", kind,
+                           m, n, k, i, j, (double)C[o], (double)want);
+            }
+        failures += bad != 0;
+    }
+    openblas_set_num_threads(1);
+    free(A);
+    free(B);
+    free(P);
+    free(C);
+    free(act);
+    free(g);
+    free(bias);
+}
+
 int main(void)
 {
     if (!nn_pack_gemm_available()) {
@@ -168,7 +230,7 @@ int main(void)
         return 77;
     }
     int n_checked = 0;
-    static const int rows[] = {16, 17, 23, 24, 31, 41};
+    static const int rows[] = {1, 9, 16, 17, 23, 24, 41};
     static const int cols[] = {NN_PACK_NR, NN_PACK_NR + 1, 2 * NN_PACK_NR - 1, 3 * NN_PACK_NR + 5,
                                NN_PACK_NC + 7};
     static const int terms[] = {1, 7, 255, 256, 257, 513};
@@ -181,7 +243,7 @@ int main(void)
                     if (cols[b] > NN_PACK_NC && terms[c] > 257 && a)
                         continue;
                     check(ta, tb, rows[a], cols[b], terms[c], (int)((a + b + c) % 3) * 5,
-                          a == 2 && c == 3);
+                          (a == 2 || a == 5) && c == 3);
                     n_checked++;
                 }
     }
@@ -193,6 +255,9 @@ int main(void)
     check(1, 0, 512, 500, 512, 0, 0);
     check(1, 0, 512, 500, 10, 0, 0);
     n_checked += 6;
+    check_epilogues(41, 3 * NN_PACK_NR + 5, 300, 1);
+    check_epilogues(512, 500, 154, 2);
+    check_epilogues(9, NN_PACK_NR + 1, 7, 1);
     /* an empty sum */
     {
         nn_real C[16 * 30];

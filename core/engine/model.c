@@ -349,7 +349,7 @@ static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *A, int o
     }
 #endif
 #if NN_PACK_GEMM
-    if (nn_pack_gemm_ok(out, mb, in)) {
+    if (nn_pack_gemm_ok(0, out, mb, in)) {
         nn_pack_gemm(0, 0, out, (int)mb, in, W, in, A, (int)mb, Z, (int)mb);
         return;
     }
@@ -368,7 +368,7 @@ static void weight_grad(nn_real *dW, nn_real *db, const nn_real *dZ, const nn_re
     }
 #endif
 #if NN_PACK_GEMM
-    if (nn_pack_gemm_ok(out, in, mb)) {
+    if (nn_pack_gemm_ok(1, out, in, mb)) {
         nn_pack_gemm(0, 1, out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in);
         return;
     }
@@ -386,7 +386,7 @@ static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out
     }
 #endif
 #if NN_PACK_GEMM
-    if (nn_pack_gemm_ok(in, mb, out)) {
+    if (nn_pack_gemm_ok(0, in, mb, out)) {
         nn_pack_gemm(1, 0, in, (int)mb, out, W, in, dZ, (int)mb, dA, (int)mb);
         return;
     }
@@ -395,8 +395,9 @@ static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out
 }
 
 /* A hidden layer forward: Z = W Ain + b, A = act(Z) (and G). For a small
- * ReLU or leaky ReLU layer the elementwise pass is done at the product's
- * store (nn_small_nn_act: per element the operations of bias_activate). */
+ * or (on an AVX-512 CPU) a large ReLU or leaky ReLU layer the elementwise
+ * pass is done at the product's store (nn_small_nn_act, nn_pack_gemm_ep:
+ * per element the operations of bias_activate). */
 static void hidden_forward(const nn_model_spec *s, int l, nn_real *Z, nn_real *A, nn_real *G,
                            const nn_real *W, const nn_real *b, const nn_real *Ain, long mb)
 {
@@ -408,26 +409,44 @@ static void hidden_forward(const nn_model_spec *s, int l, nn_real *Z, nn_real *A
         return;
     }
 #endif
+#if NN_PACK_GEMM
+    if ((s->act == NN_ACT_RELU || s->act == NN_ACT_LEAKY_RELU) && nn_pack_gemm_ok(0, out, mb, in)) {
+        nn_pack_epilogue e = {s->act == NN_ACT_LEAKY_RELU ? NN_PACK_LEAKY : NN_PACK_RELU, b, A,
+                              NULL, s->leaky_slope};
+        nn_pack_gemm_ep(0, 0, out, (int)mb, in, W, in, Ain, (int)mb, Z, (int)mb, &e);
+        return;
+    }
+#endif
     linear_forward(Z, W, Ain, out, in, mb);
     bias_activate(s, Z, A, G, b, out, mb);
 }
 
 /* dZ (in, mb) of hidden layer l - 1 from the dZ (out, mb) of layer l, the
  * input gradient and activate_backward's product in one pass (without
- * hooks between them), for small layers; 0 when not done. */
+ * hooks between them), for small layers and (AVX-512) large ones; 0 when
+ * not done. */
 static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real *dZ, long mb)
 {
-#if NN_SMALL_GEMM
     int out = m->spec.sizes[l + 1], in = m->spec.sizes[l];
-    if (!nn_small_gemm_ok(in, mb, out))
-        return 0;
     nn_real neg = m->spec.act == NN_ACT_LEAKY_RELU ? m->spec.leaky_slope : 0;
-    nn_small_tn_dact(in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, m->Z[l - 1], m->G[l - 1],
-                     neg, dZp, (int)mb);
-    return 1;
-#else
-    return (void)m, (void)l, (void)dZp, (void)dZ, (void)mb, 0;
+#if NN_SMALL_GEMM
+    if (nn_small_gemm_ok(in, mb, out)) {
+        nn_small_tn_dact(in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, m->Z[l - 1],
+                         m->G[l - 1], neg, dZp, (int)mb);
+        return 1;
+    }
 #endif
+#if NN_PACK_GEMM
+    if (nn_pack_gemm_ok(0, in, mb, out)) {
+        const nn_real *G = m->G[l - 1];
+        nn_pack_epilogue e = {G ? NN_PACK_DKEPT : NN_PACK_DSIGN, NULL, NULL, G ? G : m->Z[l - 1],
+                              neg};
+        nn_pack_gemm_ep(1, 0, in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, dZp, (int)mb,
+                        &e);
+        return 1;
+    }
+#endif
+    return (void)m, (void)l, (void)dZp, (void)dZ, (void)mb, (void)out, (void)in, (void)neg, 0;
 }
 
 /* Examples of a sigmoid output whose exponentials and softplus terms go

@@ -36,11 +36,14 @@ int nn_pack_gemm_enable(int on)
     return was;
 }
 
-int nn_pack_gemm_ok(long m, long n, long k)
+int nn_pack_gemm_ok(int trans_b, long m, long n, long k)
 {
-    /* at least two register blocks of rows and one panel of columns; the
-     * gathers index with 32 bits */
-    return nn_pack_gemm_available() && m >= 2 * NN_PACK_MR && n >= NN_PACK_NR && k >= 1 &&
+    /* at least one panel of columns; with op(B) transposed (gathered) at
+     * least two blocks of rows to share its packing (the 10-unit output
+     * layer's weight gradient stays with BLAS); the gathers index with 32
+     * bits */
+    return nn_pack_gemm_available() && m >= (trans_b ? 2 * NN_PACK_MR : 1) && n >= NN_PACK_NR &&
+           k >= 1 &&
            m <= (1L << 24) && n <= (1L << 24) && k <= (1L << 24);
 }
 
@@ -48,6 +51,7 @@ typedef struct {
     int ta, tb, m, n, k, lda, ldb, ldc, parts, chunk;
     const nn_real *A, *B;
     nn_real *C;
+    const nn_pack_epilogue *ep;
 } job;
 
 static struct {
@@ -66,7 +70,7 @@ static void run_part(const job *j, int part, nn_real *w)
     int j0 = part * j->chunk, j1 = j0 + j->chunk < j->n ? j0 + j->chunk : j->n;
     if (j0 < j1)
         nn_pack_gemm_cols(j->ta, j->tb, j->m, j0, j1, j->k, j->A, j->lda, j->B, j->ldb, j->C,
-                          j->ldc, w);
+                          j->ldc, j->ep, w);
 }
 
 static void *worker(void *arg)
@@ -126,6 +130,12 @@ static int ensure_workers(int want)
 void nn_pack_gemm(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
                   const nn_real *B, int ldb, nn_real *C, int ldc)
 {
+    nn_pack_gemm_ep(trans_a, trans_b, m, n, k, A, lda, B, ldb, C, ldc, NULL);
+}
+
+void nn_pack_gemm_ep(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
+                     const nn_real *B, int ldb, nn_real *C, int ldc, const nn_pack_epilogue *ep)
+{
     int threads = openblas_get_num_threads();
     long panels = (n + NN_PACK_NR - 1) / NN_PACK_NR;
     if (threads > NN_PACK_MAX_THREADS)
@@ -133,13 +143,13 @@ void nn_pack_gemm(int trans_a, int trans_b, int m, int n, int k, const nn_real *
     if (threads > panels)
         threads = (int)panels;
     if (threads <= 1 || (long)m * n * (k > 0 ? k : 1) < PARALLEL_MIN_MACS) {
-        nn_pack_gemm_cols(trans_a, trans_b, m, 0, n, k, A, lda, B, ldb, C, ldc, workspace[0]);
+        nn_pack_gemm_cols(trans_a, trans_b, m, 0, n, k, A, lda, B, ldb, C, ldc, ep, workspace[0]);
         return;
     }
     pthread_mutex_lock(&pool.mu);
     int parts = ensure_workers(threads);
     int chunk = (int)((panels + parts - 1) / parts) * NN_PACK_NR;
-    pool.j = (job){trans_a, trans_b, m, n, k, lda, ldb, ldc, parts, chunk, A, B, C};
+    pool.j = (job){trans_a, trans_b, m, n, k, lda, ldb, ldc, parts, chunk, A, B, C, ep};
     pool.pending = pool.started;
     pool.gen++;
     pthread_cond_broadcast(&pool.go);

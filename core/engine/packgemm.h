@@ -32,8 +32,9 @@ int nn_pack_gemm_available(void);
  * nnlab bench compare it with BLAS); returns the previous setting. */
 int nn_pack_gemm_enable(int on);
 /* 1 when the model uses the kernels for a product of these sizes (op(A)
- * m x k, op(B) k x n): available, and large enough in every direction. */
-int nn_pack_gemm_ok(long m, long n, long k);
+ * m x k, op(B) k x n, trans_b as nn_pack_gemm's): available, and large
+ * enough for them to beat the BLAS. */
+int nn_pack_gemm_ok(int trans_b, long m, long n, long k);
 /* C (m, n) = op(A) op(B); trans_a: A is (k, m), trans_b: B is (n, k). Splits
  * C's columns between the BLAS thread count's threads (at most
  * NN_PACK_MAX_THREADS) when the product is large; the workers wait on a
@@ -41,12 +42,31 @@ int nn_pack_gemm_ok(long m, long n, long k);
 void nn_pack_gemm(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
                   const nn_real *B, int ldb, nn_real *C, int ldc);
 
+/* A hidden layer's elementwise pass done at the product's last store, with
+ * each element's operations those of the model's separate pass (model.c), so
+ * the same bits: NN_PACK_RELU, NN_PACK_LEAKY: v = c + bias[row], C = v,
+ * act = (v > 0 ? v : 0) or (v > 0 ? v : slope * v); NN_PACK_DSIGN: C = c *
+ * (g > 0 ? 1 : slope) with g the pre-activation; NN_PACK_DKEPT: C = c * g
+ * with g the derivative kept by forward. act and g are laid out as C;
+ * k >= 1. */
+enum { NN_PACK_PLAIN, NN_PACK_RELU, NN_PACK_LEAKY, NN_PACK_DSIGN, NN_PACK_DKEPT };
+typedef struct nn_pack_epilogue {
+    int kind;
+    const nn_real *bias;
+    nn_real *act;
+    const nn_real *g;
+    nn_real slope;
+} nn_pack_epilogue;
+void nn_pack_gemm_ep(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
+                     const nn_real *B, int ldb, nn_real *C, int ldc, const nn_pack_epilogue *ep);
+
 /* packgemm_avx512.c: columns [j0, j1) of the product (j0 a multiple of
  * NN_PACK_NR), with workspace w of NN_PACK_WS reals aligned to 64 bytes. */
 enum { NN_PACK_MR = 8, NN_PACK_NR = 3 * 64 / (int)sizeof(nn_real), NN_PACK_KC = 256,
        NN_PACK_NC = 22 * NN_PACK_NR, NN_PACK_WS = NN_PACK_KC * (NN_PACK_NC + NN_PACK_MR) };
 void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
-                       int lda, const nn_real *B, int ldb, nn_real *C, int ldc, nn_real *w);
+                       int lda, const nn_real *B, int ldb, nn_real *C, int ldc,
+                       const nn_pack_epilogue *ep, nn_real *w);
 #endif
 
 enum { NN_PACK_MAX_THREADS = 8 };

@@ -21,7 +21,9 @@
 
 enum { MR = NN_PACK_MR, NR = NN_PACK_NR, NV = 3, KC = NN_PACK_KC, NC = NN_PACK_NC,
        /* how many rows of a B panel ahead the kernel prefetches */
-       PREFETCH_ROWS = 8 };
+       PREFETCH_ROWS = 8,
+       /* up to this many rows of C, op(B) is not packed (when its rows are contiguous) */
+       DIRECT_ROWS = 2 * NN_PACK_MR };
 
 #if defined(NN_REAL_IS_FLOAT)
 typedef __m512 vec;
@@ -34,6 +36,11 @@ enum { VL = 16 };
 #define vstore _mm512_store_ps
 #define vmaskz_loadu _mm512_maskz_loadu_ps
 #define vmask_storeu _mm512_mask_storeu_ps
+#define vadd _mm512_add_ps
+#define vmul _mm512_mul_ps
+#define vmax _mm512_max_ps
+#define vgt(x, y) _mm512_cmp_ps_mask(x, y, _CMP_GT_OQ)
+#define vblend _mm512_mask_blend_ps
 /* 16 values at base + idx[i] * stride (i < 16, masked: 0 where off) */
 AI vec vgather(vmask mk, const float *base, int stride)
 {
@@ -68,6 +75,12 @@ enum { VL = 8 };
 #define vstore _mm512_store_pd
 #define vmaskz_loadu _mm512_maskz_loadu_pd
 #define vmask_storeu _mm512_mask_storeu_pd
+#define vadd _mm512_add_pd
+#define vmul _mm512_mul_pd
+#define vmax _mm512_max_pd
+#define vgt(x, y) _mm512_cmp_pd_mask(x, y, _CMP_GT_OQ)
+/* vblend(k, a, b): b where k, else a */
+#define vblend _mm512_mask_blend_pd
 AI vec vgather(vmask mk, const double *base, int stride)
 {
     __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
@@ -94,11 +107,47 @@ AI vmask lanes(int n)
     return n >= VL ? (vmask)~(vmask)0 : n <= 0 ? (vmask)0 : (vmask)((1u << n) - 1);
 }
 
+/* The register block's last store through the epilogue (packgemm.h): C is
+ * the block's place, off its offset from C's start (where act and g have the
+ * block's elements), bias the block's first row's. */
+static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk, nn_real *C,
+                     long ldc, int rr, size_t off, const nn_real *bias)
+{
+    vec zero = vzero(), one = vset1(1), slope = vset1(ep->slope);
+    for (int r = 0; r < rr; r++)
+        for (int v = 0; v < NV; v++) {
+            size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
+            vec x = c[r][v];
+            switch (ep->kind) {
+            case NN_PACK_RELU:
+            case NN_PACK_LEAKY: {
+                /* max(v, 0): v > 0 ? v : +0 (the second operand for NaN and
+                 * for equal zeros); blend(w, v, v > 0): v > 0 ? v : w */
+                vec z = vadd(x, vset1(bias[r]));
+                vec a = ep->kind == NN_PACK_RELU ? vmax(z, zero)
+                                                 : vblend(vgt(z, zero), vmul(slope, z), z);
+                vmask_storeu(ep->act + off + o, mk[v], a);
+                x = z;
+                break;
+            }
+            case NN_PACK_DSIGN:
+                x = vmul(x, vblend(vgt(vmaskz_loadu(mk[v], ep->g + off + o), zero), slope, one));
+                break;
+            case NN_PACK_DKEPT:
+                x = vmul(x, vmaskz_loadu(mk[v], ep->g + off + o));
+                break;
+            }
+            vmask_storeu(C + o, mk[v], x);
+        }
+}
+
 /* C (rows < rr, columns < nn of the block at C) = or += the 8 x NR product
- * of the packed ap (kc x 8) and bp (kc x NR): first: from zero, else on from
- * what C holds. */
-AI void kernel(int kc, const nn_real *restrict ap, const nn_real *restrict bp, nn_real *C,
-               long ldc, int rr, int nn, int first)
+ * of the packed ap (kc x 8) and bp (kc x NR, or with DIRECT op(B) itself:
+ * rows bs apart, read masked past nn): first: from zero, else on from what C
+ * holds. */
+AI void kernel(int DIRECT, int kc, const nn_real *restrict ap, const nn_real *restrict bp, long bs,
+               nn_real *C, long ldc, int rr, int nn, int first, const nn_pack_epilogue *ep,
+               size_t off, const nn_real *bias)
 {
     vec c[MR][NV];
     vmask mk[NV];
@@ -111,11 +160,13 @@ AI void kernel(int kc, const nn_real *restrict ap, const nn_real *restrict bp, n
         for (int v = 0; v < NV; v++)
             c[r][v] = first || r >= rr ? vzero() : vmaskz_loadu(mk[v], C + r * ldc + v * VL);
     for (int p = 0; p < kc; p++) {
-        const nn_real *b = bp + (size_t)p * NR;
+        const nn_real *b = bp + (size_t)p * (size_t)bs;
         _Pragma("GCC unroll 3")
         for (int v = 0; v < NV; v++)
-            _mm_prefetch((const char *)(b + PREFETCH_ROWS * NR + v * VL), _MM_HINT_T0);
-        vec b0 = vload(b), b1 = vload(b + VL), b2 = vload(b + 2 * VL);
+            _mm_prefetch((const char *)(b + PREFETCH_ROWS * bs + v * VL), _MM_HINT_T0);
+        vec b0 = DIRECT ? vmaskz_loadu(mk[0], b) : vload(b);
+        vec b1 = DIRECT ? vmaskz_loadu(mk[1], b + VL) : vload(b + VL);
+        vec b2 = DIRECT ? vmaskz_loadu(mk[2], b + 2 * VL) : vload(b + 2 * VL);
         _Pragma("GCC unroll 8")
         for (int r = 0; r < MR; r++) {
             vec a = vset1(ap[(size_t)p * MR + r]);
@@ -123,6 +174,10 @@ AI void kernel(int kc, const nn_real *restrict ap, const nn_real *restrict bp, n
             c[r][1] = vfma(a, b1, c[r][1]);
             c[r][2] = vfma(a, b2, c[r][2]);
         }
+    }
+    if (ep) {
+        store_ep(ep, c, mk, C, ldc, rr, off, bias);
+        return;
     }
     _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++)
@@ -178,7 +233,8 @@ static int block_size(int n, int cap, int unit)
 }
 
 void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
-                       int lda, const nn_real *B, int ldb, nn_real *C, int ldc, nn_real *w)
+                       int lda, const nn_real *B, int ldb, nn_real *C, int ldc,
+                       const nn_pack_epilogue *ep, nn_real *w)
 {
     long ai = trans_a ? 1 : lda, ak = trans_a ? lda : 1;
     long bk = trans_b ? 1 : ldb, bj = trans_b ? ldb : 1;
@@ -186,6 +242,9 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
     if (m <= 0 || n <= 0)
         return;
     nn_real *bp = w, *ap = w + (size_t)KC * NC;
+    /* a few rows of C: op(B) is read where it is (rows in place), packing it
+     * would cost as much as the product */
+    int direct = bj == 1 && m <= DIRECT_ROWS;
     int kcs = k > 0 ? block_size(k, KC, 1) : 0, ncs = block_size(n, NC, NR);
     for (int jc = 0; jc < n; jc += ncs) {
         int nc = n - jc < ncs ? n - jc : ncs;
@@ -197,14 +256,23 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
         }
         for (int pc = 0; pc < k; pc += kcs) {
             int kc = k - pc < kcs ? k - pc : kcs;
-            pack_b(bp, B, bk, bj, pc, kc, j0 + jc, nc);
+            if (!direct)
+                pack_b(bp, B, bk, bj, pc, kc, j0 + jc, nc);
             for (int i0 = 0; i0 < m; i0 += MR) {
                 int rr = m - i0 < MR ? m - i0 : MR;
                 pack_a(ap, A, ai, ak, i0, rr, pc, kc);
-                for (int j = 0; j < nc; j += NR)
-                    kernel(kc, ap, bp + (size_t)j * (size_t)kc,
-                           C + (size_t)i0 * (size_t)ldc + (size_t)(j0 + jc + j), ldc, rr, nc - j,
-                           pc == 0);
+                size_t off = (size_t)i0 * (size_t)ldc + (size_t)(j0 + jc);
+                /* the epilogue at the last k block's store */
+                const nn_pack_epilogue *e = pc + kc == k && ep && ep->kind ? ep : NULL;
+                const nn_real *bias = e && e->bias ? e->bias + i0 : NULL;
+                for (int j = 0; j < nc; j += NR) {
+                    if (direct)
+                        kernel(1, kc, ap, B + (size_t)pc * (size_t)bk + (size_t)(j0 + jc + j), bk,
+                               C + off + j, ldc, rr, nc - j, pc == 0, e, off + j, bias);
+                    else
+                        kernel(0, kc, ap, bp + (size_t)j * (size_t)kc, NR, C + off + j, ldc, rr,
+                               nc - j, pc == 0, e, off + j, bias);
+                }
             }
         }
     }
