@@ -31,9 +31,11 @@ message(STATUS "nnlab instruction set: NN_ARCH=${NN_ARCH} -> ${NN_ARCH_FLAGS}")
 # also compiles their AVX-512 kernels, in one file of their own with
 # -mavx512f; the core runs them only where the CPU has AVX-512F (checked at
 # run time, so the binaries still run where it has not, and under Valgrind).
+# -DNN_AVX512_KERNELS=OFF leaves every large product to the BLAS.
+option(NN_AVX512_KERNELS "the large layers' own AVX-512 products, where the CPU has AVX-512F" ON)
 include(CheckCCompilerFlag)
 set(NN_HAVE_PACK_GEMM 0)
-if(NN_ARCH STREQUAL "auto" AND NN_ARCH_FLAGS)
+if(NN_AVX512_KERNELS AND NN_ARCH STREQUAL "auto" AND NN_ARCH_FLAGS)
   check_c_compiler_flag(-mavx512f NN_CC_AVX512F)
   if(NN_CC_AVX512F)
     set(NN_HAVE_PACK_GEMM 1)
