@@ -154,6 +154,18 @@ AI void kernel(int DIRECT, int kc, const nn_real *restrict ap, const nn_real *re
     _Pragma("GCC unroll 3")
     for (int v = 0; v < NV; v++)
         mk[v] = lanes(nn - v * VL);
+    /* what the store reads and writes (C, and the epilogue's act or g), in
+     * L1 by the end of the k loop */
+    if (first || ep)
+        for (int r = 0; r < rr; r++)
+            for (int v = 0; v < NV; v++) {
+                size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
+                _mm_prefetch((const char *)(C + o), _MM_HINT_T0);
+                if (ep && ep->act)
+                    _mm_prefetch((const char *)(ep->act + off + o), _MM_HINT_T0);
+                if (ep && ep->g)
+                    _mm_prefetch((const char *)(ep->g + off + o), _MM_HINT_T0);
+            }
     _Pragma("GCC unroll 8")
     for (int r = 0; r < MR; r++)
         _Pragma("GCC unroll 3")
