@@ -8,7 +8,8 @@
  *   chain per element: equal bit for bit (the largest difference and where
  *   are printed);
  * - against the product in long double: within k * eps * sum |a||b|;
- * - the same bits with 1, 2 and 3 threads (the column split);
+ * - the same bits with 1, 2 and 3 threads (the column split), also in a
+ *   fork()ed child of a process whose workers run;
  * - a NaN in op(A) makes its row of C NaN, an infinity in op(B) its column
  *   infinite (but on the NaN row);
  * - nothing written outside C's m x n (the padding of ldc stays);
@@ -18,6 +19,8 @@
  *   followed by the model's separate passes.
  * Skipped (77) in a build without the path or on a CPU without AVX-512F. */
 #include "testutil.h"
+
+#include <sys/wait.h>
 
 #include <cblas.h>
 #include <float.h>
@@ -258,6 +261,18 @@ int main(void)
     check_epilogues(41, 3 * NN_PACK_NR + 5, 300, 1);
     check_epilogues(512, 500, 154, 2);
     check_epilogues(9, NN_PACK_NR + 1, 7, 1);
+    /* a fork()ed child (a sweep worker) after the parent's workers started:
+     * its products on 2 threads start workers of its own */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(check(0, 0, 512, 500, 154, 0, 0) ? 1 : 0);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        printf("FAIL: a product in a fork()ed child (status %d)\n", status);
+        failures++;
+    }
     /* an empty sum */
     {
         nn_real C[16 * 30];
