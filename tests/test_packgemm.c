@@ -5,8 +5,9 @@
  * the 256-term k block, leading dimensions wider than the matrices) and the
  * shapes of the 154-512-512-10 net at batch 500:
  * - against the order packgemm.h documents, computed here by a scalar fma()
- *   chain per element: equal bit for bit (the largest difference and where
- *   are printed);
+ *   chain per element (for A B^T with fewer than 16 rows, lane partial
+ *   sums): equal bit for bit (the largest difference and where are
+ *   printed);
  * - against the product in long double: within k * eps * sum |a||b|;
  * - the same bits with 1, 2 and 3 threads (the column split), also in a
  *   fork()ed child of a process whose workers run;
@@ -59,6 +60,28 @@ static nn_real opa(int ta, const nn_real *A, int lda, int i, int p)
 static nn_real opb(int tb, const nn_real *B, int ldb, int p, int j)
 {
     return tb ? B[(size_t)j * ldb + p] : B[(size_t)p * ldb + j];
+}
+
+/* packgemm.h's order for the few-row C = A B^T: lane partial sums, the
+ * upper half of the lanes added onto the lower until one is left, then the
+ * tail in order. */
+static nn_real dot_order(const nn_real *a, const nn_real *b, int k)
+{
+    enum { L = 64 / sizeof(nn_real) };
+    nn_real s[L];
+    int kv = k - k % L;
+    for (int l = 0; l < L; l++) {
+        s[l] = 0;
+        for (int p = l; p < kv; p += L)
+            s[l] = SFMA(a[p], b[p], s[l]);
+    }
+    for (int h = L / 2; h >= 1; h /= 2)
+        for (int l = 0; l < h; l++)
+            s[l] = s[l] + s[l + h];
+    nn_real v = s[0];
+    for (int p = kv; p < k; p++)
+        v = SFMA(a[p], b[p], v);
+    return v;
 }
 
 static int failures;
@@ -120,6 +143,8 @@ static int check(int ta, int tb, int m, int n, int k, int extra, int special)
                 exact += (long double)a * b;
                 mag += fabsl((long double)a * b);
             }
+            if (!ta && tb && m < NN_PACK_DOT_ROWS)
+                acc = dot_order(A + (size_t)i * lda, B + (size_t)j * ldb, k);
             int in_nan_row = special && k > 2 && i == nan_row;
             int in_inf_col = special && k > 2 && j == inf_col;
             if (in_nan_row && !isnan(got)) {
@@ -257,7 +282,8 @@ int main(void)
     check(0, 1, 512, 154, 500, 0, 0);
     check(1, 0, 512, 500, 512, 0, 0);
     check(1, 0, 512, 500, 10, 0, 0);
-    n_checked += 6;
+    check(0, 1, 10, 512, 500, 0, 1);
+    n_checked += 7;
     check_epilogues(41, 3 * NN_PACK_NR + 5, 300, 1);
     check_epilogues(512, 500, 154, 2);
     check_epilogues(9, NN_PACK_NR + 1, 7, 1);

@@ -38,12 +38,11 @@ int nn_pack_gemm_enable(int on)
 
 int nn_pack_gemm_ok(int trans_b, long m, long n, long k)
 {
-    /* at least one panel of columns; with op(B) transposed (gathered) at
-     * least two blocks of rows to share its packing (the 10-unit output
-     * layer's weight gradient stays with BLAS); the gathers index with 32
-     * bits */
-    return nn_pack_gemm_available() && m >= (trans_b ? 2 * NN_PACK_MR : 1) && n >= NN_PACK_NR &&
-           k >= 1 &&
+    /* at least one panel of columns (for the few-row dot products, one
+     * vector of terms); the gathers index with 32 bits */
+    int dot = trans_b && m < NN_PACK_DOT_ROWS;
+    return nn_pack_gemm_available() && m >= 1 && n >= NN_PACK_NR &&
+           k >= (dot ? 64 / (long)sizeof(nn_real) : 1) &&
            m <= (1L << 24) && n <= (1L << 24) && k <= (1L << 24);
 }
 

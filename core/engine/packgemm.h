@@ -13,7 +13,14 @@
  * multiply-add chain over k = 0, 1, ..., K-1 from zero (the order of
  * smallgemm.h's nn_small_nn and nn_small_tn), so a product gives the same
  * bits with 1 or 8 threads; tests/test_packgemm.c compares every element
- * with a scalar fma() chain. */
+ * with a scalar fma() chain. The exception: C = A B^T with fewer than
+ * NN_PACK_DOT_ROWS rows (an output layer's weight gradient, whose B would
+ * cost more to pack than the product) is a dot product of rows, one partial
+ * sum per lane of a 512-bit vector (L = 8 doubles or 16 floats), lane l a
+ * fused chain over k = l, l + L, ... below K - K % L, the upper half of the
+ * lanes added onto the lower until one is left (for 8: (s0 + s4) + (s2 + s6)
+ * and (s1 + s5) + (s3 + s7), then their sum), then the last K % L terms in
+ * order as fused multiply-adds. */
 #ifndef NN_PACKGEMM_H
 #define NN_PACKGEMM_H
 
@@ -33,7 +40,8 @@ int nn_pack_gemm_available(void);
 int nn_pack_gemm_enable(int on);
 /* 1 when the model uses the kernels for a product of these sizes (op(A)
  * m x k, op(B) k x n, trans_b as nn_pack_gemm's): available, and large
- * enough for them to beat the BLAS. */
+ * enough for them to beat the BLAS (or, for a few rows of C = A B^T, the
+ * dot products above). */
 int nn_pack_gemm_ok(int trans_b, long m, long n, long k);
 /* C (m, n) = op(A) op(B); trans_a: A is (k, m), trans_b: B is (n, k). Splits
  * C's columns between the BLAS thread count's threads (at most
@@ -62,7 +70,7 @@ void nn_pack_gemm_ep(int trans_a, int trans_b, int m, int n, int k, const nn_rea
 
 /* packgemm_avx512.c: columns [j0, j1) of the product (j0 a multiple of
  * NN_PACK_NR), with workspace w of NN_PACK_WS reals aligned to 64 bytes. */
-enum { NN_PACK_MR = 8, NN_PACK_NR = 3 * 64 / (int)sizeof(nn_real), NN_PACK_KC = 256,
+enum { NN_PACK_DOT_ROWS = 16, NN_PACK_MR = 8, NN_PACK_NR = 3 * 64 / (int)sizeof(nn_real), NN_PACK_KC = 256,
        NN_PACK_NC = 22 * NN_PACK_NR, NN_PACK_WS = NN_PACK_KC * (NN_PACK_NC + NN_PACK_MR) };
 void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
                        int lda, const nn_real *B, int ldb, nn_real *C, int ldc,

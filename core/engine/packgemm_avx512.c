@@ -15,6 +15,7 @@
 
 #if NN_PACK_GEMM
 #include <immintrin.h>
+#include <math.h>
 #include <stddef.h>
 
 #define AI static inline __attribute__((always_inline))
@@ -36,6 +37,8 @@ enum { VL = 16 };
 #define vstore _mm512_store_ps
 #define vmaskz_loadu _mm512_maskz_loadu_ps
 #define vmask_storeu _mm512_mask_storeu_ps
+#define vloadu _mm512_loadu_ps
+#define SFMA fmaf
 #define vadd _mm512_add_ps
 #define vmul _mm512_mul_ps
 #define vmax _mm512_max_ps
@@ -75,6 +78,8 @@ enum { VL = 8 };
 #define vstore _mm512_store_pd
 #define vmaskz_loadu _mm512_maskz_loadu_pd
 #define vmask_storeu _mm512_mask_storeu_pd
+#define vloadu _mm512_loadu_pd
+#define SFMA fma
 #define vadd _mm512_add_pd
 #define vmul _mm512_mul_pd
 #define vmax _mm512_max_pd
@@ -244,10 +249,97 @@ static int block_size(int n, int cap, int unit)
     return (b + unit - 1) / unit * unit;
 }
 
+/* The lanes of v added as packgemm.h says: the upper half onto the lower,
+ * then again, down to one. */
+AI nn_real lane_sum(vec v)
+{
+#if defined(NN_REAL_IS_FLOAT)
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+#else
+    __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+    __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
+#endif
+}
+
+/* C[r][s] (r < R, s < S at the block) = row r of A . row s of B over k in
+ * packgemm.h's lane order for the few-row weight gradient. */
+AI void dot_block(int R, int S, int k, const nn_real *A, long lda, const nn_real *B, long ldb,
+                  nn_real *C, long ldc)
+{
+    vec acc[5][4];
+    _Pragma("GCC unroll 5")
+    for (int r = 0; r < R; r++)
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < S; t++)
+            acc[r][t] = vzero();
+    int kv = k - k % VL;
+    for (int p = 0; p < kv; p += VL) {
+        vec b[4];
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < S; t++)
+            b[t] = vloadu(B + (size_t)t * (size_t)ldb + p);
+        _Pragma("GCC unroll 5")
+        for (int r = 0; r < R; r++) {
+            vec a = vloadu(A + (size_t)r * (size_t)lda + p);
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < S; t++)
+                acc[r][t] = vfma(a, b[t], acc[r][t]);
+        }
+    }
+    _Pragma("GCC unroll 5")
+    for (int r = 0; r < R; r++)
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < S; t++) {
+            const nn_real *a = A + (size_t)r * (size_t)lda, *b = B + (size_t)t * (size_t)ldb;
+            nn_real v = lane_sum(acc[r][t]);
+            for (int p = kv; p < k; p++)
+                v = (nn_real)SFMA(a[p], b[p], v);
+            C[(size_t)r * (size_t)ldc + t] = v;
+        }
+}
+
+/* C = A B^T for a few rows of A (DOT_ROWS or fewer), columns [j0, j1):
+ * dot products along k, both operands read where they are. */
+static void dot_cols(int m, int j0, int j1, int k, const nn_real *A, long lda, const nn_real *B,
+                     long ldb, nn_real *C, long ldc)
+{
+    for (int i = 0; i < m; i += 5) {
+        int R = m - i < 5 ? m - i : 5;
+        const nn_real *Ai = A + (size_t)i * (size_t)lda;
+        nn_real *Ci = C + (size_t)i * (size_t)ldc;
+        int j = j0;
+#define DOT(RR, SS)                                                                                \
+    dot_block(RR, SS, k, Ai, lda, B + (size_t)j * (size_t)ldb, ldb, Ci + j, ldc)
+#define DOT_ROWS(SS)                                                                               \
+    switch (R) {                                                                                   \
+    case 5: DOT(5, SS); break;                                                                     \
+    case 4: DOT(4, SS); break;                                                                     \
+    case 3: DOT(3, SS); break;                                                                     \
+    case 2: DOT(2, SS); break;                                                                     \
+    default: DOT(1, SS); break;                                                                    \
+    }
+        for (; j + 4 <= j1; j += 4)
+            DOT_ROWS(4)
+        for (; j < j1; j++)
+            DOT_ROWS(1)
+#undef DOT_ROWS
+#undef DOT
+    }
+}
+
 void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
                        int lda, const nn_real *B, int ldb, nn_real *C, int ldc,
                        const nn_pack_epilogue *ep, nn_real *w)
 {
+    if (!trans_a && trans_b && m < NN_PACK_DOT_ROWS && (!ep || !ep->kind)) {
+        dot_cols(m, j0, j1, k, A, lda, B, ldb, C, ldc);
+        return;
+    }
     long ai = trans_a ? 1 : lda, ak = trans_a ? lda : 1;
     long bk = trans_b ? 1 : ldb, bj = trans_b ? ldb : 1;
     int n = j1 - j0;
