@@ -150,9 +150,9 @@ static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk,
  * of the packed ap (kc x 8) and bp (kc x NR, or with DIRECT op(B) itself:
  * rows bs apart, read masked past nn): first: from zero, else on from what C
  * holds. */
-AI void kernel(int DIRECT, int kc, const nn_real *restrict ap, const nn_real *restrict bp, long bs,
-               nn_real *C, long ldc, int rr, int nn, int first, const nn_pack_epilogue *ep,
-               size_t off, const nn_real *bias)
+AI void kernel(int DIRECT, int RR, int kc, const nn_real *restrict ap, const nn_real *restrict bp,
+               long bs, nn_real *C, long ldc, int rr, int nn, int first,
+               const nn_pack_epilogue *ep, size_t off, const nn_real *bias)
 {
     vec c[MR][NV];
     vmask mk[NV];
@@ -172,7 +172,7 @@ AI void kernel(int DIRECT, int kc, const nn_real *restrict ap, const nn_real *re
                     _mm_prefetch((const char *)(ep->g + off + o), _MM_HINT_T0);
             }
     _Pragma("GCC unroll 8")
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < RR; r++)
         _Pragma("GCC unroll 3")
         for (int v = 0; v < NV; v++)
             c[r][v] = first || r >= rr ? vzero() : vmaskz_loadu(mk[v], C + r * ldc + v * VL);
@@ -185,7 +185,7 @@ AI void kernel(int DIRECT, int kc, const nn_real *restrict ap, const nn_real *re
         vec b1 = DIRECT ? vmaskz_loadu(mk[1], b + VL) : vload(b + VL);
         vec b2 = DIRECT ? vmaskz_loadu(mk[2], b + 2 * VL) : vload(b + 2 * VL);
         _Pragma("GCC unroll 8")
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < RR; r++) {
             vec a = vset1(ap[(size_t)p * MR + r]);
             c[r][0] = vfma(a, b0, c[r][0]);
             c[r][1] = vfma(a, b1, c[r][1]);
@@ -197,11 +197,47 @@ AI void kernel(int DIRECT, int kc, const nn_real *restrict ap, const nn_real *re
         return;
     }
     _Pragma("GCC unroll 8")
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < RR; r++)
         if (r < rr)
             _Pragma("GCC unroll 3")
             for (int v = 0; v < NV; v++)
                 vmask_storeu(C + r * ldc + v * VL, mk[v], c[r][v]);
+}
+
+/* Every panel of a block of rr rows: the kernel for exactly rr rows (an
+ * instance per count), on packed panels (bs = NR: bp the packed block, kc
+ * rows per panel) or on op(B) itself (bs its row stride). */
+AI void panels(int DIRECT, int RR, int kc, const nn_real *ap, const nn_real *bp, long bs, nn_real *C,
+               size_t off, long ldc, int nc, int first, const nn_pack_epilogue *e,
+               const nn_real *bias)
+{
+    for (int j = 0; j < nc; j += NR)
+        kernel(DIRECT, RR, kc, ap, DIRECT ? bp + j : bp + (size_t)j * (size_t)kc, bs, C + off + j,
+               ldc, RR, nc - j, first, e, off + j, bias);
+}
+
+static void panel_row(int direct, int rr, int kc, const nn_real *ap, const nn_real *bp, long bs,
+                      nn_real *C, size_t off, long ldc, int nc, int first,
+                      const nn_pack_epilogue *e, const nn_real *bias)
+{
+#define PANELS(R)                                                                                  \
+    case R:                                                                                        \
+        if (direct)                                                                                \
+            panels(1, R, kc, ap, bp, bs, C, off, ldc, nc, first, e, bias);                         \
+        else                                                                                       \
+            panels(0, R, kc, ap, bp, bs, C, off, ldc, nc, first, e, bias);                         \
+        break;
+    switch (rr) {
+        PANELS(8)
+        PANELS(7)
+        PANELS(6)
+        PANELS(5)
+        PANELS(4)
+        PANELS(3)
+        PANELS(2)
+        PANELS(1)
+    }
+#undef PANELS
 }
 
 /* ap (kc x 8) = rows i0 .. i0+rr-1 of op(A) at columns p0 .. p0+kc-1, with
@@ -350,6 +386,8 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
      * would cost as much as the product */
     int direct = bj == 1 && m <= DIRECT_ROWS;
     int kcs = k > 0 ? block_size(k, KC, 1) : 0, ncs = block_size(n, NC, NR);
+    /* the rows in blocks of at most 8, as even as they can be (10 = 5 + 5) */
+    int nrb = (m + MR - 1) / MR, rows = (m + nrb - 1) / nrb;
     for (int jc = 0; jc < n; jc += ncs) {
         int nc = n - jc < ncs ? n - jc : ncs;
         if (k <= 0) { /* an empty sum: zeros */
@@ -362,21 +400,16 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
             int kc = k - pc < kcs ? k - pc : kcs;
             if (!direct)
                 pack_b(bp, B, bk, bj, pc, kc, j0 + jc, nc);
-            for (int i0 = 0; i0 < m; i0 += MR) {
-                int rr = m - i0 < MR ? m - i0 : MR;
+            for (int i0 = 0; i0 < m; i0 += rows) {
+                int rr = m - i0 < rows ? m - i0 : rows;
                 pack_a(ap, A, ai, ak, i0, rr, pc, kc);
                 size_t off = (size_t)i0 * (size_t)ldc + (size_t)(j0 + jc);
                 /* the epilogue at the last k block's store */
                 const nn_pack_epilogue *e = pc + kc == k && ep && ep->kind ? ep : NULL;
                 const nn_real *bias = e && e->bias ? e->bias + i0 : NULL;
-                for (int j = 0; j < nc; j += NR) {
-                    if (direct)
-                        kernel(1, kc, ap, B + (size_t)pc * (size_t)bk + (size_t)(j0 + jc + j), bk,
-                               C + off + j, ldc, rr, nc - j, pc == 0, e, off + j, bias);
-                    else
-                        kernel(0, kc, ap, bp + (size_t)j * (size_t)kc, NR, C + off + j, ldc, rr,
-                               nc - j, pc == 0, e, off + j, bias);
-                }
+                const nn_real *b0 = B + (size_t)pc * (size_t)bk + (size_t)(j0 + jc);
+                panel_row(direct, rr, kc, ap, direct ? b0 : bp, direct ? bk : NR, C, off, ldc, nc,
+                          pc == 0, e, bias);
             }
         }
     }
