@@ -17,7 +17,9 @@
  * - k = 0 gives zeros;
  * - the hidden layers' elementwise passes done at the store (ReLU, leaky
  *   ReLU, their derivatives and a kept one): the same bits as the product
- *   followed by the model's separate passes.
+ *   followed by the model's separate passes;
+ * - op(A)'s row sums read with its packing (the bias gradient): those of
+ *   model.c's row_sums, bit for bit, the product unchanged.
  * Skipped (77) in a build without the path or on a CPU without AVX-512F. */
 #include "testutil.h"
 
@@ -216,7 +218,8 @@ static void check_epilogues(int m, int n, int k, int threads)
     nn_pack_gemm(0, 0, m, n, k, A, k, B, n, P, ldc);
     const nn_real one = 1, slope = (nn_real)0.01;
     for (int kind = NN_PACK_RELU; kind <= NN_PACK_DKEPT; kind++) {
-        nn_pack_epilogue e = {kind, bias, act, g, kind == NN_PACK_DSIGN ? 0 : slope};
+        nn_pack_epilogue e = {.kind = kind, .bias = bias, .act = act, .g = g,
+                              .slope = kind == NN_PACK_DSIGN ? 0 : slope};
         nn_pack_gemm_ep(0, 0, m, n, k, A, k, B, n, C, ldc, &e);
         long bad = 0;
         for (int i = 0; i < m; i++)
@@ -249,6 +252,53 @@ static void check_epilogues(int m, int n, int k, int threads)
     free(act);
     free(g);
     free(bias);
+}
+
+/* The row sums read with the packing of op(A) (a weight gradient's bias
+ * gradient): each row of op(A) summed in column order from 0 in double, as
+ * model.c's row_sums; bit for bit, on 1 to 3 threads, with the product
+ * unchanged. */
+static void check_rowsums(int ta, int m, int n, int k)
+{
+    int lda = ta ? m : k;
+    nn_real *A = malloc((size_t)m * k * sizeof *A), *B = malloc((size_t)n * k * sizeof *B);
+    nn_real *C = malloc((size_t)m * n * sizeof *C), *P = malloc((size_t)m * n * sizeof *P);
+    nn_real *sum = malloc((size_t)m * sizeof *sum);
+    for (size_t i = 0; i < (size_t)m * k; i++)
+        A[i] = urand();
+    for (size_t i = 0; i < (size_t)n * k; i++)
+        B[i] = urand();
+    openblas_set_num_threads(1);
+    nn_pack_gemm(ta, 1, m, n, k, A, lda, B, k, P, n);
+    for (int threads = 1; threads <= 3; threads++) {
+        openblas_set_num_threads(threads);
+        for (int i = 0; i < m; i++)
+            sum[i] = PAD;
+        nn_pack_epilogue e = {.rowsum = sum};
+        nn_pack_gemm_ep(ta, 1, m, n, k, A, lda, B, k, C, n, &e);
+        long bad = memcmp(C, P, (size_t)m * n * sizeof *C) != 0;
+        if (bad)
+            printf("FAIL rowsum %dx%dx%d, %d threads: the product changed\n", m, n, k, threads);
+        for (int i = 0; i < m; i++) {
+            double acc = 0;
+            for (int p = 0; p < k; p++)
+                acc += ta ? A[(size_t)p * lda + i] : A[(size_t)i * lda + p];
+            nn_real want = (nn_real)acc;
+            if (memcmp(&want, &sum[i], sizeof want) != 0) {
+                if (!bad)
+                    printf("FAIL rowsum %dx%dx%d, %d threads: row %d sums to %a, not %a\n", m, n,
+                           k, threads, i, (double)sum[i], (double)want);
+                bad = 1;
+            }
+        }
+        failures += bad != 0;
+    }
+    openblas_set_num_threads(1);
+    free(A);
+    free(B);
+    free(C);
+    free(P);
+    free(sum);
 }
 
 int main(void)
@@ -284,6 +334,10 @@ int main(void)
     check(1, 0, 512, 500, 10, 0, 0);
     check(0, 1, 10, 512, 500, 0, 1);
     n_checked += 7;
+    check_rowsums(0, 512, 512, 500);
+    check_rowsums(0, 41, NN_PACK_NC + 7, 513);
+    check_rowsums(1, 17, 2 * NN_PACK_NR, 300);
+    check_rowsums(0, NN_PACK_ROWSUM_MAX + 3, NN_PACK_NR, 9);
     check_epilogues(41, 3 * NN_PACK_NR + 5, 300, 1);
     check_epilogues(512, 500, 154, 2);
     check_epilogues(9, NN_PACK_NR + 1, 7, 1);

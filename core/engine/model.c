@@ -339,6 +339,19 @@ static int small_layer(long out, long in, long mb) { return nn_small_gemm_ok(out
 static int small_layer(long out, long in, long mb) { return (void)out, (void)in, (void)mb, 0; }
 #endif
 
+/* 1 when the weight gradient of a layer (out, in) sums its bias gradient
+ * too: a small layer's (in its lane order), or a large one's on the packed
+ * kernels (reading dZ as it packs it, in column order as row_sums). */
+static int sums_with_weight_grad(long out, long in, long mb)
+{
+#if NN_PACK_GEMM
+    if (!small_layer(out, in, mb) && nn_pack_gemm_ok(1, out, in, mb) &&
+        out >= NN_PACK_DOT_ROWS && out <= NN_PACK_ROWSUM_MAX)
+        return 1;
+#endif
+    return small_layer(out, in, mb);
+}
+
 /* Z (out, mb) = W (out, in) A (in, mb); the bias is added by the pass after. */
 static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *A, int out, int in, long mb)
 {
@@ -357,7 +370,8 @@ static void linear_forward(nn_real *Z, const nn_real *W, const nn_real *A, int o
     nn_gemm(0, 0, out, (int)mb, in, 1, W, in, A, (int)mb, 0, Z, (int)mb);
 }
 
-/* dW (out, in) = dZ (out, mb) Ain^T (mb, in); with db, db = dZ's row sums. */
+/* dW (out, in) = dZ (out, mb) Ain^T (mb, in); with db (sums_with_weight_grad),
+ * db = dZ's row sums. */
 static void weight_grad(nn_real *dW, nn_real *db, const nn_real *dZ, const nn_real *Ain, int out,
                         int in, long mb)
 {
@@ -369,7 +383,8 @@ static void weight_grad(nn_real *dW, nn_real *db, const nn_real *dZ, const nn_re
 #endif
 #if NN_PACK_GEMM
     if (nn_pack_gemm_ok(1, out, in, mb)) {
-        nn_pack_gemm(0, 1, out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in);
+        nn_pack_epilogue e = {.rowsum = db};
+        nn_pack_gemm_ep(0, 1, out, in, (int)mb, dZ, (int)mb, Ain, (int)mb, dW, in, db ? &e : NULL);
         return;
     }
 #endif
@@ -411,8 +426,8 @@ static void hidden_forward(const nn_model_spec *s, int l, nn_real *Z, nn_real *A
 #endif
 #if NN_PACK_GEMM
     if ((s->act == NN_ACT_RELU || s->act == NN_ACT_LEAKY_RELU) && nn_pack_gemm_ok(0, out, mb, in)) {
-        nn_pack_epilogue e = {s->act == NN_ACT_LEAKY_RELU ? NN_PACK_LEAKY : NN_PACK_RELU, b, A,
-                              NULL, s->leaky_slope};
+        nn_pack_epilogue e = {.kind = s->act == NN_ACT_LEAKY_RELU ? NN_PACK_LEAKY : NN_PACK_RELU,
+                              .bias = b, .act = A, .slope = s->leaky_slope};
         nn_pack_gemm_ep(0, 0, out, (int)mb, in, W, in, Ain, (int)mb, Z, (int)mb, &e);
         return;
     }
@@ -439,8 +454,8 @@ static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real
 #if NN_PACK_GEMM
     if (nn_pack_gemm_ok(0, in, mb, out)) {
         const nn_real *G = m->G[l - 1];
-        nn_pack_epilogue e = {G ? NN_PACK_DKEPT : NN_PACK_DSIGN, NULL, NULL, G ? G : m->Z[l - 1],
-                              neg};
+        nn_pack_epilogue e = {.kind = G ? NN_PACK_DKEPT : NN_PACK_DSIGN, .g = G ? G : m->Z[l - 1],
+                              .slope = neg};
         nn_pack_gemm_ep(1, 0, in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, dZp, (int)mb,
                         &e);
         return 1;
@@ -550,23 +565,23 @@ void nn_model_backward(nn_model *m, long mb, int training)
     nn_real *dZ = m->dZ, *dA = m->dA;
     /* dZ of the output layer: written by the training forward pass; the bias
      * gradients of BLAS layers are summed here in column order, those of
-     * small layers by weight_grad */
+     * small and packed layers by weight_grad (sums_with_weight_grad) */
     int K = s->sizes[L];
-    if (!small_layer(K, s->sizes[L - 1], mb))
+    if (!sums_with_weight_grad(K, s->sizes[L - 1], mb))
         row_sums(dZ, mb, K, m->grad + m->tensors[2 * L - 1].off);
     for (int l = L - 1; l >= 0; l--) {
         int out = s->sizes[l + 1], in = s->sizes[l];
         const nn_real *Ain = l ? m->A[l - 1] : m->Xb;
         nn_real *db = m->grad + m->tensors[2 * l + 1].off;
-        weight_grad(m->grad + m->tensors[2 * l].off, small_layer(out, in, mb) ? db : NULL, dZ, Ain,
-                    out, in, mb);
+        weight_grad(m->grad + m->tensors[2 * l].off, sums_with_weight_grad(out, in, mb) ? db : NULL,
+                    dZ, Ain, out, in, mb);
         if (l == 0)
             break;
         nn_real *dbp = m->grad + m->tensors[2 * l - 1].off;
-        int small_prev = small_layer(in, s->sizes[l - 1], mb);
+        int sums_later = sums_with_weight_grad(in, s->sizes[l - 1], mb);
         if (!(training && m->n_hooks) && hidden_backward(m, l, dA, dZ, mb)) {
             /* dZ of layer l - 1 in dA; a BLAS layer's bias gradient as activate_backward's */
-            if (!small_prev)
+            if (!sums_later)
                 row_sums(dA, mb, in, dbp);
             nn_real *t = dZ;
             dZ = dA;
@@ -579,8 +594,9 @@ void nn_model_backward(nn_model *m, long mb, int training)
             m->hooks[h].ops->act_backward(m->hooks[h].hp, &a);
         }
         /* dZ of layer l - 1 over dA and, for a BLAS layer, its bias gradient, in
-         * one pass; the other buffer takes the next dA */
-        activate_backward(m, l - 1, dA, small_prev ? NULL : dbp, in, mb);
+         * one pass (small and packed layers sum theirs with their weight
+         * gradient); the other buffer takes the next dA */
+        activate_backward(m, l - 1, dA, sums_later ? NULL : dbp, in, mb);
         nn_real *t = dZ;
         dZ = dA;
         dA = t;

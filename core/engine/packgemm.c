@@ -147,6 +147,21 @@ void nn_pack_gemm(int trans_a, int trans_b, int m, int n, int k, const nn_real *
 void nn_pack_gemm_ep(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
                      const nn_real *B, int ldb, nn_real *C, int ldc, const nn_pack_epilogue *ep)
 {
+    nn_pack_epilogue plain;
+    if (ep && ep->rowsum && (m > NN_PACK_ROWSUM_MAX || k <= 0)) {
+        /* beyond the kernels' room for the sums (or none to add): here, in the
+         * same order */
+        for (int i = 0; i < m; i++) {
+            double acc = 0;
+            for (int p = 0; p < k; p++)
+                acc += trans_a ? A[(size_t)p * (size_t)lda + (size_t)i]
+                               : A[(size_t)i * (size_t)lda + (size_t)p];
+            ep->rowsum[i] = (nn_real)acc;
+        }
+        plain = *ep;
+        plain.rowsum = NULL;
+        ep = &plain;
+    }
     int threads = openblas_get_num_threads();
     long panels = (n + NN_PACK_NR - 1) / NN_PACK_NR;
     if (threads > NN_PACK_MAX_THREADS)

@@ -56,7 +56,8 @@ void nn_pack_gemm(int trans_a, int trans_b, int m, int n, int k, const nn_real *
  * act = (v > 0 ? v : 0) or (v > 0 ? v : slope * v); NN_PACK_DSIGN: C = c *
  * (g > 0 ? 1 : slope) with g the pre-activation; NN_PACK_DKEPT: C = c * g
  * with g the derivative kept by forward. act and g are laid out as C;
- * k >= 1. */
+ * k >= 1. The products are not re-entrant: one caller thread at a time
+ * (the training loop's). */
 enum { NN_PACK_PLAIN, NN_PACK_RELU, NN_PACK_LEAKY, NN_PACK_DSIGN, NN_PACK_DKEPT };
 typedef struct nn_pack_epilogue {
     int kind;
@@ -64,13 +65,18 @@ typedef struct nn_pack_epilogue {
     nn_real *act;
     const nn_real *g;
     nn_real slope;
+    /* with any kind: rowsum[i] = the sum of row i of op(A) (m rows, at most
+     * NN_PACK_ROWSUM_MAX; not for the few-row dot products), in column order
+     * from 0 in double, as model.c's row_sums: a weight gradient's bias
+     * gradient, read with the packing of its dZ */
+    nn_real *rowsum;
 } nn_pack_epilogue;
 void nn_pack_gemm_ep(int trans_a, int trans_b, int m, int n, int k, const nn_real *A, int lda,
                      const nn_real *B, int ldb, nn_real *C, int ldc, const nn_pack_epilogue *ep);
 
 /* packgemm_avx512.c: columns [j0, j1) of the product (j0 a multiple of
  * NN_PACK_NR), with workspace w of NN_PACK_WS reals aligned to 64 bytes. */
-enum { NN_PACK_DOT_ROWS = 16, NN_PACK_MR = 8, NN_PACK_NR = 3 * 64 / (int)sizeof(nn_real), NN_PACK_KC = 256,
+enum { NN_PACK_ROWSUM_MAX = 4096, NN_PACK_DOT_ROWS = 16, NN_PACK_MR = 8, NN_PACK_NR = 3 * 64 / (int)sizeof(nn_real), NN_PACK_KC = 256,
        NN_PACK_NC = 22 * NN_PACK_NR, NN_PACK_WS = NN_PACK_KC * (NN_PACK_NC + NN_PACK_MR) };
 void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, const nn_real *A,
                        int lda, const nn_real *B, int ldb, nn_real *C, int ldc,

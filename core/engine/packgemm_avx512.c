@@ -240,20 +240,48 @@ static void panel_row(int direct, int rr, int kc, const nn_real *ap, const nn_re
 #undef PANELS
 }
 
-/* ap (kc x 8) = rows i0 .. i0+rr-1 of op(A) at columns p0 .. p0+kc-1, with
- * op(A)[i][p] = A[i * ai + p * ak]; rows past rr are zero. */
-static void pack_a(nn_real *ap, const nn_real *A, long ai, long ak, int i0, int rr, int p0, int kc)
+/* The rows' sums go on in column order, one lane per row, in double: the
+ * packed column p of the 8 rows (zeros past rr) added at its store, so that
+ * the chain of adds overlaps the loads. */
+AI __m512d add_column(__m512d s8, const nn_real *col)
 {
-    const nn_real *base = A + (size_t)i0 * (size_t)ai + (size_t)p0 * (size_t)ak;
-    if (ai == 1) {
-        for (int p = 0; p < kc; p++)
-            put8_contig(ap + (size_t)p * MR, base + (size_t)p * (size_t)ak, rr);
-        return;
-    }
+#if defined(NN_REAL_IS_FLOAT)
+    return _mm512_add_pd(s8, _mm512_cvtps_pd(_mm256_load_ps(col)));
+#else
+    return _mm512_add_pd(s8, _mm512_load_pd(col));
+#endif
+}
+
+AI void pack_a_rows(int SUM, nn_real *ap, const nn_real *base, long ai, long ak, int rr, int kc,
+                    double *sum)
+{
+    __m512d s8 = SUM ? _mm512_loadu_pd(sum) : _mm512_setzero_pd();
     __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                      _mm256_set1_epi32((int)ai));
-    for (int p = 0; p < kc; p++)
-        put8_gather(ap + (size_t)p * MR, base + (size_t)p * (size_t)ak, idx, rr);
+    for (int p = 0; p < kc; p++) {
+        nn_real *col = ap + (size_t)p * MR;
+        if (ai == 1)
+            put8_contig(col, base + (size_t)p * (size_t)ak, rr);
+        else
+            put8_gather(col, base + (size_t)p * (size_t)ak, idx, rr);
+        if (SUM)
+            s8 = add_column(s8, col);
+    }
+    if (SUM)
+        _mm512_storeu_pd(sum, s8);
+}
+
+/* ap (kc x 8) = rows i0 .. i0+rr-1 of op(A) at columns p0 .. p0+kc-1, with
+ * op(A)[i][p] = A[i * ai + p * ak]; rows past rr are zero. With sum, the
+ * rows' sums over these columns go on in sum[0 .. 8). */
+static void pack_a(nn_real *ap, const nn_real *A, long ai, long ak, int i0, int rr, int p0, int kc,
+                   double *sum)
+{
+    const nn_real *base = A + (size_t)i0 * (size_t)ai + (size_t)p0 * (size_t)ak;
+    if (sum)
+        pack_a_rows(1, ap, base, ai, ak, rr, kc, sum);
+    else
+        pack_a_rows(0, ap, base, ai, ak, rr, kc, NULL);
 }
 
 /* bp = op(B)'s rows p0 .. p0+kc-1 at columns j0 .. j0+nc-1 in panels of NR
@@ -276,6 +304,9 @@ static void pack_b(nn_real *bp, const nn_real *B, long bk, long bj, int p0, int 
         }
     }
 }
+
+/* nn_pack_epilogue.rowsum's sums (one caller at a time, packgemm.h) */
+static double row_sums_of_a[NN_PACK_ROWSUM_MAX + NN_PACK_MR];
 
 /* Splits n into the fewest blocks of at most cap, as even as they can be,
  * each a multiple of unit (but the last). */
@@ -372,7 +403,7 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
                        int lda, const nn_real *B, int ldb, nn_real *C, int ldc,
                        const nn_pack_epilogue *ep, nn_real *w)
 {
-    if (!trans_a && trans_b && m < NN_PACK_DOT_ROWS && (!ep || !ep->kind)) {
+    if (!trans_a && trans_b && m < NN_PACK_DOT_ROWS && (!ep || (!ep->kind && !ep->rowsum))) {
         dot_cols(m, j0, j1, k, A, lda, B, ldb, C, ldc);
         return;
     }
@@ -388,6 +419,12 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
     int kcs = k > 0 ? block_size(k, KC, 1) : 0, ncs = block_size(n, NC, NR);
     /* the rows in blocks of at most 8, as even as they can be (10 = 5 + 5) */
     int nrb = (m + MR - 1) / MR, rows = (m + nrb - 1) / nrb;
+    /* op(A)'s row sums, by the part with the first columns (packing op(A)
+     * for them), in double: sums[MR * block + r] */
+    double *sums = ep && ep->rowsum && j0 == 0 ? row_sums_of_a : NULL;
+    if (sums)
+        for (int i = 0; i < nrb * MR; i++)
+            sums[i] = 0;
     for (int jc = 0; jc < n; jc += ncs) {
         int nc = n - jc < ncs ? n - jc : ncs;
         if (k <= 0) { /* an empty sum: zeros */
@@ -402,7 +439,8 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
                 pack_b(bp, B, bk, bj, pc, kc, j0 + jc, nc);
             for (int i0 = 0; i0 < m; i0 += rows) {
                 int rr = m - i0 < rows ? m - i0 : rows;
-                pack_a(ap, A, ai, ak, i0, rr, pc, kc);
+                pack_a(ap, A, ai, ak, i0, rr, pc, kc,
+                       sums && jc == 0 ? sums + (size_t)(i0 / rows) * MR : NULL);
                 size_t off = (size_t)i0 * (size_t)ldc + (size_t)(j0 + jc);
                 /* the epilogue at the last k block's store */
                 const nn_pack_epilogue *e = pc + kc == k && ep && ep->kind ? ep : NULL;
@@ -413,5 +451,8 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
             }
         }
     }
+    if (sums)
+        for (int i = 0; i < m; i++)
+            ep->rowsum[i] = (nn_real)sums[(size_t)(i / rows) * MR + (size_t)(i % rows)];
 }
 #endif
