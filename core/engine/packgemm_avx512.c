@@ -23,6 +23,8 @@
 enum { MR = NN_PACK_MR, NR = NN_PACK_NR, NV = 3, KC = NN_PACK_KC, NC = NN_PACK_NC,
        /* how many rows of a B panel ahead the kernel prefetches */
        PREFETCH_ROWS = 8,
+       /* how many rows ahead pack_b requests op(B)'s rows */
+       PACK_PREFETCH_ROWS = 8,
        /* up to this many rows of C, op(B) is not packed (when its rows are contiguous) */
        DIRECT_ROWS = 2 * NN_PACK_MR };
 
@@ -294,14 +296,22 @@ static void pack_b(nn_real *bp, const nn_real *B, long bk, long bj, int p0, int 
         vmask mk[NV];
         for (int v = 0; v < NV; v++)
             mk[v] = lanes(nc - j - v * VL);
-        for (int p = 0; p < kc; p++) {
-            const nn_real *s = base + (size_t)p * (size_t)bk;
-            for (int v = 0; v < NV; v++) {
-                vec x = bj == 1 ? vmaskz_loadu(mk[v], s + v * VL)
-                                : vgather(mk[v], s + (size_t)(v * VL) * (size_t)bj, (int)bj);
-                vstore(dst + (size_t)p * NR + v * VL, x);
+        if (bj == 1)
+            for (int p = 0; p < kc; p++) {
+                const nn_real *s = base + (size_t)p * (size_t)bk;
+                /* rows far apart: each is a new line, requested some rows ahead */
+                for (int v = 0; v < NV; v++)
+                    _mm_prefetch((const char *)(s + PACK_PREFETCH_ROWS * bk + v * VL), _MM_HINT_T0);
+                for (int v = 0; v < NV; v++)
+                    vstore(dst + (size_t)p * NR + v * VL, vmaskz_loadu(mk[v], s + v * VL));
             }
-        }
+        else
+            for (int p = 0; p < kc; p++) {
+                const nn_real *s = base + (size_t)p * (size_t)bk;
+                for (int v = 0; v < NV; v++)
+                    vstore(dst + (size_t)p * NR + v * VL,
+                           vgather(mk[v], s + (size_t)(v * VL) * (size_t)bj, (int)bj));
+            }
     }
 }
 
