@@ -198,7 +198,7 @@ static int check(int ta, int tb, int m, int n, int k, int extra, int special)
  * passes (model.c's row_relu, row_leaky, row_backward), element by element:
  * equal bit for bit, with zeros of both signs, NaNs and infinities among
  * the pre-activations and the kept derivatives. */
-static void check_epilogues(int m, int n, int k, int threads)
+static void check_epilogues(int ta, int m, int n, int k, int threads)
 {
     int ldc = n + 3;
     size_t nc = (size_t)m * (size_t)ldc;
@@ -209,18 +209,20 @@ static void check_epilogues(int m, int n, int k, int threads)
         A[i] = urand();
     for (size_t i = 0; i < (size_t)k * n; i++)
         B[i] = urand();
+    /* biases of both zeros, NaN and infinities, so that some pre-activations are */
+    static const nn_real odd_bias[] = {0, -0.0, NAN, INFINITY, -INFINITY};
     for (int i = 0; i < m; i++)
-        bias[i] = i % 7 == 0 ? 0 : urand();
+        bias[i] = i % 7 == 0 ? odd_bias[(i / 7) % 5] : urand();
     static const nn_real odd[] = {0, -0.0, NAN, INFINITY, -INFINITY, 1e-30};
     for (size_t i = 0; i < nc; i++)
         g[i] = i % 11 == 0 ? odd[(i / 11) % 6] : urand();
     openblas_set_num_threads(threads);
-    nn_pack_gemm(0, 0, m, n, k, A, k, B, n, P, ldc);
+    int lda = ta ? m : k;
+    nn_pack_gemm(ta, 0, m, n, k, A, lda, B, n, P, ldc);
     const nn_real one = 1, slope = (nn_real)0.01;
     for (int kind = NN_PACK_RELU; kind <= NN_PACK_DKEPT; kind++) {
-        nn_pack_epilogue e = {.kind = kind, .bias = bias, .act = act, .g = g,
-                              .slope = kind == NN_PACK_DSIGN ? 0 : slope};
-        nn_pack_gemm_ep(0, 0, m, n, k, A, k, B, n, C, ldc, &e);
+        nn_pack_epilogue e = {.kind = kind, .bias = bias, .act = act, .g = g, .slope = slope};
+        nn_pack_gemm_ep(ta, 0, m, n, k, A, lda, B, n, C, ldc, &e);
         long bad = 0;
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) {
@@ -231,7 +233,7 @@ static void check_epilogues(int m, int n, int k, int threads)
                     want = v;
                     a = kind == NN_PACK_RELU ? (v > 0 ? v : 0) : (v > 0 ? v : w);
                 } else if (kind == NN_PACK_DSIGN) {
-                    nn_real gg = g[o] > 0 ? one : 0;
+                    nn_real gg = g[o] > 0 ? one : slope;
                     want = z * gg;
                 } else
                     want = z * g[o];
@@ -333,20 +335,25 @@ int main(void)
     check(1, 0, 512, 500, 512, 0, 0);
     check(1, 0, 512, 500, 10, 0, 0);
     check(0, 1, 10, 512, 500, 0, 1);
-    n_checked += 7;
+    check(0, 1, 10, 1063, 500, 0, 0); /* the dot products split over threads */
+    n_checked += 8;
     check_rowsums(0, 512, 512, 500);
     check_rowsums(0, 41, NN_PACK_NC + 7, 513);
     check_rowsums(1, 17, 2 * NN_PACK_NR, 300);
     check_rowsums(0, NN_PACK_ROWSUM_MAX + 3, NN_PACK_NR, 9);
-    check_epilogues(41, 3 * NN_PACK_NR + 5, 300, 1);
-    check_epilogues(512, 500, 154, 2);
-    check_epilogues(9, NN_PACK_NR + 1, 7, 1);
+    check_epilogues(0, 41, 3 * NN_PACK_NR + 5, 300, 1);
+    check_epilogues(0, 512, 500, 154, 2);
+    check_epilogues(0, 9, NN_PACK_NR + 1, 7, 1);
+    check_epilogues(1, 512, 500, 512, 2); /* the input gradient's form, A^T B */
+    check_epilogues(1, 23, 2 * NN_PACK_NR + 3, 10, 1);
     /* a fork()ed child (a sweep worker) after the parent's workers started:
      * its products on 2 threads start workers of its own */
     fflush(stdout);
     pid_t pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        alarm(60); /* a pool that waits for workers the child has not: killed */
         _exit(check(0, 0, 512, 500, 154, 0, 0) ? 1 : 0);
+    }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
         WEXITSTATUS(status) != 0) {

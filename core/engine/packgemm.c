@@ -174,6 +174,8 @@ void nn_pack_gemm_ep(int trans_a, int trans_b, int m, int n, int k, const nn_rea
     }
     pthread_mutex_lock(&pool.mu);
     int parts = ensure_workers(threads);
+    if (parts > threads) /* workers started for more threads than now wanted */
+        parts = threads;
     int chunk = (int)((panels + parts - 1) / parts) * NN_PACK_NR;
     pool.j = (job){trans_a, trans_b, m, n, k, lda, ldb, ldc, parts, chunk, A, B, C, ep};
     pool.pending = pool.started;
