@@ -53,8 +53,8 @@ AI double hsum(__m256d v)
 
 /* The products of at most 2^18 multiply-adds, none of whose sizes exceeds
  * 4096: the notebooks' layers (2-10-5-1 on a few hundred points), while every
- * product of the 154-512-512-10 and 1225-256-10 nets stays with BLAS
- * (docs/performance.md). */
+ * product of the 154-512-512-10 and 1225-256-10 nets goes to BLAS or, on an
+ * AVX-512 CPU, packgemm.h's kernels (docs/performance.md). */
 int nn_small_gemm_ok(long m, long n, long k)
 {
     return m > 0 && n > 0 && k > 0 && m <= 4096 && n <= 4096 && k <= 4096 &&
