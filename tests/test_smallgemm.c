@@ -42,13 +42,7 @@ int main(void)
 #endif
 
 static unsigned long long rng_state = 88172645463325252ull;
-static nn_real urand(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (nn_real)((double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-}
+static nn_real urand(void) { return (nn_real)tu_uniform(&rng_state); }
 
 enum { NN, TN, NT };
 

@@ -95,6 +95,16 @@ static inline void tu_temp_dir(char *path)
         fail_msg("mkdtemp failed");
 }
 
+/* A uniform value in [-1, 1) from the xorshift64 generator whose state is *s
+ * (a test's own, seeded as it likes: the same sequence on every machine). */
+static inline double tu_uniform(unsigned long long *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (double)(*s >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
 #define TU_REF NN_TEST_DATA "/course_reference.txt"
 
 #endif
