@@ -3,8 +3,9 @@
  * all the elementwise work of a layer (bias, activation, its derivative; the
  * loss and the output gradient), with the operations of each element in the
  * order of the plain formulas, so the results are those of separate passes;
- * for small layers (smallgemm.h) the hidden layers' passes are done at the
- * stores of the products themselves, with the same operations. */
+ * for small layers (smallgemm.h) and, on AVX-512 CPUs, large ones
+ * (packgemm.h) the hidden layers' passes are done at the stores of the
+ * products themselves, with the same operations. */
 #include "model.h"
 #include "packgemm.h"
 #include "smallgemm.h"
