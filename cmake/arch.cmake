@@ -27,22 +27,25 @@ if(NN_ARCH_FLAGS)
 endif()
 message(STATUS "nnlab instruction set: NN_ARCH=${NN_ARCH} -> ${NN_ARCH_FLAGS}")
 
-# The large layers' own products (core/engine/packgemm.h): an AVX2 build (auto)
-# also compiles their AVX-512 kernels, in one file of their own with
-# -mavx512f; the core runs them only where the CPU has AVX-512F (checked at
-# run time, so the binaries still run where it has not, and under Valgrind).
-# -DNN_AVX512_KERNELS=OFF leaves every large product to the BLAS.
-option(NN_AVX512_KERNELS "the large layers' own AVX-512 products, where the CPU has AVX-512F" ON)
+# The model's AVX-512 products: the large layers' own kernels (core/engine/
+# packgemm.h) and the small layers' products on 512-bit vectors (smallgemm.h).
+# An AVX2 build (auto) also compiles them, each in a file of its own with
+# -mavx512f (and -mavx512vl); the core runs them only where the CPU has them
+# (checked at run time, so the binaries still run where it has not, and under
+# Valgrind). -DNN_AVX512_KERNELS=OFF leaves every large product to the BLAS
+# and the small ones to the AVX2 code.
+option(NN_AVX512_KERNELS "the model's own AVX-512 products, where the CPU has AVX-512F" ON)
 include(CheckCCompilerFlag)
-set(NN_HAVE_PACK_GEMM 0)
+set(NN_HAVE_AVX512 0)
 if(NN_AVX512_KERNELS AND NN_ARCH STREQUAL "auto" AND NN_ARCH_FLAGS)
   check_c_compiler_flag(-mavx512f NN_CC_AVX512F)
-  if(NN_CC_AVX512F)
-    set(NN_HAVE_PACK_GEMM 1)
+  check_c_compiler_flag(-mavx512vl NN_CC_AVX512VL)
+  if(NN_CC_AVX512F AND NN_CC_AVX512VL)
+    set(NN_HAVE_AVX512 1)
   endif()
 endif()
-add_compile_definitions(NN_HAVE_PACK_GEMM=${NN_HAVE_PACK_GEMM})
-message(STATUS "nnlab AVX-512 kernels for large layers (used where the CPU has AVX-512F): ${NN_HAVE_PACK_GEMM}")
+add_compile_definitions(NN_HAVE_AVX512=${NN_HAVE_AVX512})
+message(STATUS "nnlab AVX-512 kernels (used where the CPU has AVX-512F): ${NN_HAVE_AVX512}")
 
 # glibc's vector math library (libmvec) for the sigmoid output's exp and log1p (core/engine/
 # vmath.h): used when an AVX2 build links their AVX2 variants.

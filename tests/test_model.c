@@ -9,6 +9,9 @@
 #include "run.h"
 #include "train.h"
 #include "util.h"
+#include "vmath.h"
+
+#include <float.h>
 
 static void make_net(nn_model *m, nn_act act, nn_out out, int K, long mb)
 {
@@ -80,6 +83,58 @@ static void test_stable_loss(void **s)
         m.theta[i] *= 1e4;
     assert_true(isfinite(mean_loss(&m, 4)));
     nn_model_free(&m);
+}
+
+/* The sigmoid output's summed loss in model.c's order: the examples' terms
+ * (softplus(z) - y z from the same vector exp and log1p, vmath.h) in 4 lane
+ * sums, lane l over examples l, l + 4, ... below mb - mb % 4, added as
+ * (s0 + s2) + (s1 + s3), then the last mb % 4 in order: equal bit for bit on
+ * every tail length and across the 64-example blocks; and within
+ * mb * eps * sum |term| of a long double sum of libm's terms. */
+static void test_sigmoid_loss_order(void **s)
+{
+    static const long sizes[] = {1, 2, 3, 4, 5, 7, 63, 64, 65, 67, 128, 130, 300, 301};
+    double worst = 0;
+    for (size_t q = 0; q < sizeof sizes / sizeof sizes[0]; q++) {
+        long mb = sizes[q];
+        nn_model m;
+        make_net(&m, NN_ACT_RELU, NN_OUT_SIGMOID, 2, mb);
+        double got = nn_model_forward(&m, mb, 0);
+        const nn_real *z = m.Z[m.spec.n_layers - 1];
+        double *e = malloc(sizeof(double) * (size_t)mb), *t = malloc(sizeof(double) * (size_t)mb);
+        for (long j = 0; j < mb; j++)
+            e[j] = -(double)z[j];
+        nn_exp_array(e, e, mb);
+        for (long j = 0; j < mb; j++)
+            e[j] = z[j] >= 0 ? e[j] : 1.0 / e[j];
+        nn_log1p_array(e, t, mb);
+        long double exact = 0, mag = 0;
+        for (long j = 0; j < mb; j++) {
+            double v = z[j];
+            t[j] = ((v > 0 ? v : 0) + t[j]) - (m.yb[j] ? v : 0.0);
+            long double lt = (v > 0 ? v : 0) + log1pl(expl(-fabsl((long double)v))) -
+                             (m.yb[j] ? (long double)v : 0);
+            exact += lt;
+            mag += fabsl(lt);
+        }
+        long mv = mb - mb % 4;
+        double l4[4] = {0, 0, 0, 0};
+        for (long j = 0; j < mv; j++)
+            l4[j % 4] += t[j];
+        double want = (l4[0] + l4[2]) + (l4[1] + l4[3]);
+        for (long j = mv; j < mb; j++)
+            want += t[j];
+        if (memcmp(&got, &want, sizeof got) != 0)
+            fail_msg("batch %ld: loss %.17g, the lane order gives %.17g", mb, got, want);
+        double err = fabs((double)((long double)got - exact)) / (double)(mb * DBL_EPSILON * mag);
+        worst = err > worst ? err : worst;
+        free(e);
+        free(t);
+        nn_model_free(&m);
+    }
+    printf("  sigmoid loss: the lane order on %zu batch sizes; largest error %.3g of the bound "
+           "mb*eps*sum|term| (long double)\n", sizeof sizes / sizeof sizes[0], worst);
+    assert_true(worst <= 1.0);
 }
 
 /* ---- training-level tests through a real experiment ------------------------ */
@@ -233,6 +288,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradients),
         cmocka_unit_test(test_stable_loss),
+        cmocka_unit_test(test_sigmoid_loss_order),
         cmocka_unit_test(test_best_model_copy),
         cmocka_unit_test(test_divergence_stops),
         cmocka_unit_test(test_gather_held),

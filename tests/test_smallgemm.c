@@ -15,6 +15,8 @@
  *   product (itself checked against the documented order above) followed by
  *   the model's elementwise formulas, and their products within the long
  *   double bound; zeros, NaNs and infinities in the pre-activations.
+ * All of it twice, where the build and the CPU have the 512-bit products
+ * (smallgemm_avx512.c): on the AVX2 code, then on those.
  * Skipped (77) in a build without AVX2 + FMA, which has no such path. */
 #include "testutil.h"
 
@@ -45,6 +47,10 @@ static unsigned long long rng_state = 88172645463325252ull;
 static nn_real urand(void) { return (nn_real)tu_uniform(&rng_state); }
 
 enum { NN, TN, NT };
+
+/* rows 1 .. MAX_ROWS: every block of both paths (AVX2: up to 6 rows; 512-bit:
+ * up to 10, and 11 = 6 + 5, 13 = 7 + 6) */
+enum { MAX_ROWS = 13 };
 
 /* op(A)[i][p] and op(B)[p][j] of a product of kind `kind`, row-major. */
 static nn_real opa(int kind, const nn_real *A, int lda, int i, int p)
@@ -159,14 +165,15 @@ static void one(int kind, int m, int n, int k, int pad, tally *t)
 static void check_kind(int kind, const char *name)
 {
     tally t = {0};
-    for (int m = 1; m <= 9; m++)
+    for (int m = 1; m <= MAX_ROWS; m++)
         for (int n = 1; n <= 41; n += (n < 18 ? 1 : 7))
             for (int k = 1; k <= 37; k += (k < 10 ? 1 : 9))
                 one(kind, m, n, k, (m + n + k) % 3, &t);
     /* the notebooks' 2-10-5-1 net on 300 points: forward, input and weight gradients */
     static const int shapes[][4] = {{NN, 10, 300, 2}, {NN, 5, 300, 10}, {NN, 1, 300, 5},
                                     {TN, 10, 300, 5}, {TN, 5, 300, 1},  {NT, 10, 2, 300},
-                                    {NT, 5, 10, 300}, {NT, 1, 5, 300},  {NT, 20, 3, 211}};
+                                    {NT, 5, 10, 300}, {NT, 1, 5, 300},  {NT, 20, 3, 211},
+                                    {NN, 21, 67, 3},  {TN, 20, 45, 4},  {NT, 21, 9, 67}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         if (shapes[s][0] == kind)
             one(kind, shapes[s][1], shapes[s][2], shapes[s][3], 0, &t);
@@ -220,10 +227,10 @@ static void test_rowsum(void **state)
 {
     (void)state;
     double worst = 0;
-    for (int m = 1; m <= 9; m++)
+    for (int m = 1; m <= MAX_ROWS; m++)
         for (int k = 1; k <= 50; k++) {
             int lda = k + m % 3;
-            nn_real *A = malloc(sizeof(nn_real) * (size_t)m * lda), s[9], C[9];
+            nn_real *A = malloc(sizeof(nn_real) * (size_t)m * lda), s[MAX_ROWS], C[MAX_ROWS];
             nn_real *B = malloc(sizeof(nn_real) * (size_t)k);
             for (int q = 0; q < m * lda; q++)
                 A[q] = urand();
@@ -421,7 +428,7 @@ static void test_fused(void **state)
 {
     (void)state;
     long act = 0, dact = 0, sums = 0;
-    for (int m = 1; m <= 9; m++)
+    for (int m = 1; m <= MAX_ROWS; m++)
         for (int n = 1; n <= 41; n += (n < 18 ? 1 : 7))
             for (int k = 1; k <= 37; k += (k < 10 ? 1 : 9)) {
                 int pad = (m + n + k) % 3;
@@ -498,6 +505,18 @@ int main(void)
         cmocka_unit_test(test_nonfinite), cmocka_unit_test(test_fused),
         cmocka_unit_test(test_fused_accuracy),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* both paths against the same documented orders: the AVX2 code, then
+     * (where the build has it and the CPU runs it) the 512-bit one */
+    nn_small_gemm_set_wide(0);
+    printf("the AVX2 products\n");
+    int failed = cmocka_run_group_tests_name("avx2", tests, NULL, NULL);
+    nn_small_gemm_set_wide(1);
+    if (!nn_small_gemm_wide()) {
+        printf("the 512-bit products: not tested (%s)\n",
+               NN_SMALL_WIDE ? "this CPU has no AVX-512F and VL" : "not in this build");
+        return failed;
+    }
+    printf("the 512-bit products\n");
+    return failed + cmocka_run_group_tests_name("avx512", tests, NULL, NULL);
 }
 #endif

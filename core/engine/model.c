@@ -475,32 +475,65 @@ enum { LOSS_BLOCK = 64 };
  * it), the sigmoid a = 1 / (1 + x) for the gradient (a - y) / mb, and the
  * loss softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|)),
  * exp(-|z|) being x for z >= 0 and 1 / x for z < 0 (within an ulp of
- * exp(z); where x overflows, 1 / x is 0 against a true value below 1e-308). */
+ * exp(z); where x overflows, 1 / x is 0 against a true value below 1e-308).
+ * The examples' losses are summed in LOSS_LANES partial sums, lane l
+ * taking examples l, l + 4, ... below mb - mb % 4 in order, added as
+ * (s0 + s2) + (s1 + s3), then the last mb % 4 in order (smallgemm.h's
+ * order for the bias sums): no chain of mb dependent additions. Every loop
+ * is branch-free, so GCC vectorises it (the signs of z are a coin toss for
+ * a branch predictor). */
+enum { LOSS_LANES = 4 }; /* s0 .. s3 below */
+
 static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_real *dZ)
 {
-    double sum = 0, inv = 1.0 / (double)mb;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, last[LOSS_LANES], inv = 1.0 / (double)mb;
+    long mv = mb - mb % LOSS_LANES;
     for (long j0 = 0; j0 < mb; j0 += LOSS_BLOCK) {
         long nb = mb - j0 < LOSS_BLOCK ? mb - j0 : LOSS_BLOCK;
-        double e[LOSS_BLOCK];
+        double e[LOSS_BLOCK], r[LOSS_BLOCK], yd[LOSS_BLOCK];
         const nn_real *z = ZL + j0;
         const int32_t *y = m->yb + j0;
-        for (long j = 0; j < nb; j++)
+        for (long j = 0; j < nb; j++) {
             e[j] = -(double)z[j];
+            yd[j] = (double)y[j];
+        }
         nn_exp_array(e, e, nb);
-        /* the divisions in a loop of their own, which GCC vectorises */
+        /* the divisions in loops of their own, the selects after them (a
+         * division under a condition stays a branch) */
         if (dZ)
             for (long j = 0; j < nb; j++)
-                dZ[j0 + j] = (nn_real)(inv * (1.0 / (1.0 + e[j]) - (double)y[j]));
+                dZ[j0 + j] = (nn_real)(inv * (1.0 / (1.0 + e[j]) - yd[j]));
         for (long j = 0; j < nb; j++)
-            e[j] = z[j] >= 0 ? e[j] : 1.0 / e[j];
+            r[j] = 1.0 / e[j];
+        for (long j = 0; j < nb; j++)
+            e[j] = z[j] >= 0 ? e[j] : r[j];
         nn_log1p_array(e, e, nb);
-        double acc = sum; /* in a register through the loop (sum is kept across the call) */
         for (long j = 0; j < nb; j++) {
-            double v = z[j];
-            acc += ((v > 0 ? v : 0) + e[j]) - (y[j] ? v : 0.0);
+            /* x - (y ? v : 0), which is x for y = 0 (x >= +0 or NaN), as a
+             * select on the bits: GCC would otherwise put x - v under a
+             * branch (trapping math), and not vectorise the loop */
+            double v = z[j], x = (v > 0 ? v : 0) + e[j], xv = x - v;
+            int64_t bx, bxv, pick = -(int64_t)(yd[j] != 0);
+            memcpy(&bx, &x, sizeof bx);
+            memcpy(&bxv, &xv, sizeof bxv);
+            bx = (bxv & pick) | (bx & ~pick);
+            memcpy(&e[j], &bx, sizeof bx);
         }
-        sum = acc;
+        /* LOSS_BLOCK is a multiple of LOSS_LANES, so the lanes go on across
+         * blocks; only the last block has examples past mv */
+        long jv = mv - j0 < nb ? mv - j0 : nb;
+        for (long j = 0; j < jv; j += LOSS_LANES) {
+            s0 += e[j];
+            s1 += e[j + 1];
+            s2 += e[j + 2];
+            s3 += e[j + 3];
+        }
+        for (long j = jv; j < nb; j++)
+            last[j - jv] = e[j];
     }
+    double sum = (s0 + s2) + (s1 + s3);
+    for (long j = mv; j < mb; j++)
+        sum += last[j - mv];
     return sum;
 }
 

@@ -26,7 +26,7 @@
 
 #include "nnlab/plugin.h"
 
-#if defined(NN_HAVE_PACK_GEMM) && NN_HAVE_PACK_GEMM
+#if defined(NN_HAVE_AVX512) && NN_HAVE_AVX512
 #define NN_PACK_GEMM 1
 #else
 #define NN_PACK_GEMM 0

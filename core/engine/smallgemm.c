@@ -55,6 +55,38 @@ AI double hsum(__m256d v)
  * 4096: the notebooks' layers (2-10-5-1 on a few hundred points), while every
  * product of the 154-512-512-10 and 1225-256-10 nets goes to BLAS or, on an
  * AVX-512 CPU, packgemm.h's kernels (docs/performance.md). */
+#if NN_SMALL_WIDE
+static int wide_on = 1;
+
+int nn_small_gemm_wide(void)
+{
+    static int cpu = -1;
+    if (cpu < 0) {
+        __builtin_cpu_init();
+        cpu = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    }
+    return cpu && wide_on;
+}
+#define WIDE(call)                                                                                 \
+    do {                                                                                           \
+        if (nn_small_gemm_wide()) {                                                                \
+            call;                                                                                  \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+#else
+static int wide_on = 0;
+int nn_small_gemm_wide(void) { return 0; }
+#define WIDE(call) ((void)0)
+#endif
+
+int nn_small_gemm_set_wide(int on)
+{
+    int was = wide_on;
+    wide_on = NN_SMALL_WIDE && on;
+    return was;
+}
+
 int nn_small_gemm_ok(long m, long n, long k)
 {
     return m > 0 && n > 0 && k > 0 && m <= 4096 && n <= 4096 && k <= 4096 &&
@@ -215,12 +247,14 @@ static void nn_plain(int m, int n, int k, const nn_real *A, long ai, long ak, co
 void nn_small_nn(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc)
 {
+    WIDE(nn_wide_nn(m, n, k, A, lda, B, ldb, C, ldc));
     nn_plain(m, n, k, A, lda, 1, B, ldb, C, ldc);
 }
 
 void nn_small_tn(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                  nn_real *C, int ldc)
 {
+    WIDE(nn_wide_tn(m, n, k, A, lda, B, ldb, C, ldc));
     nn_plain(m, n, k, A, 1, lda, B, ldb, C, ldc);
 }
 
@@ -228,6 +262,7 @@ void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_re
                      const nn_real *bias, int leaky, nn_real slope, nn_real *Z, nn_real *Act,
                      int ldc)
 {
+    WIDE(nn_wide_nn_act(m, n, k, A, lda, B, ldb, bias, leaky, slope, Z, Act, ldc));
     epilogue e = {.bias = bias, .act = Act, .slope = slope};
     if (leaky)
         nn_all(EP_LEAKY, &e, m, n, k, A, lda, 1, B, ldb, Z, ldc);
@@ -238,6 +273,7 @@ void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_re
 void nn_small_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                       const nn_real *z, const nn_real *gk, nn_real neg, nn_real *D, int ldc)
 {
+    WIDE(nn_wide_tn_dact(m, n, k, A, lda, B, ldb, z, gk, neg, D, ldc));
     epilogue e = {.g = gk ? gk : z, .slope = neg};
     if (gk)
         nn_all(EP_DKEPT, &e, m, n, k, A, 1, lda, B, ldb, D, ldc);
@@ -323,6 +359,7 @@ AI void nt_rows(int R, int n, int k, const nn_real *A, int lda, const nn_real *B
 void nn_small_nt_rowsum(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                         nn_real *C, int ldc, nn_real *s)
 {
+    WIDE(nn_wide_nt_rowsum(m, n, k, A, lda, B, ldb, C, ldc, s));
     int i = 0;
     for (; i + 2 <= m; i += 2)
         nt_rows(2, n, k, A + (size_t)i * (size_t)lda, lda, B, ldb, C + (size_t)i * (size_t)ldc, ldc,

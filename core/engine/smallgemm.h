@@ -31,6 +31,15 @@
 #define NN_SMALL_GEMM 0
 #endif
 
+/* The same products on 512-bit vectors (smallgemm_avx512.c), compiled where
+ * the build compiles its AVX-512 kernels (cmake/arch.cmake) and run where the
+ * CPU has AVX-512F and VL: the same sums in the same order, the same bits. */
+#if NN_SMALL_GEMM && defined(NN_HAVE_AVX512) && NN_HAVE_AVX512
+#define NN_SMALL_WIDE 1
+#else
+#define NN_SMALL_WIDE 0
+#endif
+
 #if NN_SMALL_GEMM
 /* 1 when a product of these sizes (op(A) m x k,
  * B k x n) is small enough for it to beat BLAS. */
@@ -60,6 +69,29 @@ void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_re
  * with row stride ldc */
 void nn_small_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                       const nn_real *z, const nn_real *gk, nn_real neg, nn_real *D, int ldc);
+
+/* 1 when the products above run on 512-bit vectors (the build has them,
+ * the CPU runs them and they are on). */
+int nn_small_gemm_wide(void);
+/* Turns the 512-bit products on or off (tests compare both); returns the
+ * previous setting. */
+int nn_small_gemm_set_wide(int on);
+#endif
+
+#if NN_SMALL_WIDE
+/* smallgemm_avx512.c: the functions above (nn_small_nn, ...) on 512-bit
+ * vectors, called by them where nn_small_gemm_wide() */
+void nn_wide_nn(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                nn_real *C, int ldc);
+void nn_wide_tn(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                nn_real *C, int ldc);
+void nn_wide_nt_rowsum(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                       nn_real *C, int ldc, nn_real *s);
+void nn_wide_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                    const nn_real *bias, int leaky, nn_real slope, nn_real *Z, nn_real *Act,
+                    int ldc);
+void nn_wide_tn_dact(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
+                     const nn_real *z, const nn_real *gk, nn_real neg, nn_real *D, int ldc);
 #endif
 
 #endif
