@@ -9,6 +9,7 @@
 #include "run.h"
 #include "train.h"
 #include "util.h"
+#include "smallgemm.h"
 #include "vmath.h"
 
 #include <float.h>
@@ -135,6 +136,50 @@ static void test_sigmoid_loss_order(void **s)
     printf("  sigmoid loss: the lane order on %zu batch sizes; largest error %.3g of the bound "
            "mb*eps*sum|term| (long double)\n", sizeof sizes / sizeof sizes[0], worst);
     assert_true(worst <= 1.0);
+}
+
+/* skip_z: a training forward of a small ReLU / leaky net leaves the hidden
+ * Z unwritten (z_skipped), its gradient equal bit for bit to that of a
+ * forward that writes Z (backward takes the signs from A); nn_model_fill_z
+ * then writes the Z an ordinary forward writes. Where the build has no
+ * small-product path nothing is skipped and the rest still holds. */
+static void test_skip_z(void **s)
+{
+    for (int a = 0; a < 2; a++) {
+        nn_act act = a ? NN_ACT_LEAKY_RELU : NN_ACT_RELU;
+        nn_model m, r;
+        long mb = 37;
+        make_net(&m, act, NN_OUT_SIGMOID, 2, mb);
+        make_net(&r, act, NN_OUT_SIGMOID, 2, mb);
+        m.theta[3] = 0; /* some pre-activations exactly zero */
+        r.theta[3] = 0;
+        m.skip_z = 1;
+        for (int l = 0; l < 2; l++)
+            for (long q = 0; q < m.spec.sizes[l + 1] * mb; q++)
+                m.Z[l][q] = r.Z[l][q] = (nn_real)-7; /* stale values */
+        double lm = nn_model_forward(&m, mb, 1), lr = nn_model_forward(&r, mb, 1);
+        nn_model_backward(&m, mb, 1);
+        nn_model_backward(&r, mb, 1);
+        assert_true(lm == lr);
+        assert_memory_equal(m.grad, r.grad, m.n_params * sizeof(nn_real));
+        int skipped = m.z_skipped[0] + m.z_skipped[1];
+        assert_int_equal(r.z_skipped[0] + r.z_skipped[1], 0);
+#if NN_SMALL_GEMM
+        assert_int_equal(skipped, 2);
+        assert_true(m.Z[0][0] == (nn_real)-7); /* left as it was */
+#endif
+        nn_model_fill_z(&m, mb);
+        for (int l = 0; l < 2; l++)
+            assert_memory_equal(m.Z[l], r.Z[l], sizeof(nn_real) * (size_t)m.spec.sizes[l + 1] * mb);
+        printf("  skip_z %-10s %d hidden layers' Z skipped, gradients identical, Z filled\n",
+               a ? "leaky_relu" : "relu", skipped);
+        /* a negative slope: A > 0 is not Z > 0, so nothing is skipped */
+        m.spec.leaky_slope = -0.1;
+        nn_model_forward(&m, mb, 1);
+        assert_int_equal(m.z_skipped[0] + m.z_skipped[1], a ? 0 : 2);
+        nn_model_free(&m);
+        nn_model_free(&r);
+    }
 }
 
 /* ---- training-level tests through a real experiment ------------------------ */
@@ -289,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_gradients),
         cmocka_unit_test(test_stable_loss),
         cmocka_unit_test(test_sigmoid_loss_order),
+        cmocka_unit_test(test_skip_z),
         cmocka_unit_test(test_best_model_copy),
         cmocka_unit_test(test_divergence_stops),
         cmocka_unit_test(test_gather_held),

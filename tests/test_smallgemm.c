@@ -10,7 +10,7 @@
  *   BLAS uses one fused chain too (the count is printed, not required: it
  *   depends on the BLAS's kernels);
  * - a NaN or an infinity in an operand reaches its row and column of C;
- * - the fused variants (nn_small_nn_act, nn_small_tn_dact,
+ * - the fused variants (nn_small_nn_act, also without Z, nn_small_tn_dact,
  *   nn_small_nt_rowsum) on the same shapes: equal bit for bit to the plain
  *   product (itself checked against the documented order above) followed by
  *   the model's elementwise formulas, and their products within the long
@@ -324,6 +324,15 @@ static void one_act(int m, int n, int k, int pad, int leaky, long *checked)
     if (m > 1 && n > 2)
         bias[1] = -P[(size_t)1 * ldc + 2];
     nn_small_nn_act(m, n, k, A, lda, B, ldb, bias, leaky, slope, Z, Ac, ldc);
+    /* Z NULL: the same activations, nothing else written */
+    nn_real *Ao = malloc(sizeof(nn_real) * (size_t)m * ldc);
+    for (int q = 0; q < m * ldc; q++)
+        Ao[q] = (nn_real)12345;
+    nn_small_nn_act(m, n, k, A, lda, B, ldb, bias, leaky, slope, NULL, Ao, ldc);
+    if (memcmp(Ao, Ac, sizeof(nn_real) * (size_t)m * ldc) != 0)
+        fail_msg("nn_act %s %dx%dx%d: the activations without Z differ", leaky ? "leaky" : "relu",
+                 m, n, k);
+    free(Ao);
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
             size_t q = (size_t)i * ldc + j;

@@ -151,10 +151,11 @@ void nn_model_gather(nn_model *m, const nn_real *X, const int32_t *y, int d,
                      const int64_t *idx, long mb)
 {
     if (mb > 0 && idx[0] >= 0 && holds(m, X, y, d, (size_t)idx[0], mb)) {
-        long j = 1;
-        while (j < mb && idx[j] == idx[0] + j)
-            j++;
-        if (j == mb)
+        /* in order? (no early exit: a loop GCC vectorises) */
+        int64_t off = 0;
+        for (long j = 0; j < mb; j++)
+            off |= idx[j] ^ (idx[0] + j);
+        if (off == 0)
             return;
     }
     const nn_real *rows[GATHER_BLOCK];
@@ -415,16 +416,18 @@ static void input_grad(nn_real *dA, const nn_real *W, const nn_real *dZ, int out
  * pass is done at the product's store (nn_small_nn_act, nn_pack_gemm_ep:
  * per element the operations of bias_activate). */
 static void hidden_forward(const nn_model_spec *s, int l, nn_real *Z, nn_real *A, nn_real *G,
-                           const nn_real *W, const nn_real *b, const nn_real *Ain, long mb)
+                           const nn_real *W, const nn_real *b, const nn_real *Ain, long mb,
+                           int skip_z)
 {
     int out = s->sizes[l + 1], in = s->sizes[l];
 #if NN_SMALL_GEMM
     if ((s->act == NN_ACT_RELU || s->act == NN_ACT_LEAKY_RELU) && nn_small_gemm_ok(out, mb, in)) {
         nn_small_nn_act(out, (int)mb, in, W, in, Ain, (int)mb, b, s->act == NN_ACT_LEAKY_RELU,
-                        s->leaky_slope, Z, A, (int)mb);
+                        s->leaky_slope, skip_z ? NULL : Z, A, (int)mb);
         return;
     }
 #endif
+    (void)skip_z;
 #if NN_PACK_GEMM
     if ((s->act == NN_ACT_RELU || s->act == NN_ACT_LEAKY_RELU) && nn_pack_gemm_ok(0, out, mb, in)) {
         nn_pack_epilogue e = {.kind = s->act == NN_ACT_LEAKY_RELU ? NN_PACK_LEAKY : NN_PACK_RELU,
@@ -447,8 +450,10 @@ static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real
     nn_real neg = m->spec.act == NN_ACT_LEAKY_RELU ? m->spec.leaky_slope : 0;
 #if NN_SMALL_GEMM
     if (nn_small_gemm_ok(in, mb, out)) {
-        nn_small_tn_dact(in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, m->Z[l - 1],
-                         m->G[l - 1], neg, dZp, (int)mb);
+        /* the signs from A where forward left Z unwritten (skips_z) */
+        const nn_real *z = m->z_skipped[l - 1] ? m->A[l - 1] : m->Z[l - 1];
+        nn_small_tn_dact(in, (int)mb, out, nn_model_W(m, l), in, dZ, (int)mb, z, m->G[l - 1], neg,
+                         dZp, (int)mb);
         return 1;
     }
 #endif
@@ -570,6 +575,27 @@ static double output_pass(const nn_model *m, nn_real *ZL, const nn_real *b, long
     return sum;
 }
 
+/* 1 when a training forward leaves Z of hidden layer l unwritten (the
+ * model's skip_z): no hooks (their backward pass reads Z), the layer's
+ * forward and its backward (hidden_backward of layer l + 1) on the small
+ * fused products, and an activation whose A > 0 exactly where Z > 0: ReLU
+ * (max(z, 0): +0 for z = -0 and NaN) or the leaky ReLU with slope >= 0
+ * (slope * z <= 0 for z <= 0, NaN for NaN). */
+static int skips_z(const nn_model *m, int l, long mb)
+{
+#if NN_SMALL_GEMM
+    const nn_model_spec *s = &m->spec;
+    if (!m->skip_z || m->n_hooks || l + 1 >= s->n_layers)
+        return 0;
+    if (!(s->act == NN_ACT_RELU || (s->act == NN_ACT_LEAKY_RELU && !(s->leaky_slope < 0))))
+        return 0;
+    return nn_small_gemm_ok(s->sizes[l + 1], mb, s->sizes[l]) &&
+           nn_small_gemm_ok(s->sizes[l + 1], mb, s->sizes[l + 2]);
+#else
+    return (void)m, (void)l, (void)mb, 0;
+#endif
+}
+
 double nn_model_forward(nn_model *m, long mb, int training)
 {
     const nn_model_spec *s = &m->spec;
@@ -580,8 +606,9 @@ double nn_model_forward(nn_model *m, long mb, int training)
             m->hooks[h].ops->begin_pass(m->hooks[h].hp, m->hooks[h].rng);
     for (int l = 0; l + 1 < L; l++) {
         int out = s->sizes[l + 1];
+        m->z_skipped[l] = (unsigned char)(training && skips_z(m, l, mb));
         hidden_forward(s, l, m->Z[l], m->A[l], training ? m->G[l] : NULL, nn_model_W(m, l),
-                       nn_model_b(m, l), Ain, mb);
+                       nn_model_b(m, l), Ain, mb, m->z_skipped[l]);
         for (int h = 0; training && h < m->n_hooks; h++) {
             nn_reg_act a = {m->A[l], m->hooks[h].mask[l], out, mb, l, L - 1, m->hooks[h].rng};
             m->hooks[h].ops->act_forward(m->hooks[h].hp, &a);
@@ -590,6 +617,15 @@ double nn_model_forward(nn_model *m, long mb, int training)
     }
     linear_forward(m->Z[L - 1], nn_model_W(m, L - 1), Ain, s->sizes[L], s->sizes[L - 1], mb);
     return output_pass(m, m->Z[L - 1], nn_model_b(m, L - 1), mb, training ? m->dZ : NULL);
+}
+
+void nn_model_fill_z(nn_model *m, long mb)
+{
+    for (int l = 0; l + 1 < m->spec.n_layers; l++)
+        if (m->z_skipped[l]) {
+            nn_model_forward(m, mb, 0);
+            return;
+        }
 }
 
 void nn_model_backward(nn_model *m, long mb, int training)

@@ -60,9 +60,19 @@ typedef struct nn_model {
     int n_hooks;
     nn_act_hook hooks[8];
     nn_real *mask_store;        /* owns every hook mask */
+    /* skip_z (set by the trainer): a training forward without hooks may leave
+     * Z of a small ReLU (or leaky, slope >= 0) hidden layer unwritten, its
+     * backward taking the signs from A (A > 0 exactly where Z > 0); which
+     * layers the last forward left so: z_skipped (nn_model_fill_z writes them) */
+    int skip_z;
+    unsigned char z_skipped[NN_MAX_LAYERS];
 } nn_model;
 
 int nn_model_create(nn_model *m, const nn_model_spec *spec, nn_err *err);
+/* Writes the Z the last forward over mb examples left unwritten (skip_z),
+ * by an evaluation forward at the same parameters and batch: the same Z
+ * and A (for the diagnostics of a diverged step). */
+void nn_model_fill_z(nn_model *m, long mb);
 void nn_model_free(nn_model *m);
 /* Allocates masks for an activation hook (call before training). */
 int nn_model_add_hook(nn_model *m, const nn_reg_ops *ops, const nn_value *hp, nn_rng *rng, nn_err *err);

@@ -186,8 +186,11 @@ AI void nn_rows(int EP, const epilogue *e, int R, int i, int n, int k, const nn_
         for (int r = 0; r < R; r++) {
             size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
             vec bias = EP == EP_RELU || EP == EP_LEAKY ? vset1(e->bias[i + r]) : vzero();
-            vstore(C + off, ep_vec(EP, e, c0[r], bias, off));
-            vstore(C + off + VL, ep_vec(EP, e, c1[r], bias, off + VL));
+            vec v0 = ep_vec(EP, e, c0[r], bias, off), v1 = ep_vec(EP, e, c1[r], bias, off + VL);
+            if (C) { /* NULL: the activations only (nn_small_nn_act) */
+                vstore(C + off, v0);
+                vstore(C + off + VL, v1);
+            }
         }
     }
     for (; j + VL <= n; j += VL) {
@@ -205,7 +208,9 @@ AI void nn_rows(int EP, const epilogue *e, int R, int i, int n, int k, const nn_
         for (int r = 0; r < R; r++) {
             size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
             vec bias = EP == EP_RELU || EP == EP_LEAKY ? vset1(e->bias[i + r]) : vzero();
-            vstore(C + off, ep_vec(EP, e, c0[r], bias, off));
+            vec v0 = ep_vec(EP, e, c0[r], bias, off);
+            if (C)
+                vstore(C + off, v0);
         }
     }
     for (; j < n; j++)
@@ -216,7 +221,9 @@ AI void nn_rows(int EP, const epilogue *e, int R, int i, int n, int k, const nn_
                 acc = sfma(A[(i + r) * ai + p * ak], B[(size_t)p * (size_t)ldb + j], acc);
             size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
             nn_real bias = EP == EP_RELU || EP == EP_LEAKY ? e->bias[i + r] : 0;
-            C[off] = ep_one(EP, e, acc, bias, off);
+            nn_real v = ep_one(EP, e, acc, bias, off);
+            if (C)
+                C[off] = v;
         }
 }
 

@@ -60,7 +60,7 @@ void nn_small_nt_rowsum(int m, int n, int k, const nn_real *A, int lda, const nn
                         nn_real *C, int ldc, nn_real *s);
 /* A hidden layer forward: Z (m, n) = A B (nn_small_nn) + bias[i] in row i,
  * Act = relu(Z) (leaky 0: z > 0 ? z : 0) or the leaky ReLU (z > 0 ? z :
- * slope * z); Z and Act with row stride ldc */
+ * slope * z); Z and Act with row stride ldc; Z NULL: Act only */
 void nn_small_nn_act(int m, int n, int k, const nn_real *A, int lda, const nn_real *B, int ldb,
                      const nn_real *bias, int leaky, nn_real slope, nn_real *Z, nn_real *Act,
                      int ldc);

@@ -150,6 +150,8 @@ AI void nn_block(int EP, int R, int MASKED, zmask m0, zmask m1, const epilogue *
         zvec bias = EP == EP_RELU || EP == EP_LEAKY ? zset1(e->bias[i + r]) : zzero();
         zvec v0 = ep_vec(EP, MASKED, m0, e, c0[r], bias, off);
         zvec v1 = ep_vec(EP, MASKED, m1, e, c1[r], bias, off + ZL);
+        if (!C) /* the activations only (nn_small_nn_act) */
+            continue;
         if (MASKED) {
             zmstore(C + off, m0, v0);
             zmstore(C + off + ZL, m1, v1);

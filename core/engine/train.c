@@ -60,6 +60,7 @@ int nn_trainer_init(nn_trainer *t, const nn_experiment *x, const nn_data *data, 
     t->x = x;
     t->data = data;
     t->model = model;
+    model->skip_z = 1; /* nothing of the loop reads a hidden Z but the diagnostics (fill_z) */
     t->ops = &x->optim.plugin.optim;
     t->hp = x->optim.values;
     t->n_slots = t->ops->n_slots;
@@ -212,8 +213,10 @@ static int diverged(nn_trainer *t, long mb, const nn_step_result *r, int in_loss
         else if (isfinite(r->data_sum) && !isfinite(r->penalty))
             snprintf(where, sizeof where, "the weight penalties of the regularizers (%g), the "
                      "data loss finite", r->penalty);
-        else
+        else {
+            nn_model_fill_z(t->model, mb); /* the Z a training forward left unwritten */
             where_in_forward(m, mb, where, sizeof where);
+        }
         return nn_err_set(err, NN_EDIVERGED, "training diverged at epoch %ld, iteration %ld: loss "
                           "is %g; first non-finite value: %s", t->epoch, t->iteration, loss, where);
     }
