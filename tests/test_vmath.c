@@ -1,5 +1,6 @@
 /* test_vmath.c: the sigmoid output's vector exp and log1p (core/engine/vmath.h)
- * and the loss and gradient they serve (core/engine/model.c) against
+ * (libmvec's or libm's), nnlab's own log1p on [0, 1], and the loss and
+ * gradient they serve (core/engine/model.c) against
  * correctly rounded references (tests/gen_vmath_reference.py, mpmath). */
 #include "testutil.h"
 
@@ -19,16 +20,22 @@ static double ulps(double got, double want)
 
 typedef void (*array_fn)(const double *x, double *y, long n);
 
-/* f over the record args against the record want: every value within 4 ulps
- * of the correctly rounded one (glibc documents its vector functions within
- * a few ulps, the scalar ones within 1; infinities and zeros exactly), also
- * the same bits in place, alone (a padded tail) and at every lane of a
- * vector as in the whole-array call. */
-static void check_fn(const char *name, array_fn f, const char *args, const char *ref)
+/* f over the record args in [lo, hi] against the record want: every value
+ * within max_ulp of the correctly rounded one (glibc documents its vector
+ * functions within a few ulps, the scalar ones within 1; infinities and
+ * zeros exactly), also the same bits in place, alone (a padded tail) and at
+ * every lane of a vector as in the whole-array call. */
+static void check_fn(const char *name, array_fn f, const char *args, const char *ref, double lo,
+                     double hi, double max_ulp)
 {
     double *x, *want;
-    size_t n = tu_record(REF, args, &x);
-    assert_int_equal(tu_record(REF, ref, &want), n);
+    size_t all = tu_record(REF, args, &x), n = 0;
+    assert_int_equal(tu_record(REF, ref, &want), all);
+    for (size_t i = 0; i < all; i++)
+        if (x[i] >= lo && x[i] <= hi) {
+            x[n] = x[i];
+            want[n++] = want[i];
+        }
     double *got = malloc(n * sizeof *got);
     f(x, got, (long)n);
     double worst = 0;
@@ -39,8 +46,9 @@ static void check_fn(const char *name, array_fn f, const char *args, const char 
             worst = u, at = i;
     }
     printf("  %s %s: %zu values, largest difference %.1f ulp at [%zu] %s(%.17g) = %.17g, want %.17g\n",
-           nn_vmath_impl(), name, n, worst, at, name, x[at], got[at], want[at]);
-    assert_true(worst <= 4);
+           f == nn_log1p_unit_array ? "nnlab's" : nn_vmath_impl(), name, n, worst, at, name, x[at],
+           got[at], want[at]);
+    assert_true(worst <= max_ulp);
     for (size_t i = 0; i < n; i++) {
         double one, five[5] = {x[i], x[i], x[i], x[i], x[i]}, out5[5];
         f(x + i, &one, 1);
@@ -57,8 +65,51 @@ static void check_fn(const char *name, array_fn f, const char *args, const char 
     free(x), free(want), free(got), free(inplace);
 }
 
-static void test_log1p(void **s) { check_fn("log1p", nn_log1p_array, "x", "log1p"); }
-static void test_exp(void **s) { check_fn("exp", nn_exp_array, "ex", "exp"); }
+static void test_log1p(void **s) { check_fn("log1p", nn_log1p_array, "x", "log1p", -1, INFINITY, 4); }
+static void test_exp(void **s) { check_fn("exp", nn_exp_array, "ex", "exp", -INFINITY, INFINITY, 4); }
+
+/* nnlab's own log1p on [0, 1] (the loss's log1p(exp(-|z|))): the
+ * reference's arguments there within 1 ulp of mpmath's correctly rounded
+ * values, 0 and NaN exactly; and 3 million arguments (uniform on [0, 1],
+ * exp(-40 u) and 2^-e u, the sigmoid's own spread) within 1 ulp of the
+ * x87 long double log1pl (itself within an ulp of long double, 2^11 times
+ * finer), the same bits alone as in the array. */
+static void test_log1p_unit(void **s)
+{
+    check_fn("log1p on [0, 1]", nn_log1p_unit_array, "x", "log1p", 0, 1, 1);
+    double x[3] = {0, NAN, -0.0}, y[3];
+    nn_log1p_unit_array(x, y, 3);
+    assert_true(y[0] == 0 && !signbit(y[0]) && isnan(y[1]) && y[2] == 0);
+    enum { N = 3000000, B = 1000 };
+    double *a = malloc(N * sizeof *a), *got = malloc(N * sizeof *got);
+    unsigned long long st = 88172645463325252ull;
+    for (long i = 0; i < N; i++) {
+        double u = 0.5 * (tu_uniform(&st) + 1); /* [0, 1) */
+        a[i] = i % 3 == 0 ? u : i % 3 == 1 ? exp(-40 * u) : ldexp(u, -(int)(i % 60));
+    }
+    nn_log1p_unit_array(a, got, N);
+    double worst = 0, wx = 0;
+    long rounded = 0;
+    for (long i = 0; i < N; i++) {
+        long double w = log1pl((long double)a[i]);
+        double wd = (double)w, ulp = nextafter(fabs(wd), INFINITY) - fabs(wd);
+        double e = wd == 0 ? (got[i] == 0 ? 0 : INFINITY) : fabs((double)((long double)got[i] - w)) / ulp;
+        if (!(e <= worst))
+            worst = e, wx = a[i];
+        rounded += got[i] == wd;
+        if (i % B == 0) {
+            double one;
+            nn_log1p_unit_array(a + i, &one, 1);
+            if (memcmp(&one, &got[i], sizeof one) != 0)
+                fail_msg("log1p_unit(%.17g): %.17g alone, %.17g in the array", a[i], one, got[i]);
+        }
+    }
+    printf("  own log1p on [0, 1]: %d values, largest difference %.3f ulp at log1p(%.17g) (long "
+           "double reference), %.1f%% correctly rounded\n", N, worst, wx, 100.0 * rounded / N);
+    assert_true(worst <= 1);
+    free(a);
+    free(got);
+}
 
 /* A one-layer sigmoid model with W = 1 and b = 0, so that its pre-activations
  * are the reference's z: the summed loss within 1e-14 of the correctly
@@ -101,6 +152,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log1p),
         cmocka_unit_test(test_exp),
+        cmocka_unit_test(test_log1p_unit),
         cmocka_unit_test(test_sigmoid_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

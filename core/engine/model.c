@@ -512,7 +512,7 @@ static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_rea
             r[j] = 1.0 / e[j];
         for (long j = 0; j < nb; j++)
             e[j] = z[j] >= 0 ? e[j] : r[j];
-        nn_log1p_array(e, e, nb);
+        nn_log1p_unit_array(e, e, nb);
         for (long j = 0; j < nb; j++) {
             /* x - (y ? v : 0), which is x for y = 0 (x >= +0 or NaN), as a
              * select on the bits: GCC would otherwise put x - v under a

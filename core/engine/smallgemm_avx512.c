@@ -48,6 +48,10 @@ AI zvec zpair(hvec lo, hvec hi)
                                                _mm256_castps_pd(hi), 1));
 }
 AI hvec zlo(zvec v) { return _mm512_castps512_ps256(v); }
+AI zvec zbcast(const float *p)
+{
+    return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))));
+}
 AI hvec zhi(zvec v) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)); }
 /* smallgemm.c's: (s0 + s4, ..., s3 + s7) = t, then (t0 + t2) + (t1 + t3) */
 AI float hsum(__m256 v)
@@ -79,6 +83,7 @@ enum { ZL = 8, HL = 4 };
 #define sfma fma
 AI zvec zpair(hvec lo, hvec hi) { return _mm512_insertf64x4(_mm512_castpd256_pd512(lo), hi, 1); }
 AI hvec zlo(zvec v) { return _mm512_castpd512_pd256(v); }
+AI zvec zbcast(const double *p) { return _mm512_broadcast_f64x4(_mm256_loadu_pd(p)); }
 AI hvec zhi(zvec v) { return _mm512_extractf64x4_pd(v, 1); }
 /* smallgemm.c's: (s0 + s2, s1 + s3) = t, then t0 + t1 */
 AI double hsum(__m256d v)
@@ -255,10 +260,11 @@ AI void nt_block(int SUM, int R, int Q, int odd, int k, const nn_real *A, int ld
             b[q] = zpair(hload(lo[q] + p), hload(hi[q] + p));
         _Pragma("GCC unroll 10")
         for (int r = 0; r < R; r++) {
-            hvec a = hload(A + (size_t)r * (size_t)lda + p);
+            /* both halves loaded at once (a broadcast from memory: no
+             * shuffle), the low one also taken by the row sum */
+            zvec a2 = zbcast(A + (size_t)r * (size_t)lda + p);
             if (SUM)
-                as[r] = hadd(as[r], a);
-            zvec a2 = zpair(a, a);
+                as[r] = hadd(as[r], zlo(a2));
             _Pragma("GCC unroll 4")
             for (int q = 0; q < Q; q++)
                 acc[r][q] = zfma(a2, b[q], acc[r][q]);

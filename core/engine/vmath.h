@@ -18,6 +18,11 @@
 
 /* y[i] = log1p(x[i]) for i < n; x and y may be the same array. */
 void nn_log1p_array(const double *x, double *y, long n);
+/* y[i] = log1p(x[i]) for x[i] in [0, 1] or NaN (the loss's log1p(exp(-|z|))),
+ * within an ulp of the exact value (0.85 ulp measured), by nnlab's own
+ * formula (vmath.c): the same bits in every build and on every CPU, and
+ * vectorised (AVX2, AVX-512 where the CPU has it). Other x: unspecified. */
+void nn_log1p_unit_array(const double *x, double *y, long n);
 /* y[i] = exp(x[i]) for i < n; x and y may be the same array. */
 void nn_exp_array(const double *x, double *y, long n);
 
