@@ -471,14 +471,15 @@ static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real
 }
 
 /* Examples of a sigmoid output whose exponentials and softplus terms go
- * through one nn_exp_array and one nn_log1p_array call (vmath.h): a block on
+ * through one nn_exp_array and one nn_log1p_unit_array call (vmath.h): a block on
  * the stack, no allocation. */
 enum { LOSS_BLOCK = 64 };
 
 /* The sigmoid output's loss over mb examples, and with dZ its gradient.
  * Per example x = exp(-z) (vmath.h: glibc's vector exp where the build has
  * it), the sigmoid a = 1 / (1 + x) for the gradient (a - y) / mb, and the
- * loss softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|)),
+ * loss softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|))
+ * (nnlab's own log1p on [0, 1], vmath.h),
  * exp(-|z|) being x for z >= 0 and 1 / x for z < 0 (within an ulp of
  * exp(z); where x overflows, 1 / x is 0 against a true value below 1e-308).
  * The examples' losses are summed in LOSS_LANES partial sums, lane l

@@ -3,7 +3,9 @@
  * cost (argument checks, packing, dispatch: about a microsecond) exceeds the
  * arithmetic. AVX2 + FMA builds only (cmake/arch.cmake's default on such a
  * CPU), where NN_SMALL_GEMM is 1; elsewhere it is 0, nothing here is
- * declared and the model calls BLAS throughout.
+ * declared and the model calls BLAS throughout. Where the CPU has AVX-512F
+ * and VL, the same products run on 512-bit vectors (smallgemm_avx512.c,
+ * NN_SMALL_WIDE below) with the same orders below: the same bits.
  *
  * Row-major, as nn_gemm. The orders of the sums are fixed here, whatever the
  * machine (the same in every build that has the path):
