@@ -73,13 +73,21 @@ static void test_exp(void **s) { check_fn("exp", nn_exp_array, "ex", "exp", -INF
  * values, 0 and NaN exactly; and 3 million arguments (uniform on [0, 1],
  * exp(-40 u) and 2^-e u, the sigmoid's own spread) within 1 ulp of the
  * x87 long double log1pl (itself within an ulp of long double, 2^11 times
- * finer), the same bits alone as in the array. */
+ * finer; not where long double is no finer than double, as under
+ * Valgrind), the same bits alone as in the array. */
 static void test_log1p_unit(void **s)
 {
     check_fn("log1p on [0, 1]", nn_log1p_unit_array, "x", "log1p", 0, 1, 1);
     double x[3] = {0, NAN, -0.0}, y[3];
     nn_log1p_unit_array(x, y, 3);
     assert_true(y[0] == 0 && !signbit(y[0]) && isnan(y[1]) && y[2] == 0);
+    /* Valgrind computes long double in double precision: no reference then */
+    volatile long double ld_one = 1, ld_tiny = 0x1p-60L;
+    if (ld_one + ld_tiny == ld_one) {
+        printf("  own log1p on [0, 1]: long double has no more precision than double here (as "
+               "under Valgrind): the 3 million arguments not checked\n");
+        return;
+    }
     enum { N = 3000000, B = 1000 };
     double *a = malloc(N * sizeof *a), *got = malloc(N * sizeof *got);
     unsigned long long st = 88172645463325252ull;
