@@ -5,7 +5,7 @@
  * - nn, tn and their epilogues: each element of C is still one fused chain
  *   over k; a vector holds 8 doubles (16 floats) of a row of C, the last
  *   columns masked; blocks of up to 10 rows x 2 vectors (20 of the 32
- *   registers).
+ *   registers), 1 or 2 rows x 4 vectors.
  * - nt (and the row sums): smallgemm.h's lane sums are 256 bits wide (4
  *   doubles, 8 floats). A 512-bit vector holds two of them, those of two
  *   elements of a row of C (one row of A against rows s and s + 1 of B), so
@@ -128,55 +128,66 @@ AI zvec ep_vec(int EP, int MASKED, zmask m, const epilogue *e, zvec c, zvec bias
     return c;
 }
 
-/* Rows i .. i+R-1, columns j .. j+2*ZL-1 of C = op(A) B (op(A)[i][p] =
- * A[i * ai + p * ak]); MASKED: only the columns of m0, m1. */
-AI void nn_block(int EP, int R, int MASKED, zmask m0, zmask m1, const epilogue *e, int i, int j,
-                 int k, const nn_real *A, long ai, long ak, const nn_real *B, int ldb, nn_real *C,
-                 int ldc)
+/* Rows i .. i+R-1, columns j .. j+NV*ZL-1 of C = op(A) B (op(A)[i][p] =
+ * A[i * ai + p * ak]); MASKED: only the columns of the masks m. */
+AI void nn_block(int EP, int R, int NV, int MASKED, const zmask *m, const epilogue *e, int i,
+                 int j, int k, const nn_real *A, long ai, long ak, const nn_real *B, int ldb,
+                 nn_real *C, int ldc)
 {
-    zvec c0[10], c1[10];
+    zvec c[10][4];
     _Pragma("GCC unroll 10")
     for (int r = 0; r < R; r++)
-        c0[r] = c1[r] = zzero();
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < NV; v++)
+            c[r][v] = zzero();
     for (int p = 0; p < k; p++) {
         const nn_real *b = B + (size_t)p * (size_t)ldb + j;
-        zvec b0 = MASKED ? zmload(m0, b) : zload(b);
-        zvec b1 = MASKED ? zmload(m1, b + ZL) : zload(b + ZL);
+        zvec bv[4];
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < NV; v++)
+            bv[v] = MASKED ? zmload(m[v], b + v * ZL) : zload(b + v * ZL);
         _Pragma("GCC unroll 10")
         for (int r = 0; r < R; r++) {
             zvec a = zset1(A[(i + r) * ai + p * ak]);
-            c0[r] = zfma(a, b0, c0[r]);
-            c1[r] = zfma(a, b1, c1[r]);
+            _Pragma("GCC unroll 4")
+            for (int v = 0; v < NV; v++)
+                c[r][v] = zfma(a, bv[v], c[r][v]);
         }
     }
     _Pragma("GCC unroll 10")
     for (int r = 0; r < R; r++) {
         size_t off = (size_t)(i + r) * (size_t)ldc + (size_t)j;
         zvec bias = EP == EP_RELU || EP == EP_LEAKY ? zset1(e->bias[i + r]) : zzero();
-        zvec v0 = ep_vec(EP, MASKED, m0, e, c0[r], bias, off);
-        zvec v1 = ep_vec(EP, MASKED, m1, e, c1[r], bias, off + ZL);
-        if (!C) /* the activations only (nn_small_nn_act) */
-            continue;
-        if (MASKED) {
-            zmstore(C + off, m0, v0);
-            zmstore(C + off + ZL, m1, v1);
-        } else {
-            zstore(C + off, v0);
-            zstore(C + off + ZL, v1);
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < NV; v++) {
+            zvec o = ep_vec(EP, MASKED, MASKED ? m[v] : 0, e, c[r][v], bias, off + v * ZL);
+            if (!C) /* the activations only (nn_small_nn_act) */
+                continue;
+            if (MASKED)
+                zmstore(C + off + v * ZL, m[v], o);
+            else
+                zstore(C + off + v * ZL, o);
         }
     }
 }
 
 AI zmask lanes(int n) { return n >= ZL ? (zmask)~(zmask)0 : (zmask)((1u << (n > 0 ? n : 0)) - 1); }
 
+/* Blocks of NV vectors across the row: 4 for one or two rows (8
+ * accumulators, enough chains in flight for the FMA units' latency), else 2. */
 AI void nn_rows(int EP, int R, const epilogue *e, int i, int n, int k, const nn_real *A, long ai,
                 long ak, const nn_real *B, int ldb, nn_real *C, int ldc)
 {
+    const int nv = R <= 2 ? 4 : 2;
     int j = 0;
-    for (; j + 2 * ZL <= n; j += 2 * ZL)
-        nn_block(EP, R, 0, 0, 0, e, i, j, k, A, ai, ak, B, ldb, C, ldc);
-    if (j < n)
-        nn_block(EP, R, 1, lanes(n - j), lanes(n - j - ZL), e, i, j, k, A, ai, ak, B, ldb, C, ldc);
+    for (; j + nv * ZL <= n; j += nv * ZL)
+        nn_block(EP, R, R <= 2 ? 4 : 2, 0, NULL, e, i, j, k, A, ai, ak, B, ldb, C, ldc);
+    if (j < n) {
+        zmask m[4];
+        for (int v = 0; v < 4; v++)
+            m[v] = lanes(n - j - v * ZL);
+        nn_block(EP, R, R <= 2 ? 4 : 2, 1, m, e, i, j, k, A, ai, ak, B, ldb, C, ldc);
+    }
 }
 
 /* The rows in blocks of at most 10, as even as they can be (20: 10 + 10). */
