@@ -6,7 +6,8 @@
 # Wider vectors change no result: -ffp-contract=off keeps a*b+c unfused and
 # without -ffast-math no sum is reordered, so every value is the same bits
 # as in a baseline build; only explicit fma() calls become one instruction.
-# AVX-512 is not used by auto: Valgrind (make valgrind) cannot run it.
+# AVX-512 is not compiled into the whole tree by auto (Valgrind cannot run
+# it): only into the kernels below, which are chosen at run time.
 set(NN_ARCH "auto" CACHE STRING "instruction set: auto, baseline or a -march value")
 set(NN_ARCH_FLAGS "")
 if(NN_ARCH STREQUAL "auto")

@@ -94,6 +94,15 @@ __attribute__((target("avx512f"))) static void log1p_unit_512(const double *x, d
     LOG1P_UNIT_LOOP(x, y, n)
 }
 
+static int wide_on = 1;
+
+int nn_vmath_set_wide(int on)
+{
+    int was = wide_on;
+    wide_on = on != 0;
+    return was;
+}
+
 void nn_log1p_unit_array(const double *x, double *y, long n)
 {
     static int wide = -1;
@@ -101,12 +110,13 @@ void nn_log1p_unit_array(const double *x, double *y, long n)
         __builtin_cpu_init();
         wide = __builtin_cpu_supports("avx512f") != 0;
     }
-    if (wide) {
+    if (wide && wide_on) {
         log1p_unit_512(x, y, n);
         return;
     }
     LOG1P_UNIT_LOOP(x, y, n)
 }
 #else
+int nn_vmath_set_wide(int on) { return (void)on, 0; }
 void nn_log1p_unit_array(const double *x, double *y, long n) { LOG1P_UNIT_LOOP(x, y, n) }
 #endif

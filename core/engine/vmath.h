@@ -23,6 +23,9 @@ void nn_log1p_array(const double *x, double *y, long n);
  * formula (vmath.c): the same bits in every build and on every CPU, and
  * vectorised (AVX2, AVX-512 where the CPU has it). Other x: unspecified. */
 void nn_log1p_unit_array(const double *x, double *y, long n);
+/* Its AVX-512 clone on (1, the default, used where the CPU has AVX-512F) or
+ * off (tests compare the two); returns the previous setting. */
+int nn_vmath_set_wide(int on);
 /* y[i] = exp(x[i]) for i < n; x and y may be the same array. */
 void nn_exp_array(const double *x, double *y, long n);
 
