@@ -16,6 +16,8 @@
 
 #if NN_SMALL_WIDE
 #include <immintrin.h>
+
+#include "smallgemm_ep.h"
 #include <math.h>
 #include <stddef.h>
 
@@ -53,13 +55,6 @@ AI zvec zbcast(const float *p)
     return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))));
 }
 AI hvec zhi(zvec v) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)); }
-/* smallgemm.c's: (s0 + s4, ..., s3 + s7) = t, then (t0 + t2) + (t1 + t3) */
-AI float hsum(__m256 v)
-{
-    __m128 t = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    __m128 u = _mm_add_ps(t, _mm_movehl_ps(t, t));
-    return _mm_cvtss_f32(_mm_add_ss(u, _mm_shuffle_ps(u, u, 1)));
-}
 #else
 typedef __m512d zvec;
 typedef __m256d hvec;
@@ -85,25 +80,12 @@ AI zvec zpair(hvec lo, hvec hi) { return _mm512_insertf64x4(_mm512_castpd256_pd5
 AI hvec zlo(zvec v) { return _mm512_castpd512_pd256(v); }
 AI zvec zbcast(const double *p) { return _mm512_broadcast_f64x4(_mm256_loadu_pd(p)); }
 AI hvec zhi(zvec v) { return _mm512_extractf64x4_pd(v, 1); }
-/* smallgemm.c's: (s0 + s2, s1 + s3) = t, then t0 + t1 */
-AI double hsum(__m256d v)
-{
-    __m128d t = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-    return _mm_cvtsd_f64(_mm_add_sd(t, _mm_unpackhi_pd(t, t)));
-}
 #endif
 
-/* The store steps of smallgemm.c (EP_*), with its operations per element:
- * max(v, 0) returns the second operand for NaN and equal zeros as AVX2's
- * does, and a blend on the mask v > 0 is its blendv on the same compare. */
-enum { EP_PLAIN, EP_RELU, EP_LEAKY, EP_DSIGN, EP_DKEPT };
-
-typedef struct {
-    const nn_real *bias;
-    nn_real *act;
-    const nn_real *g;
-    nn_real slope;
-} epilogue;
+/* The store steps (EP_*, epilogue: smallgemm_ep.h), with their operations
+ * per element: max(v, 0) returns the second operand for NaN and equal zeros
+ * as AVX2's does, and a blend on the mask v > 0 is its blendv on the same
+ * compare. */
 
 /* The vector to store at C[off] for the product c (MASKED: only the lanes
  * of m exist). */
