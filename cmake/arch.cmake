@@ -48,8 +48,9 @@ endif()
 add_compile_definitions(NN_HAVE_AVX512=${NN_HAVE_AVX512})
 message(STATUS "nnlab AVX-512 kernels (used where the CPU has AVX-512F): ${NN_HAVE_AVX512}")
 
-# glibc's vector math library (libmvec) for the sigmoid output's exp and log1p (core/engine/
-# vmath.h): used when an AVX2 build links their AVX2 variants.
+# glibc's vector math library (libmvec) for nn_log1p_array (core/engine/vmath.h; the
+# sigmoid output's exp and log1p are nnlab's own): used when an AVX2 build links its AVX2
+# variants.
 include(CheckCSourceCompiles)
 # (checked again at every configure: the answer depends on NN_ARCH's flags)
 unset(NN_MVEC_EXP_LOG1P CACHE)
@@ -78,4 +79,4 @@ else()
   set(NN_HAVE_MVEC 0)
   set(NN_MVEC_LIBRARIES "")
 endif()
-message(STATUS "nnlab vector exp and log1p from libmvec: ${NN_HAVE_MVEC}")
+message(STATUS "nnlab vector log1p from libmvec: ${NN_HAVE_MVEC}")

@@ -1,8 +1,10 @@
-/* test_vmath.c: the sigmoid output's vector exp and log1p (core/engine/vmath.h)
- * (libmvec's or libm's), nnlab's own log1p on [0, 1], and the loss and
+/* test_vmath.c: the vector log1p (core/engine/vmath.h: libmvec's or libm's),
+ * nnlab's own exp and log1p on [0, 1], and the sigmoid output's loss and
  * gradient they serve (core/engine/model.c) against
  * correctly rounded references (tests/gen_vmath_reference.py, mpmath). */
 #include "testutil.h"
+
+#include <float.h>
 
 #include "model.h"
 #include "vmath.h"
@@ -46,7 +48,7 @@ static void check_fn(const char *name, array_fn f, const char *args, const char 
             worst = u, at = i;
     }
     printf("  %s %s: %zu values, largest difference %.1f ulp at [%zu] %s(%.17g) = %.17g, want %.17g\n",
-           f == nn_log1p_unit_array ? "nnlab's" : nn_vmath_impl(), name, n, worst, at, name, x[at],
+           f == nn_log1p_unit_array || f == nn_exp_array ? "nnlab's" : nn_vmath_impl(), name, n, worst, at, name, x[at],
            got[at], want[at]);
     assert_true(worst <= max_ulp);
     for (size_t i = 0; i < n; i++) {
@@ -66,69 +68,105 @@ static void check_fn(const char *name, array_fn f, const char *args, const char 
 }
 
 static void test_log1p(void **s) { check_fn("log1p", nn_log1p_array, "x", "log1p", -1, INFINITY, 4); }
-static void test_exp(void **s) { check_fn("exp", nn_exp_array, "ex", "exp", -INFINITY, INFINITY, 4); }
+
+/* 1 where long double is finer than double (not under Valgrind, which
+ * computes it in double: the dense checks below need it) */
+static int long_double_finer(const char *what)
+{
+    volatile long double ld_one = 1, ld_tiny = 0x1p-60L;
+    if (ld_one + ld_tiny != ld_one)
+        return 1;
+    printf("  %s: long double has no more precision than double here (as under Valgrind): the "
+           "3 million arguments not checked\n", what);
+    return 0;
+}
+
+/* f (nnlab's own) on the n arguments a: within 1 ulp of ref (the x87 long
+ * double function, itself within an ulp of long double, 2^11 times finer),
+ * the same bits alone as in the array and with the AVX-512 code off as on. */
+static void check_dense(const char *name, array_fn f, long double (*ref)(long double),
+                        const double *a, long n)
+{
+    double *got = malloc((size_t)n * sizeof *got), *narrow = malloc((size_t)n * sizeof *narrow);
+    f(a, got, n);
+    int was = nn_vmath_set_wide(0);
+    f(a, narrow, n);
+    nn_vmath_set_wide(was);
+    long differ = 0;
+    for (long i = 0; i < n; i++)
+        differ += memcmp(&narrow[i], &got[i], sizeof(double)) != 0;
+    if (differ)
+        fail_msg("own %s: %ld of %ld values differ between the AVX-512 and AVX2 code", name, differ, n);
+    double worst = 0, wx = 0;
+    long rounded = 0;
+    for (long i = 0; i < n; i++) {
+        long double w = ref((long double)a[i]);
+        double wd = (double)w, ulp = nextafter(fabs(wd), INFINITY) - fabs(wd);
+        if (wd != 0 && fabs(wd) < DBL_MIN)
+            ulp = 0x1p-1074; /* the subnormal spacing */
+        double e = wd == 0 || isinf(wd) ? (got[i] == wd ? 0 : INFINITY)
+                                        : (double)(fabsl((long double)got[i] - w) / (long double)ulp);
+        if (!(e <= worst))
+            worst = e, wx = a[i];
+        rounded += got[i] == wd;
+        if (i % 1000 == 0) {
+            double one;
+            f(a + i, &one, 1);
+            if (memcmp(&one, &got[i], sizeof one) != 0)
+                fail_msg("%s(%.17g): %.17g alone, %.17g in the array", name, a[i], one, got[i]);
+        }
+    }
+    printf("  own %s: %ld values, largest difference %.3f ulp at %s(%.17g) (long double "
+           "reference), %.1f%% correctly rounded\n", name, n, worst, name, wx, 100.0 * rounded / n);
+    assert_true(worst <= 1);
+    free(got), free(narrow);
+}
 
 /* nnlab's own log1p on [0, 1] (the loss's log1p(exp(-|z|))): the
  * reference's arguments there within 1 ulp of mpmath's correctly rounded
  * values, 0 and NaN exactly; and 3 million arguments (uniform on [0, 1],
- * exp(-40 u) and 2^-e u, the sigmoid's own spread) within 1 ulp of the
- * x87 long double log1pl (itself within an ulp of long double, 2^11 times
- * finer; not where long double is no finer than double, as under
- * Valgrind), the same bits alone as in the array and with the AVX-512 code
- * off as on. */
+ * exp(-40 u) and 2^-e u, the sigmoid's own spread) by check_dense. */
 static void test_log1p_unit(void **s)
 {
     check_fn("log1p on [0, 1]", nn_log1p_unit_array, "x", "log1p", 0, 1, 1);
     double x[3] = {0, NAN, -0.0}, y[3];
     nn_log1p_unit_array(x, y, 3);
     assert_true(y[0] == 0 && !signbit(y[0]) && isnan(y[1]) && y[2] == 0);
-    /* Valgrind computes long double in double precision: no reference then */
-    volatile long double ld_one = 1, ld_tiny = 0x1p-60L;
-    if (ld_one + ld_tiny == ld_one) {
-        printf("  own log1p on [0, 1]: long double has no more precision than double here (as "
-               "under Valgrind): the 3 million arguments not checked\n");
+    if (!long_double_finer("own log1p on [0, 1]"))
         return;
-    }
-    enum { N = 3000000, B = 1000 };
-    double *a = malloc(N * sizeof *a), *got = malloc(N * sizeof *got);
+    enum { N = 3000000 };
+    double *a = malloc(N * sizeof *a);
     unsigned long long st = 88172645463325252ull;
     for (long i = 0; i < N; i++) {
         double u = 0.5 * (tu_uniform(&st) + 1); /* [0, 1) */
         a[i] = i % 3 == 0 ? u : i % 3 == 1 ? exp(-40 * u) : ldexp(u, -(int)(i % 60));
     }
-    nn_log1p_unit_array(a, got, N);
-    /* the AVX-512 clone (where the CPU has it) and the other: the same bits */
-    double *narrow = malloc(N * sizeof *narrow);
-    int was = nn_vmath_set_wide(0);
-    nn_log1p_unit_array(a, narrow, N);
-    nn_vmath_set_wide(was);
-    long differ = 0;
-    for (long i = 0; i < N; i++)
-        differ += memcmp(&narrow[i], &got[i], sizeof(double)) != 0;
-    free(narrow);
-    if (differ)
-        fail_msg("own log1p: %ld of %d values differ between the AVX-512 and AVX2 code", differ, N);
-    double worst = 0, wx = 0;
-    long rounded = 0;
-    for (long i = 0; i < N; i++) {
-        long double w = log1pl((long double)a[i]);
-        double wd = (double)w, ulp = nextafter(fabs(wd), INFINITY) - fabs(wd);
-        double e = wd == 0 ? (got[i] == 0 ? 0 : INFINITY) : fabs((double)((long double)got[i] - w)) / ulp;
-        if (!(e <= worst))
-            worst = e, wx = a[i];
-        rounded += got[i] == wd;
-        if (i % B == 0) {
-            double one;
-            nn_log1p_unit_array(a + i, &one, 1);
-            if (memcmp(&one, &got[i], sizeof one) != 0)
-                fail_msg("log1p_unit(%.17g): %.17g alone, %.17g in the array", a[i], one, got[i]);
-        }
-    }
-    printf("  own log1p on [0, 1]: %d values, largest difference %.3f ulp at log1p(%.17g) (long "
-           "double reference), %.1f%% correctly rounded\n", N, worst, wx, 100.0 * rounded / N);
-    assert_true(worst <= 1);
+    check_dense("log1p", nn_log1p_unit_array, log1pl, a, N);
     free(a);
-    free(got);
+}
+
+/* nnlab's own exp: the reference's arguments (its whole range: overflow,
+ * subnormal results, zero) within 1 ulp of mpmath's correctly rounded
+ * values, infinities and zeros exactly; NaN, -inf, +inf; and 3 million
+ * arguments (uniform on [-40, 40], the sigmoid's own range, on
+ * [-745.2, 709.8] and tiny ones) by check_dense. */
+static void test_exp(void **s)
+{
+    check_fn("exp", nn_exp_array, "ex", "exp", -INFINITY, INFINITY, 1);
+    double x[5] = {NAN, -INFINITY, INFINITY, 1e300, -1e300}, y[5];
+    nn_exp_array(x, y, 5);
+    assert_true(isnan(y[0]) && y[1] == 0 && isinf(y[2]) && y[2] > 0 && isinf(y[3]) && y[4] == 0);
+    if (!long_double_finer("own exp"))
+        return;
+    enum { N = 3000000 };
+    double *a = malloc(N * sizeof *a);
+    unsigned long long st = 1181783497276652981ull;
+    for (long i = 0; i < N; i++) {
+        double u = tu_uniform(&st); /* [-1, 1) */
+        a[i] = i % 3 == 0 ? 40 * u : i % 3 == 1 ? 727.5 * u - 17.7 : ldexp(u, -(int)(i % 60));
+    }
+    check_dense("exp", nn_exp_array, expl, a, N);
+    free(a);
 }
 
 /* A one-layer sigmoid model with W = 1 and b = 0, so that its pre-activations

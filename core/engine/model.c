@@ -32,6 +32,17 @@ static void add_tensor(nn_model *m, size_t *off, int rows, int cols, int layer, 
     *off += t->n;
 }
 
+/* Zeroed and on a 64-byte boundary (a cache line; a 512-bit vector): the
+ * products' rows then start on lines where the batch allows it. free()d. */
+static void *zalloc(size_t n, size_t size)
+{
+    void *p = NULL;
+    if (n > SIZE_MAX / size || posix_memalign(&p, 64, n * size > 0 ? n * size : 1))
+        return NULL;
+    memset(p, 0, n * size);
+    return p;
+}
+
 int nn_model_create(nn_model *m, const nn_model_spec *spec, nn_err *err)
 {
     memset(m, 0, sizeof *m);
@@ -48,19 +59,19 @@ int nn_model_create(nn_model *m, const nn_model_spec *spec, nn_err *err)
     }
     m->n_params = off;
     size_t cap = (size_t)spec->batch_cap;
-    m->theta = calloc(off, sizeof(nn_real));
-    m->grad = calloc(off, sizeof(nn_real));
-    m->dA = calloc(maxu * cap, sizeof(nn_real));
-    m->dZ = calloc(maxu * cap, sizeof(nn_real));
-    m->Xb = calloc((size_t)spec->sizes[0] * cap, sizeof(nn_real));
-    m->yb = calloc(cap, sizeof(int32_t));
+    m->theta = zalloc(off, sizeof(nn_real));
+    m->grad = zalloc(off, sizeof(nn_real));
+    m->dA = zalloc(maxu * cap, sizeof(nn_real));
+    m->dZ = zalloc(maxu * cap, sizeof(nn_real));
+    m->Xb = zalloc((size_t)spec->sizes[0] * cap, sizeof(nn_real));
+    m->yb = zalloc(cap, sizeof(int32_t));
     int ok = m->theta && m->grad && m->dA && m->dZ && m->Xb && m->yb;
     for (int l = 0; l < L && ok; l++) {
-        m->Z[l] = calloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
-        m->A[l] = calloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
+        m->Z[l] = zalloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
+        m->A[l] = zalloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
         ok = m->Z[l] && m->A[l];
         if (ok && l + 1 < L && (spec->act == NN_ACT_TANH || spec->act == NN_ACT_SIGMOID)) {
-            m->G[l] = calloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
+            m->G[l] = zalloc((size_t)spec->sizes[l + 1] * cap, sizeof(nn_real));
             ok = m->G[l] != NULL;
         }
     }
@@ -470,24 +481,17 @@ static int hidden_backward(const nn_model *m, int l, nn_real *dZp, const nn_real
     return (void)m, (void)l, (void)dZp, (void)dZ, (void)mb, (void)out, (void)in, (void)neg, 0;
 }
 
-/* Examples of a sigmoid output whose exponentials and softplus terms go
- * through one nn_exp_array and one nn_log1p_unit_array call (vmath.h): a block on
- * the stack, no allocation. */
+/* Examples of a sigmoid output whose terms go through one
+ * nn_sigmoid_terms call (vmath.h): a block on the stack, no allocation. */
 enum { LOSS_BLOCK = 64 };
 
-/* The sigmoid output's loss over mb examples, and with dZ its gradient.
- * Per example x = exp(-z) (vmath.h: glibc's vector exp where the build has
- * it), the sigmoid a = 1 / (1 + x) for the gradient (a - y) / mb, and the
- * loss softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|))
- * (nnlab's own log1p on [0, 1], vmath.h),
- * exp(-|z|) being x for z >= 0 and 1 / x for z < 0 (within an ulp of
- * exp(z); where x overflows, 1 / x is 0 against a true value below 1e-308).
+/* The sigmoid output's loss over mb examples, and with dZ its gradient
+ * (a - y) / mb, a = 1 / (1 + exp(-z)): per example nn_sigmoid_terms
+ * (vmath.h: nnlab's own exp and log1p), the loss softplus(z) - y z.
  * The examples' losses are summed in LOSS_LANES partial sums, lane l
  * taking examples l, l + 4, ... below mb - mb % 4 in order, added as
  * (s0 + s2) + (s1 + s3), then the last mb % 4 in order (smallgemm.h's
- * order for the bias sums): no chain of mb dependent additions. Every loop
- * is branch-free, so GCC vectorises it (the signs of z are a coin toss for
- * a branch predictor). */
+ * order for the bias sums): no chain of mb dependent additions. */
 enum { LOSS_LANES = 4 }; /* s0 .. s3 below */
 
 static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_real *dZ)
@@ -496,35 +500,9 @@ static double sigmoid_pass(const nn_model *m, const nn_real *ZL, long mb, nn_rea
     long mv = mb - mb % LOSS_LANES;
     for (long j0 = 0; j0 < mb; j0 += LOSS_BLOCK) {
         long nb = mb - j0 < LOSS_BLOCK ? mb - j0 : LOSS_BLOCK;
-        double e[LOSS_BLOCK], r[LOSS_BLOCK], yd[LOSS_BLOCK];
-        const nn_real *z = ZL + j0;
-        const int32_t *y = m->yb + j0;
-        for (long j = 0; j < nb; j++) {
-            e[j] = -(double)z[j];
-            yd[j] = (double)y[j];
-        }
-        nn_exp_array(e, e, nb);
-        /* the divisions in loops of their own, the selects after them (a
-         * division under a condition stays a branch) */
-        if (dZ)
-            for (long j = 0; j < nb; j++)
-                dZ[j0 + j] = (nn_real)(inv * (1.0 / (1.0 + e[j]) - yd[j]));
-        for (long j = 0; j < nb; j++)
-            r[j] = 1.0 / e[j];
-        for (long j = 0; j < nb; j++)
-            e[j] = z[j] >= 0 ? e[j] : r[j];
-        nn_log1p_unit_array(e, e, nb);
-        for (long j = 0; j < nb; j++) {
-            /* x - (y ? v : 0), which is x for y = 0 (x >= +0 or NaN), as a
-             * select on the bits: GCC would otherwise put x - v under a
-             * branch (trapping math), and not vectorise the loop */
-            double v = z[j], x = (v > 0 ? v : 0) + e[j], xv = x - v;
-            int64_t bx, bxv, pick = -(int64_t)(yd[j] != 0);
-            memcpy(&bx, &x, sizeof bx);
-            memcpy(&bxv, &xv, sizeof bxv);
-            bx = (bxv & pick) | (bx & ~pick);
-            memcpy(&e[j], &bx, sizeof bx);
-        }
+        double e[LOSS_BLOCK];
+        nn_real g[LOSS_BLOCK]; /* the gradient, where dZ is NULL */
+        nn_sigmoid_terms(ZL + j0, m->yb + j0, nb, inv, dZ ? dZ + j0 : g, e);
         /* LOSS_BLOCK is a multiple of LOSS_LANES, so the lanes go on across
          * blocks; only the last block has examples past mv */
         long jv = mv - j0 < nb ? mv - j0 : nb;

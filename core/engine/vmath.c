@@ -2,16 +2,16 @@
 #include "vmath.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #if defined(NN_HAVE_MVEC) && NN_HAVE_MVEC
 #include <immintrin.h>
-#include <string.h>
 
 /* libmvec's AVX2 variants (the vector function ABI's names for "4 doubles,
  * one vector argument"); math.h declares them only under -ffast-math, which
  * the tree does not use. */
 __m256d _ZGVdN4v_log1p(__m256d x);
-__m256d _ZGVdN4v_exp(__m256d x);
 
 /* y = f(x) four at a time, a short tail padded with zeros to a vector. */
 static inline __attribute__((always_inline)) void apply(__m256d (*f)(__m256d), const double *x,
@@ -29,19 +29,12 @@ static inline __attribute__((always_inline)) void apply(__m256d (*f)(__m256d), c
 }
 
 void nn_log1p_array(const double *x, double *y, long n) { apply(_ZGVdN4v_log1p, x, y, n); }
-void nn_exp_array(const double *x, double *y, long n) { apply(_ZGVdN4v_exp, x, y, n); }
 const char *nn_vmath_impl(void) { return "libmvec AVX2"; }
 #else
 void nn_log1p_array(const double *x, double *y, long n)
 {
     for (long i = 0; i < n; i++)
         y[i] = log1p(x[i]);
-}
-
-void nn_exp_array(const double *x, double *y, long n)
-{
-    for (long i = 0; i < n; i++)
-        y[i] = exp(x[i]);
 }
 
 const char *nn_vmath_impl(void) { return "libm"; }
@@ -82,16 +75,89 @@ static inline __attribute__((always_inline)) double log1p_unit(double x)
     return k * ln2_hi + (f - (hfsq - lo));
 }
 
-/* GCC vectorises the loop; on x86-64 also for AVX-512 where the CPU has it
- * (the same operations on wider vectors: the same bits). */
+/* exp, the same operations for every element and in every build
+ * (vmath.h). x clamped to [-746, 710] (beyond them the result is 0 or
+ * infinite either way; NaN passes). k = x / ln2 rounded to an integer (by
+ * the 1.5 * 2^52 shift, whose low bits then hold k), r = x - k ln2 with
+ * |r| <= ln2 / 2 (a little more where x / ln2 rounded the other way), as
+ * rh + c: rh = x - k ln2_hi is exact (one fused multiply-add: k ln2_hi has
+ * no bits below 2^-53, x none below 2^-54 where k != 0, and |rh| < 1/2),
+ * c = -k ln2_lo. exp(r) = 1 + (rh + (c + r^2 P(r))), P the Taylor series
+ * 1/2! + r/3! + ... + r^11/13! (the first term left out, r^14/14!, is below
+ * 4e-18), the large terms added last. The result is exp(r) 2^k, as two
+ * factors 2^k1 2^k2 (k1 = k / 2, k2 = k - k1: each a normal number from its
+ * bits) so that a subnormal result is rounded once and the largest finite
+ * results do not overflow on the way. Within an ulp (tests/test_vmath.c);
+ * the loops below are vectorised by GCC, with no table lookups. */
+static inline __attribute__((always_inline)) double exp_own(double x)
+{
+    const double log2e = 1.4426950408889634, shift = 6755399441055744.0, /* 1.5 * 2^52 */
+        ln2_hi = 0.6931471805599453, ln2_lo = 2.3190468138462996e-17;
+    x = x > 710.0 ? 710.0 : x;
+    x = x < -746.0 ? -746.0 : x;
+    double t = x * log2e + shift, k = t - shift;
+    double rh = fma(-k, ln2_hi, x), c = -k * ln2_lo, r = rh + c;
+    double p = 1.0 / 6227020800; /* 1/13! */
+    p = fma(r, p, 1.0 / 479001600);
+    p = fma(r, p, 1.0 / 39916800);
+    p = fma(r, p, 1.0 / 3628800);
+    p = fma(r, p, 1.0 / 362880);
+    p = fma(r, p, 1.0 / 40320);
+    p = fma(r, p, 1.0 / 5040);
+    p = fma(r, p, 1.0 / 720);
+    p = fma(r, p, 1.0 / 120);
+    p = fma(r, p, 1.0 / 24);
+    p = fma(r, p, 1.0 / 6);
+    p = fma(r, p, 0.5);
+    double e = 1.0 + (rh + fma(r * r, p, c));
+    int64_t kb, k1, s1, s2;
+    memcpy(&kb, &t, sizeof kb);
+    kb = (int64_t)((uint64_t)kb << 32) >> 32; /* k, from the low 32 bits of t */
+    k1 = kb >> 1;
+    s1 = (int64_t)((uint64_t)(k1 + 1023) << 52);
+    s2 = (int64_t)((uint64_t)(kb - k1 + 1023) << 52);
+    double f1, f2;
+    memcpy(&f1, &s1, sizeof f1);
+    memcpy(&f2, &s2, sizeof f2);
+    return (e * f1) * f2;
+}
+
+/* The sigmoid output's terms for one example (vmath.h), on x = exp(-z):
+ * exp(-|z|) is x for z >= 0 and 1 / x for z < 0 (within an ulp of exp(z);
+ * where x overflows, 1 / x is 0 against a true value below 1e-308). */
+static inline __attribute__((always_inline)) double sigmoid_term(double z, double y, double inv,
+                                                                 double *g)
+{
+    double x = exp_own(-z);
+    *g = inv * (1.0 / (1.0 + x) - y);
+    double r = 1.0 / x, e = z >= 0 ? x : r;
+    double l = (z > 0 ? z : 0) + log1p_unit(e);
+    return y != 0 ? l - z : l;
+}
+
+/* The loops, vectorised by GCC; on x86-64 also for AVX-512 where the CPU
+ * has it (the same operations on wider vectors: the same bits). */
 #define LOG1P_UNIT_LOOP(x, y, n)                                                                   \
     for (long i = 0; i < n; i++)                                                                   \
         y[i] = log1p_unit(x[i]);
+#define EXP_LOOP(x, y, n)                                                                          \
+    for (long i = 0; i < n; i++)                                                                   \
+        y[i] = exp_own(x[i]);
+#define SIGMOID_LOOP(z, y, n, inv, g, t)                                                           \
+    for (long i = 0; i < n; i++) {                                                                 \
+        double gi;                                                                                 \
+        t[i] = sigmoid_term((double)z[i], (double)y[i], inv, &gi);                                 \
+        g[i] = (nn_real)gi;                                                                        \
+    }
 
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__AVX2__)
-__attribute__((target("avx512f"))) static void log1p_unit_512(const double *x, double *y, long n)
+#define WIDE __attribute__((target("avx512f")))
+WIDE static void log1p_unit_512(const double *x, double *y, long n) { LOG1P_UNIT_LOOP(x, y, n) }
+WIDE static void exp_512(const double *x, double *y, long n) { EXP_LOOP(x, y, n) }
+WIDE static void sigmoid_512(const nn_real *z, const int32_t *y, long n, double inv, nn_real *g,
+                             double *t)
 {
-    LOG1P_UNIT_LOOP(x, y, n)
+    SIGMOID_LOOP(z, y, n, inv, g, t)
 }
 
 static int wide_on = 1;
@@ -103,20 +169,48 @@ int nn_vmath_set_wide(int on)
     return was;
 }
 
+/* 1 where the AVX-512 clones run (the CPU has AVX-512F and they are on) */
+static int wide(void)
+{
+    static int cpu = -1;
+    if (cpu < 0) {
+        __builtin_cpu_init();
+        cpu = __builtin_cpu_supports("avx512f") != 0;
+    }
+    return cpu && wide_on;
+}
+#else
+int nn_vmath_set_wide(int on) { return (void)on, 0; }
+static int wide(void) { return 0; }
+#define log1p_unit_512(x, y, n) (void)0
+#define exp_512(x, y, n) (void)0
+#define sigmoid_512(z, y, n, inv, g, t) (void)0
+#endif
+
 void nn_log1p_unit_array(const double *x, double *y, long n)
 {
-    static int wide = -1;
-    if (wide < 0) {
-        __builtin_cpu_init();
-        wide = __builtin_cpu_supports("avx512f") != 0;
-    }
-    if (wide && wide_on) {
+    if (wide()) {
         log1p_unit_512(x, y, n);
         return;
     }
     LOG1P_UNIT_LOOP(x, y, n)
 }
-#else
-int nn_vmath_set_wide(int on) { return (void)on, 0; }
-void nn_log1p_unit_array(const double *x, double *y, long n) { LOG1P_UNIT_LOOP(x, y, n) }
-#endif
+
+void nn_exp_array(const double *x, double *y, long n)
+{
+    if (wide()) {
+        exp_512(x, y, n);
+        return;
+    }
+    EXP_LOOP(x, y, n)
+}
+
+void nn_sigmoid_terms(const nn_real *z, const int32_t *y, long n, double inv, nn_real *g,
+                      double *t)
+{
+    if (wide()) {
+        sigmoid_512(z, y, n, inv, g, t);
+        return;
+    }
+    SIGMOID_LOOP(z, y, n, inv, g, t)
+}
