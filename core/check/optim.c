@@ -11,8 +11,9 @@
  * model_step with evaluate() on a check problem, and results are read at
  * the evaluation point. Matrix-shaped rules get matrices where other rules
  * get a flat vector. Each check runs in its own child process, so a plugin
- * with hidden state cannot carry it from one check into the next. */
-#include "suite.h"
+ * with hidden state cannot carry it from one check into the next. The check
+ * problems the checks run on are optim_probe.c's (optim_probe.h). */
+#include "optim_probe.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -22,544 +23,12 @@
 #include "family.h"
 #include "pipeline.h"
 
-#define FAM_ANY (~0u)
-
-typedef struct optim_arg {
-    const nn_plugin *p;
-    nn_optim_ops o; /* resolved for this core's ABI (nn_optim_resolve) */
-    const nn_value *hp;
-    unsigned fam;
-    int lr;         /* index of the declared "lr" */
-} optim_arg;
-
-static optim_arg optim_arg_of(const nn_plugin *p, const nn_value *hp)
-{
-    optim_arg a = {p, {0}, hp, 0, 0};
-    nn_optim_resolve(p, &a.o);
-    a.fam = nn_optim_families(&a.o);
-    a.lr = nn_decls_find(p->params, p->n_params, "lr", NN_T_REAL);
-    if (a.lr < 0)
-        a.lr = 0; /* the registry refuses an optimizer without one */
-    return a;
-}
-
-/* The learning rate of the parameter block. */
-static double hp_lr(const optim_arg *a) { return a->hp[a->lr].r; }
-/* The same, or 1e-3 where it is 0 (a run at lr 0 tells nothing). */
-static double default_lr(const optim_arg *a) { return hp_lr(a) > 0 ? hp_lr(a) : 1e-3; }
-
-/* ---- check problems: tensors, their optimizer state, an objective ------------------------ */
-
-enum { MAX_T = 16, GUARD = 16, GUARD_BYTE = 0xA5 };
-
-/* A tensor of a problem. The canonical index of its first element (e0) keys
- * its starting values and its gradients, so a problem with the same elements
- * in other tensors or another order sees the same numbers. */
-typedef struct tspec {
-    const char *name;
-    int rows, cols, is_bias, layer;
-    unsigned flags;
-    size_t e0;
-} tspec;
-
-enum { T_ZERO_W = 1u << 0, T_ZERO_G = 1u << 1 }; /* starts at zero / has a zero gradient */
-
-typedef enum { OBJ_ZERO, OBJ_QUAD, OBJ_NOISY, OBJ_ROSEN, OBJ_CONST } obj_kind;
-
-typedef struct prob {
-    const optim_arg *a;
-    int nt, n_layers;
-    tspec spec[MAX_T];
-    nn_tensor ts[MAX_T];
-    int order[MAX_T];            /* tensors by e0 */
-    size_t span, n_elems;        /* theta's length (gaps included), elements of the tensors */
-    nn_real *theta, *grad, *eval, *x0; /* guarded, laid out alike */
-    nn_real *slot_ptrs[MAX_T * NN_MAX_SLOTS];
-    nn_real *scratch_ptrs[MAX_T];
-    nn_optim_plan plan;
-    nn_real *scalars, *reduced;  /* guarded: n_scalars, NN_MAX_REDUCE */
-    nn_optim_step steps[MAX_T];
-    nn_optim_pipe pipe;
-    nn_optim_probe probe;
-    /* the objective */
-    obj_kind obj;
-    int variant;
-    uint64_t seed;
-    double gscale;
-    /* the run */
-    long t, evals;               /* steps taken; gradient evaluations (each step's first included) */
-    int most_evals;              /* most evaluate() calls of one model_step */
-    int scratch_nan, watch;      /* probe: NaN into scratch before each call; watch the scalars */
-    nn_real snap[NN_MAX_SCALARS];
-    nn_real *gsnap;              /* probe: the gradient before each reduce or step (NULL: not watched) */
-    long calls[NN_OPTIM_CALL_EVAL_POINT + 1];
-    char bad[400];               /* the first thing a probe saw go wrong */
-    nn_err err;
-} prob;
-
-/* n elements with GUARD elements of guard bytes either side (and inside). */
-static nn_real *guarded(size_t n)
-{
-    nn_real *a = nn_chk_alloc(n + 2 * GUARD, sizeof(nn_real));
-    memset(a, GUARD_BYTE, (n + 2 * GUARD) * sizeof(nn_real));
-    return a + GUARD;
-}
-
-static nn_real *guarded_zero(size_t n)
-{
-    nn_real *a = guarded(n);
-    memset(a, 0, n * sizeof *a);
-    return a;
-}
-
-/* First element in [from, to) of a whose bytes are not all guard bytes; to when none. */
-static long touched(const nn_real *a, long from, long to)
-{
-    for (long i = from; i < to; i++) {
-        const unsigned char *b = (const unsigned char *)(a + i);
-        for (size_t k = 0; k < sizeof(nn_real); k++)
-            if (b[k] != GUARD_BYTE)
-                return i;
-    }
-    return to;
-}
-
-/* A normal number fixed by (seed, t, e): splitmix64 and Box-Muller. */
-static uint64_t mix(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double hash_normal(uint64_t seed, long t, size_t e)
-{
-    uint64_t h = mix(mix(seed * 0x100000001b3ull + (uint64_t)t) ^ (uint64_t)e * 0x9e3779b97f4a7c15ull);
-    double u1 = ((double)(h >> 11) + 0.5) * 0x1p-53, u2 = ((double)(mix(h) >> 11) + 0.5) * 0x1p-53;
-    return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
-
-/* Loss and gradient of the problem's objective at its parameters. */
-static double objective(prob *P)
-{
-    double f = 0;
-    if (P->obj == OBJ_ROSEN) {
-        nn_real *x = P->theta + P->ts[0].off, *g = P->grad + P->ts[0].off;
-        double a = x[0], b = x[1];
-        g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
-        g[1] = 200 * (b - a * a);
-        return (1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a);
-    }
-    size_t N = P->n_elems;
-    for (int i = 0; i < P->nt; i++) {
-        const nn_tensor *t = &P->ts[i];
-        const nn_real *x = P->theta + t->off;
-        nn_real *g = P->grad + t->off;
-        for (size_t j = 0; j < t->n; j++) {
-            size_t e = P->spec[i].e0 + j;
-            if (P->spec[i].flags & T_ZERO_G) {
-                g[j] = 0;
-                continue;
-            }
-            switch (P->obj) {
-            case OBJ_ZERO: g[j] = 0; break;
-            case OBJ_QUAD: {
-                size_t k = P->variant ? N - 1 - e : e;
-                double h = N > 1 ? 1 + 9.0 * (double)k / (double)(N - 1) : 1;
-                g[j] = h * x[j];
-                f += 0.5 * h * x[j] * x[j];
-                break;
-            }
-            case OBJ_NOISY: {
-                double c = hash_normal(P->seed, P->t, e), d = x[j] - c;
-                g[j] = d;
-                f += 0.5 * d * d;
-                break;
-            }
-            case OBJ_CONST: g[j] = (e % 2 ? -1 : 1) * P->gscale; break;
-            case OBJ_ROSEN: break;
-            }
-        }
-    }
-    return f;
-}
-
-/* The pipeline's evaluate(): the same objective at the current parameters. */
-static int prob_loss(void *ud, double *loss)
-{
-    prob *P = ud;
-    *loss = objective(P);
-    P->evals++;
-    return NN_OK;
-}
-
-static void fill_scratch(prob *P, int i, double v)
-{
-    for (int k = i < 0 ? 0 : i; k < (i < 0 ? P->nt : i + 1); k++)
-        for (size_t j = 0; j < P->plan.scratch_len[k]; j++)
-            P->scratch_ptrs[k][j] = v;
-}
-
-static int watched(nn_optim_call c)
-{
-    return c != NN_OPTIM_CALL_SCALARS_UPDATE && c != NN_OPTIM_CALL_MODEL_STEP;
-}
-
-static void probe_before(void *ud, nn_optim_call c, int i)
-{
-    prob *P = ud;
-    P->calls[c]++;
-    if (P->scratch_nan)
-        fill_scratch(P, i, NAN);
-    if (P->watch && watched(c))
-        memcpy(P->snap, P->scalars, (size_t)P->a->o.n_scalars * sizeof(nn_real));
-    if (P->gsnap && i >= 0 && (c == NN_OPTIM_CALL_REDUCE || c == NN_OPTIM_CALL_STEP))
-        memcpy(P->gsnap + P->ts[i].off, P->grad + P->ts[i].off, P->ts[i].n * sizeof(nn_real));
-}
-
-static void probe_after(void *ud, nn_optim_call c, int i)
-{
-    prob *P = ud;
-    if (P->gsnap && !P->bad[0] && i >= 0 && (c == NN_OPTIM_CALL_REDUCE || c == NN_OPTIM_CALL_STEP) &&
-        memcmp(P->gsnap + P->ts[i].off, P->grad + P->ts[i].off, P->ts[i].n * sizeof(nn_real)) != 0)
-        snprintf(P->bad, sizeof P->bad, "the gradient of %s changed in %s() (it is read-only)", P->spec[i].name,
-                 nn_optim_call_name(c));
-    if (!P->watch || !watched(c) || P->bad[0])
-        return;
-    for (int k = 0; k < P->a->o.n_scalars; k++)
-        if (memcmp(&P->snap[k], &P->scalars[k], sizeof(nn_real)) != 0) {
-            snprintf(P->bad, sizeof P->bad, "scalars[%d] changed inside %s() of %s at step %ld (%.17g -> %.17g)",
-                     k, nn_optim_call_name(c), P->spec[i].name, P->t, P->snap[k], P->scalars[k]);
-            return;
-        }
-}
-
-/* Tensors spec[0..nt) laid out as the trainer does (contiguous for a
- * model_step rule, whose view is flat; with guard gaps between tensors
- * otherwise), parameters from N(0, 0.01) keyed by element (zero for
- * T_ZERO_W), the optimizer's state planned, zeroed and viewed by the
- * engine, scalars_init run. guards: slots beyond the declared ones are guard
- * bytes (else NULL, as in training). NULL with the message in err when the
- * optimizer's sizes are unusable. */
-static prob *prob_new(const optim_arg *a, const tspec *spec, int nt, uint64_t seed, int guards, nn_err *err)
-{
-    prob *P = nn_chk_alloc(1, sizeof *P);
-    P->a = a;
-    P->nt = nt;
-    P->seed = seed;
-    P->obj = OBJ_NOISY;
-    int gaps = !a->o.model_step;
-    size_t off = 0;
-    for (int i = 0; i < nt; i++) {
-        P->spec[i] = spec[i];
-        nn_tensor *t = &P->ts[i];
-        t->off = off;
-        t->n = (size_t)spec[i].rows * (size_t)spec[i].cols;
-        t->rows = spec[i].rows;
-        t->cols = spec[i].cols;
-        t->layer = spec[i].layer;
-        t->is_bias = spec[i].is_bias;
-        snprintf(t->name, sizeof t->name, "%s", spec[i].name);
-        off += t->n + (gaps && i + 1 < nt ? GUARD : 0);
-        P->n_elems += t->n;
-        P->n_layers = spec[i].layer + 1 > P->n_layers ? spec[i].layer + 1 : P->n_layers;
-        P->order[i] = i;
-    }
-    for (int i = 1; i < nt; i++) /* insertion sort by e0 */
-        for (int k = i; k > 0 && spec[P->order[k]].e0 < spec[P->order[k - 1]].e0; k--) {
-            int s = P->order[k];
-            P->order[k] = P->order[k - 1];
-            P->order[k - 1] = s;
-        }
-    P->span = off;
-    if (nn_optim_plan_state(&a->o, a->hp, a->p->name, P->ts, nt, &P->plan, err) != NN_OK)
-        return NULL;
-    P->theta = guarded(off);
-    P->grad = guarded(off);
-    P->eval = guarded(off);
-    P->x0 = guarded(off);
-    for (int i = 0; i < nt; i++) {
-        const nn_tensor *t = &P->ts[i];
-        for (size_t j = 0; j < t->n; j++)
-            P->theta[t->off + j] = (spec[i].flags & T_ZERO_W) ? 0 : 0.1 * hash_normal(seed, -1, spec[i].e0 + j);
-        memset(P->grad + t->off, 0, t->n * sizeof(nn_real));
-        for (int k = 0; k < NN_MAX_SLOTS; k++)
-            P->slot_ptrs[i * NN_MAX_SLOTS + k] = k < a->o.n_slots ? guarded_zero(P->plan.slot_len[i][k])
-                                                 : guards            ? guarded(t->n)
-                                                                     : NULL;
-        P->scratch_ptrs[i] = P->plan.scratch_len[i] ? guarded_zero(P->plan.scratch_len[i]) : NULL;
-    }
-    memcpy(P->x0, P->theta, off * sizeof(nn_real));
-    P->scalars = guarded_zero((size_t)a->o.n_scalars);
-    P->reduced = guarded_zero(NN_MAX_REDUCE);
-    nn_optim_pipe_init(&P->pipe, &a->o, a->hp, a->p->name, P->ts, nt, P->n_layers, P->theta, P->grad,
-                       off, P->slot_ptrs, P->scratch_ptrs, &P->plan, P->scalars, P->reduced, P->steps);
-    P->pipe.loss_fn = prob_loss;
-    P->pipe.loss_ud = P;
-    P->probe = (nn_optim_probe){.ud = P, .before = probe_before, .after = probe_after};
-    P->pipe.probe = &P->probe;
-    if (a->o.scalars_init)
-        a->o.scalars_init(a->hp, P->scalars);
-    return P;
-}
-
-/* A problem the check cannot do without: on failure the check reports it. */
-static prob *prob_or_report(nn_checker *c, const optim_arg *a, const tspec *spec, int nt, uint64_t seed, int guards)
-{
-    nn_err e = {{0}};
-    prob *P = prob_new(a, spec, nt, seed, guards, &e);
-    if (!P)
-        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", e.msg);
-    return P;
-}
-
-/* Writes x (canonical order, n_elems) into the parameters. */
-static void prob_put(prob *P, const nn_real *x)
-{
-    for (int r = 0; r < P->nt; r++) {
-        const nn_tensor *t = &P->ts[P->order[r]];
-        memcpy(P->theta + t->off, x, t->n * sizeof(nn_real));
-        x += t->n;
-    }
-    memcpy(P->x0, P->theta, P->span * sizeof(nn_real));
-}
-
-/* One training step as the trainer runs it: the loss and gradient at the
- * parameters (one evaluation), then the optimizer's pipeline. */
-static int prob_step(prob *P, nn_real lr)
-{
-    P->t++;
-    double loss = objective(P);
-    P->evals++;
-    if (!isfinite(loss))
-        return nn_err_set(&P->err, NN_EDIVERGED, "the loss is %g at step %ld", loss, P->t);
-    int rc = nn_optim_pipeline(&P->pipe, P->t, lr, loss, &P->err);
-    if (P->pipe.evals_used > P->most_evals)
-        P->most_evals = P->pipe.evals_used;
-    return rc;
-}
-
-static int prob_steps(prob *P, long n, nn_real lr)
-{
-    for (long k = 0; k < n; k++) {
-        int rc = prob_step(P, lr);
-        if (rc)
-            return rc;
-    }
-    return NN_OK;
-}
-
-/* The evaluation point into P->eval (the parameters without eval_point). */
-static const nn_real *prob_eval(prob *P)
-{
-    nn_optim_eval_point(&P->pipe, P->eval);
-    return P->eval;
-}
-
-/* The objective at the evaluation point. */
-static double value_at_eval(prob *P)
-{
-    prob_eval(P);
-    nn_real *raw = P->theta;
-    P->theta = P->eval;
-    double f = objective(P);
-    P->theta = raw;
-    return f;
-}
-
-/* ---- the state of a problem as one flat array ------------------------------------------------ */
-
-/* Tensors whose first element lies in [lo, hi), in canonical order: their
- * parameters, each declared slot (slot 0 of every tensor, then slot 1, ...),
- * their evaluation points (with eval; computed beforehand into P->eval),
- * then the scalars. Writes into out (NULL: only counts); when label is set,
- * describes element at into it. Returns the length. */
-enum { R_PARAM, R_SLOT, R_EVAL, R_SCALAR }; /* what an element of the flat state is */
-
-static size_t flat_walk(const prob *P, size_t lo, size_t hi, int with_eval, nn_real *out, size_t at, char *label,
-                        size_t ln, int *region)
-{
-    size_t m = 0;
-    int ns = P->a->o.n_slots;
-    for (int part = -1; part <= ns; part++) {
-        if (part == ns && !with_eval)
-            continue;
-        for (int r = 0; r < P->nt; r++) {
-            int i = P->order[r];
-            if (P->spec[i].e0 < lo || P->spec[i].e0 >= hi)
-                continue;
-            const nn_tensor *t = &P->ts[i];
-            const nn_real *src = part < 0 ? P->theta + t->off : part == ns ? P->eval + t->off : P->slot_ptrs[i * NN_MAX_SLOTS + part];
-            size_t len = part < 0 || part == ns ? t->n : P->plan.slot_len[i][part];
-            if (out)
-                memcpy(out + m, src, len * sizeof(nn_real));
-            if (region && at >= m && at < m + len)
-                *region = part < 0 ? R_PARAM : part == ns ? R_EVAL : R_SLOT;
-            if (label && at >= m && at < m + len) {
-                if (part < 0)
-                    snprintf(label, ln, "parameter %s[%zu]", t->name, at - m);
-                else if (part == ns)
-                    snprintf(label, ln, "evaluation point %s[%zu]", t->name, at - m);
-                else
-                    snprintf(label, ln, "slot[%d] of %s element %zu", part, t->name, at - m);
-            }
-            m += len;
-        }
-    }
-    int nsc = P->a->o.n_scalars;
-    if (out)
-        memcpy(out + m, P->scalars, (size_t)nsc * sizeof(nn_real));
-    if (label && at >= m && at < m + (size_t)nsc)
-        snprintf(label, ln, "scalars[%zu]", at - m);
-    if (region && at >= m && at < m + (size_t)nsc)
-        *region = R_SCALAR;
-    return m + (size_t)nsc;
-}
-
-typedef struct flat {
-    nn_real *v;
-    size_t n;
-} flat;
-
-static flat prob_flat(prob *P, size_t lo, size_t hi)
-{
-    int with_eval = P->a->o.eval_point != NULL;
-    if (with_eval)
-        prob_eval(P);
-    flat f;
-    f.n = flat_walk(P, lo, hi, with_eval, NULL, 0, NULL, 0, NULL);
-    f.v = nn_chk_alloc(f.n, sizeof(nn_real));
-    flat_walk(P, lo, hi, with_eval, f.v, 0, NULL, 0, NULL);
-    return f;
-}
-
-static flat prob_flat_all(prob *P) { return prob_flat(P, 0, (size_t)-1); }
-
-/* Region of element k of a flat state of P. */
-static int region_of(const prob *P, size_t lo, size_t hi, size_t k)
-{
-    int r = R_SCALAR;
-    flat_walk(P, lo, hi, P->a->o.eval_point != NULL, NULL, k, NULL, 0, &r);
-    return r;
-}
-
-/* Compares a run's state x with a reference y (same layout, P describes
- * it): bit for bit when tol is 0, else within tol relative; parameters and
- * evaluation points must be finite, a non-finite slot or scalar must equal
- * the reference bit for bit. Returns 1 when equal; otherwise describes the
- * worst element in why. */
-static int flat_same(const prob *P, size_t lo, size_t hi, flat x, flat y, double tol, char *why, size_t wn)
-{
-    if (x.n != y.n) {
-        snprintf(why, wn, "the states have different lengths (%zu and %zu values)", x.n, y.n);
-        return 0;
-    }
-    size_t worst = 0;
-    double wd = 0;
-    int bad = 0;
-    for (size_t k = 0; k < x.n; k++) {
-        double a = x.v[k], b = y.v[k], d;
-        int bits = memcmp(&x.v[k], &y.v[k], sizeof(nn_real)) == 0;
-        if (!isfinite(a) || !isfinite(b)) {
-            int r = region_of(P, lo, hi, k);
-            d = bits && r != R_PARAM && r != R_EVAL ? 0 : INFINITY;
-        } else if (tol == 0) {
-            d = bits ? 0 : INFINITY;
-        } else {
-            d = a == b ? 0 : fabs(a - b) / fmax(fabs(a), fabs(b));
-        }
-        if (d > tol && (!bad || d > wd)) {
-            bad = 1;
-            wd = d;
-            worst = k;
-            if (isinf(d))
-                break;
-        }
-    }
-    if (!bad)
-        return 1;
-    char label[96] = "?";
-    flat_walk(P, lo, hi, P->a->o.eval_point != NULL, NULL, worst, label, sizeof label, NULL);
-    if (isinf(wd))
-        snprintf(why, wn, "%s is %.17g, not %.17g", label, x.v[worst], y.v[worst]);
-    else
-        snprintf(why, wn, "%s is %.17g, not %.17g (relative difference %.3e > %g)", label, x.v[worst],
-                 y.v[worst], wd, tol);
-    return 0;
-}
-
-/* The first unusable value of a problem's state described in why: a
- * parameter or evaluation point that is not finite, a slot or scalar that is
- * NaN (an infinite one may be a rule's own marker). 1 when there is none. */
-static int state_sane(prob *P, char *why, size_t wn)
-{
-    flat f = prob_flat_all(P);
-    int ok = 1;
-    for (size_t k = 0; k < f.n && ok; k++) {
-        if (isfinite(f.v[k]))
-            continue;
-        int r = region_of(P, 0, (size_t)-1, k);
-        if (isnan(f.v[k]) || r == R_PARAM || r == R_EVAL) {
-            char label[96] = "?";
-            flat_walk(P, 0, (size_t)-1, P->a->o.eval_point != NULL, NULL, k, label, sizeof label, NULL);
-            snprintf(why, wn, "%s is %g", label, f.v[k]);
-            ok = 0;
-        }
-    }
-    free(f.v);
-    return ok;
-}
-
-/* ---- shapes ---------------------------------------------------------------------------- */
-
-/* n elements as the one tensor of a problem: a vector (n, 1), or for a
- * matrix-shaped rule a matrix rows x cols with rows >= cols as square as n
- * allows. */
-static tspec vector_of(const optim_arg *a, int n, int is_bias)
-{
-    int cols = 1;
-    if ((a->fam & NN_FAMILY_MATRIX) && !is_bias)
-        for (int c = 1; c * c <= n; c++)
-            if (n % c == 0)
-                cols = c;
-    return (tspec){is_bias ? "b1" : "W1", n / cols, cols, is_bias, 0, 0, 0};
-}
-
-static const char *shape_text(const tspec *s, char *buf, size_t n)
-{
-    if (s->cols == 1)
-        snprintf(buf, n, "a vector of %d", s->rows);
-    else
-        snprintf(buf, n, "a %d x %d matrix", s->rows, s->cols);
-    return buf;
-}
-
-/* A two-layer model (W1, b1, W2, b2) with the elements numbered in order. */
-static int model_of(tspec *out, int in, int hid, int outs)
-{
-    const tspec m[4] = {{"W1", hid, in, 0, 0, 0, 0}, {"b1", hid, 1, 1, 0, 0, 0},
-                        {"W2", outs, hid, 0, 1, 0, 0}, {"b2", outs, 1, 1, 1, 0, 0}};
-    size_t e = 0;
-    for (int i = 0; i < 4; i++) {
-        out[i] = m[i];
-        out[i].e0 = e;
-        e += (size_t)m[i].rows * (size_t)m[i].cols;
-    }
-    return 4;
-}
-
-/* The model of the state checks, and a smaller one for checks of many steps. */
-#define BIG_MODEL(s) model_of(s, 100, 32, 10)
-#define SMALL_MODEL(s) model_of(s, 12, 8, 3)
-enum { MODEL_STEPS = 3, RUN_STEPS = 6 };
-
 /* ---- parameter blocks independent --------------------------------------------------------- */
 
 static size_t optim_sig(const nn_plugin *p, const nn_value *hp, nn_real *out)
 {
     optim_arg a = optim_arg_of(p, hp);
-    tspec s = vector_of(&a, 6, 0);
+    tspec s = probe_vector_of(&a, 6, 0);
     nn_err e;
     prob *P = prob_new(&a, &s, 1, 3, 0, &e);
     if (!P)
@@ -577,7 +46,7 @@ static size_t optim_sig(const nn_plugin *p, const nn_value *hp, nn_real *out)
 /* "param of b1 written at element 32 (it has elements 0..31)" */
 static int out_of_bounds(const nn_real *arr, size_t n, const char *what, const char *name, char *bad, size_t bn)
 {
-    long lo = touched(arr, -GUARD, 0), hi = touched(arr, (long)n, (long)n + GUARD), at;
+    long lo = probe_touched(arr, -GUARD, 0), hi = probe_touched(arr, (long)n, (long)n + GUARD), at;
     if (lo < 0)
         at = lo;
     else if (hi < (long)n + GUARD)
@@ -601,7 +70,7 @@ static void declared_state(nn_checker *c, const void *arg)
     prob *P = prob_or_report(c, a, s, 4, 81, 1);
     if (!P)
         return;
-    P->gsnap = guarded(P->span); /* reduce() and step() must leave the gradient alone */
+    P->gsnap = probe_guarded(P->span); /* reduce() and step() must leave the gradient alone */
     int rc = prob_steps(P, MODEL_STEPS, default_lr(a));
     char bad[400] = "";
     if (rc)
@@ -610,7 +79,7 @@ static void declared_state(nn_checker *c, const void *arg)
         const nn_tensor *t = &P->ts[i];
         const char *name = t->name;
         for (int k = ns; k < NN_MAX_SLOTS && !bad[0]; k++)
-            if (touched(P->slot_ptrs[i * NN_MAX_SLOTS + k], -GUARD, (long)t->n + GUARD) < (long)t->n + GUARD)
+            if (probe_touched(P->slot_ptrs[i * NN_MAX_SLOTS + k], -GUARD, (long)t->n + GUARD) < (long)t->n + GUARD)
                 snprintf(bad, sizeof bad,
                          "slot[%d] of %s written, but the plugin declares %d slot%s (the core does not own, zero, save or restore state there)",
                          k, name, ns, ns == 1 ? "" : "s");
@@ -627,13 +96,13 @@ static void declared_state(nn_checker *c, const void *arg)
     for (int pass = 0; pass < (o->model_step ? 1 : 2) && !bad[0]; pass++) {
         const nn_real *arr = pass ? P->grad : P->theta;
         const char *what = pass ? "the gradient" : "the parameters";
-        if (touched(arr, -GUARD, 0) < 0)
+        if (probe_touched(arr, -GUARD, 0) < 0)
             snprintf(bad, sizeof bad, "%s of %s written at element %ld (it has elements 0..%zu)", what, P->ts[0].name,
-                     touched(arr, -GUARD, 0), P->ts[0].n - 1);
+                     probe_touched(arr, -GUARD, 0), P->ts[0].n - 1);
         for (int i = 0; i < P->nt && !bad[0]; i++) {
             const nn_tensor *t = &P->ts[i];
             long from = (long)(t->off + t->n), to = i + 1 < P->nt ? (long)P->ts[i + 1].off : (long)P->span + GUARD;
-            long at = touched(arr, from, to);
+            long at = probe_touched(arr, from, to);
             if (at < to)
                 snprintf(bad, sizeof bad, "%s of %s written at element %ld (it has elements 0..%zu)", what, t->name,
                          at - (long)t->off, t->n - 1);
@@ -641,15 +110,15 @@ static void declared_state(nn_checker *c, const void *arg)
     }
     if (!bad[0] && P->bad[0])
         snprintf(bad, sizeof bad, "%s", P->bad);
-    if (!bad[0] && touched(P->scalars, -GUARD, 0) < 0)
+    if (!bad[0] && probe_touched(P->scalars, -GUARD, 0) < 0)
         snprintf(bad, sizeof bad, "a scalar before scalars[0] written");
-    if (!bad[0] && touched(P->scalars, o->n_scalars, o->n_scalars + GUARD) < o->n_scalars + GUARD)
+    if (!bad[0] && probe_touched(P->scalars, o->n_scalars, o->n_scalars + GUARD) < o->n_scalars + GUARD)
         snprintf(bad, sizeof bad, "scalars[%ld] written, but the plugin declares n_scalars = %d",
-                 touched(P->scalars, o->n_scalars, o->n_scalars + GUARD), o->n_scalars);
+                 probe_touched(P->scalars, o->n_scalars, o->n_scalars + GUARD), o->n_scalars);
     for (int k = o->n_reduce; k < NN_MAX_REDUCE && !bad[0]; k++)
         if (P->reduced[k] != 0)
             snprintf(bad, sizeof bad, "reduce() added to sum %d, but the plugin declares n_reduce = %d", k, o->n_reduce);
-    if (!bad[0] && (touched(P->reduced, -GUARD, 0) < 0 || touched(P->reduced, NN_MAX_REDUCE, NN_MAX_REDUCE + GUARD) < NN_MAX_REDUCE + GUARD))
+    if (!bad[0] && (probe_touched(P->reduced, -GUARD, 0) < 0 || probe_touched(P->reduced, NN_MAX_REDUCE, NN_MAX_REDUCE + GUARD) < NN_MAX_REDUCE + GUARD))
         snprintf(bad, sizeof bad, "reduce() wrote outside the sums");
     if (bad[0])
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", bad);
@@ -708,7 +177,7 @@ static void zero_gradient(nn_checker *c, const void *arg)
     }
     char what[64] = "";
     for (int bias = 0; bias < 2; bias++) {
-        tspec s = vector_of(a, 9, bias);
+        tspec s = probe_vector_of(a, 9, bias);
         prob *P = prob_or_report(c, a, &s, 1, 51, 0);
         if (!P)
             return;
@@ -720,7 +189,7 @@ static void zero_gradient(nn_checker *c, const void *arg)
             return;
         }
         if (!bias)
-            shape_text(&s, what, sizeof what);
+            probe_shape_text(&s, what, sizeof what);
     }
     nn_chk_report(c, NN_CHK_PASS, NULL,
                   "5 steps with a zero gradient (%s and a bias, default lr) leave the parameters bit-identical", what);
@@ -729,7 +198,7 @@ static void zero_gradient(nn_checker *c, const void *arg)
 static void scheduled_lr(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    tspec s = vector_of(a, 9, 0);
+    tspec s = probe_vector_of(a, 9, 0);
     prob *P = prob_or_report(c, a, &s, 1, 51, 0);
     if (!P)
         return;
@@ -757,7 +226,7 @@ static double descend(prob *P, const nn_real *x0, nn_real lr, long *steps)
         if (prob_step(P, lr) != NN_OK)
             return NAN;
     *steps = P->t;
-    return value_at_eval(P);
+    return prob_value_at_eval(P);
 }
 
 /* Best final value over lr = default * 10^k, k = -4..3 (within the range);
@@ -811,13 +280,13 @@ static void quadratic_converges(nn_checker *c, const void *arg)
     enum { N = 10 };
     nn_real x0[N];
     quad_start(x0, N, 0);
-    tspec s = vector_of(a, N, 0);
+    tspec s = probe_vector_of(a, N, 0);
     double f0 = quad_value(x0, N), lr;
     long steps;
     nn_err e = {{0}};
     double f = lr_search(a, OBJ_QUAD, &s, x0, &lr, &steps, &e);
     char shape[64];
-    shape_text(&s, shape, sizeof shape);
+    probe_shape_text(&s, shape, sizeof shape);
     if (e.msg[0])
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", e.msg);
     else if (!isfinite(f))
@@ -834,7 +303,7 @@ static void rosenbrock_progress(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
     nn_real x0[2] = {-1.2, 1};
-    tspec s = vector_of(a, 2, 0);
+    tspec s = probe_vector_of(a, 2, 0);
     double f0 = 24.2, lr;
     long steps;
     nn_err e = {{0}};
@@ -919,7 +388,7 @@ static void hidden_state(nn_checker *c, const void *arg)
     nn_real x0[N], y0[N];
     quad_start(x0, N, 0);
     quad_start(y0, N, 1);
-    tspec s = vector_of(a, N, 0);
+    tspec s = probe_vector_of(a, N, 0);
     prob *P[4];
     for (int k = 0; k < 4; k++) {
         if (!(P[k] = prob_or_report(c, a, &s, 1, 5, 0)))
@@ -1067,7 +536,7 @@ static void scalars_only_in_update(nn_checker *c, const void *arg)
     else if (P->bad[0])
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s: global scalars change only in scalars_update (%s)", P->bad,
                       a->o.model_step ? "and model_step" : "once per step, after the reduce pass");
-    else if (!state_sane(P, why, sizeof why))
+    else if (!prob_state_sane(P, why, sizeof why))
         nn_chk_report(c, NN_CHK_FAIL, NULL, "after %d steps %s", RUN_STEPS, why);
     else
         nn_chk_report(c, NN_CHK_PASS, NULL,
@@ -1175,7 +644,7 @@ static void eval_point(nn_checker *c, const void *arg)
         snprintf(why, sizeof why, "%s", w2);
     }
     char fin[256];
-    if (!rc && !why[0] && !state_sane(B, fin, sizeof fin))
+    if (!rc && !why[0] && !prob_state_sane(B, fin, sizeof fin))
         snprintf(why, sizeof why, "after %d steps %s", RUN_STEPS, fin);
     if (rc)
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s", A->err.msg[0] ? A->err.msg : B->err.msg);
@@ -1256,7 +725,7 @@ static void degenerate_shapes(nn_checker *c, const void *arg)
     int rc = NN_OK;
     for (long k = 0; k < RUN_STEPS && rc == NN_OK && !why[0]; k++) {
         rc = prob_step(P, default_lr(a));
-        if (rc == NN_OK && !state_sane(P, why, sizeof why)) {
+        if (rc == NN_OK && !prob_state_sane(P, why, sizeof why)) {
             char w2[300];
             snprintf(w2, sizeof w2, "%s after step %ld", why, P->t);
             snprintf(why, sizeof why, "%s", w2);
@@ -1275,7 +744,7 @@ static void degenerate_shapes(nn_checker *c, const void *arg)
 static void extremes(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
-    tspec s = vector_of(a, 8, 0);
+    tspec s = probe_vector_of(a, 8, 0);
     char bad[300] = "";
     double biggest = 0;
     for (int mode = 0; mode < 2 && !bad[0]; mode++) {
@@ -1308,11 +777,11 @@ static void extremes(nn_checker *c, const void *arg)
     }
     char shape[64];
     if (bad[0])
-        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s (default hyperparameters, %s)", bad, shape_text(&s, shape, sizeof shape));
+        nn_chk_report(c, NN_CHK_FAIL, NULL, "%s (default hyperparameters, %s)", bad, probe_shape_text(&s, shape, sizeof shape));
     else
         nn_chk_report(c, NN_CHK_PASS, NULL,
                       "5 steps with zero and with +-1e300 gradients at the defaults (%s): parameters finite (largest |x| %.3g), no NaN in the slots%s",
-                      shape_text(&s, shape, sizeof shape), biggest, a->o.n_scalars ? " or the scalars" : "");
+                      probe_shape_text(&s, shape, sizeof shape), biggest, a->o.n_scalars ? " or the scalars" : "");
 }
 
 /* ---- the table ----------------------------------------------------------------------------- */
