@@ -10,7 +10,8 @@
  * panels stream from L2 (prefetched a few rows ahead). A later k block loads
  * C into the accumulators and goes on with the same chain of fused
  * multiply-adds, so the blocking changes no bit. Edges are masked loads and
- * stores; transposed operands are packed with gathers. */
+ * stores; an operand whose packing runs across its rows is transposed 8 x 8
+ * in registers (tr8). */
 #include "packgemm.h"
 
 #if NN_PACK_GEMM
@@ -46,14 +47,6 @@ enum { VL = 16 };
 #define vmax _mm512_max_ps
 #define vgt(x, y) _mm512_cmp_ps_mask(x, y, _CMP_GT_OQ)
 #define vblend _mm512_mask_blend_ps
-/* 16 values at base + idx[i] * stride (i < 16, masked: 0 where off) */
-AI vec vgather(vmask mk, const float *base, int stride)
-{
-    __m512i idx = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm512_set1_epi32(stride));
-    return _mm512_mask_i32gather_ps(vzero(), mk, idx, base, 4);
-}
 /* an A row block: 8 values of op(A)'s column p, stored at dst (32 bytes;
  * AVX2's masked forms: the 256-bit AVX-512 ones would need AVX-512VL) */
 AI __m256i first8(int rr)
@@ -63,11 +56,6 @@ AI __m256i first8(int rr)
 AI void put8_contig(float *dst, const float *src, int rr)
 {
     _mm256_store_ps(dst, _mm256_maskload_ps(src, first8(rr)));
-}
-AI void put8_gather(float *dst, const float *src, __m256i idx, int rr)
-{
-    _mm256_store_ps(dst, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, idx,
-                                                  _mm256_castsi256_ps(first8(rr)), 4));
 }
 #else
 typedef __m512d vec;
@@ -88,21 +76,76 @@ enum { VL = 8 };
 #define vgt(x, y) _mm512_cmp_pd_mask(x, y, _CMP_GT_OQ)
 /* vblend(k, a, b): b where k, else a */
 #define vblend _mm512_mask_blend_pd
-AI vec vgather(vmask mk, const double *base, int stride)
-{
-    __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                     _mm256_set1_epi32(stride));
-    return _mm512_mask_i32gather_pd(vzero(), mk, idx, base, 8);
-}
 AI void put8_contig(double *dst, const double *src, int rr)
 {
     __mmask8 mk = rr >= 8 ? 0xff : (__mmask8)((1u << rr) - 1);
     _mm512_store_pd(dst, _mm512_maskz_loadu_pd(mk, src));
 }
-AI void put8_gather(double *dst, const double *src, __m256i idx, int rr)
+#endif
+
+/* An 8 x 8 block transposed: dst[p * ds + i] = src[i * ss + p] for p < cols
+ * (all 8 i; zero where i >= rows), read from rows < rows and columns < cols
+ * of src only (masked loads), in 24 shuffles: the packing of an operand whose
+ * rows are contiguous, 8 values of 8 rows at a time, instead of a gather per
+ * column (on AMD's cores a gather is several times slower). Only moves: the
+ * packed values, and so every bit of the products, are the gathers'. */
+#if defined(NN_REAL_IS_FLOAT)
+AI void tr8(float *dst, long ds, const float *src, long ss, int rows, int cols)
 {
-    __mmask8 mk = rr >= 8 ? 0xff : (__mmask8)((1u << rr) - 1);
-    _mm512_store_pd(dst, _mm512_mask_i32gather_pd(_mm512_setzero_pd(), mk, idx, src, 8));
+    __m256 r[8], t[8], u[8];
+    __m256i mk = first8(cols);
+    for (int i = 0; i < 8; i++)
+        r[i] = i >= rows ? _mm256_setzero_ps()
+               : cols >= 8 ? _mm256_loadu_ps(src + (size_t)i * (size_t)ss)
+                           : _mm256_maskload_ps(src + (size_t)i * (size_t)ss, mk);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    /* u[q] (q < 4) holds columns q and q + 4 of rows 0-3, u[q + 4] of rows 4-7 */
+    for (int q = 0; q < 4; q++) {
+        if (q < cols)
+            _mm256_storeu_ps(dst + (size_t)q * (size_t)ds, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
+        if (q + 4 < cols)
+            _mm256_storeu_ps(dst + (size_t)(q + 4) * (size_t)ds,
+                             _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
+    }
+}
+#else
+AI void tr8(double *dst, long ds, const double *src, long ss, int rows, int cols)
+{
+    __m512d r[8], t[8], u[8];
+    __mmask8 mk = cols >= 8 ? 0xff : (__mmask8)((1u << cols) - 1);
+    for (int i = 0; i < 8; i++)
+        r[i] = i >= rows ? _mm512_setzero_pd() : _mm512_maskz_loadu_pd(mk, src + (size_t)i * (size_t)ss);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);
+    }
+    /* t[2h] holds rows 2h, 2h + 1 at the even columns, t[2h + 1] at the odd */
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0x88);
+        u[i + 1] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0xdd);
+        u[i + 2] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0x88);
+        u[i + 3] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0xdd);
+    }
+    /* u[i + q] (i = 0: rows 0-3, 4: rows 4-7) holds columns c and c + 4 of
+     * its rows, c = 0, 2, 1, 3 for q = 0, 1, 2, 3 */
+    static const int col_of[4] = {0, 2, 1, 3};
+    for (int q = 0; q < 4; q++) {
+        int c = col_of[q];
+        if (c < cols)
+            _mm512_storeu_pd(dst + (size_t)c * (size_t)ds, _mm512_shuffle_f64x2(u[q], u[q + 4], 0x88));
+        if (c + 4 < cols)
+            _mm512_storeu_pd(dst + (size_t)(c + 4) * (size_t)ds,
+                             _mm512_shuffle_f64x2(u[q], u[q + 4], 0xdd));
+    }
 }
 #endif
 
@@ -258,17 +301,20 @@ AI void pack_a_rows(int SUM, nn_real *ap, const nn_real *base, long ai, long ak,
                     double *sum)
 {
     __m512d s8 = SUM ? _mm512_loadu_pd(sum) : _mm512_setzero_pd();
-    __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                     _mm256_set1_epi32((int)ai));
-    for (int p = 0; p < kc; p++) {
-        nn_real *col = ap + (size_t)p * MR;
-        if (ai == 1)
+    if (ai != 1) /* op(A)'s rows contiguous (ak = 1) */
+        for (int p = 0; p < kc; p += 8) {
+            tr8(ap + (size_t)p * MR, MR, base + p, ai, rr, kc - p < 8 ? kc - p : 8);
+            if (SUM)
+                for (int q = p; q < kc && q < p + 8; q++)
+                    s8 = add_column(s8, ap + (size_t)q * MR);
+        }
+    else
+        for (int p = 0; p < kc; p++) {
+            nn_real *col = ap + (size_t)p * MR;
             put8_contig(col, base + (size_t)p * (size_t)ak, rr);
-        else
-            put8_gather(col, base + (size_t)p * (size_t)ak, idx, rr);
-        if (SUM)
-            s8 = add_column(s8, col);
-    }
+            if (SUM)
+                s8 = add_column(s8, col);
+        }
     if (SUM)
         _mm512_storeu_pd(sum, s8);
 }
@@ -305,13 +351,11 @@ static void pack_b(nn_real *bp, const nn_real *B, long bk, long bj, int p0, int 
                 for (int v = 0; v < NV; v++)
                     vstore(dst + (size_t)p * NR + v * VL, vmaskz_loadu(mk[v], s + v * VL));
             }
-        else
-            for (int p = 0; p < kc; p++) {
-                const nn_real *s = base + (size_t)p * (size_t)bk;
-                for (int v = 0; v < NV; v++)
-                    vstore(dst + (size_t)p * NR + v * VL,
-                           vgather(mk[v], s + (size_t)(v * VL) * (size_t)bj, (int)bj));
-            }
+        else /* op(B)'s columns contiguous (bk = 1): 8 of them at a time */
+            for (int p = 0; p < kc; p += 8)
+                for (int q = 0; q < NR; q += 8)
+                    tr8(dst + (size_t)p * NR + q, NR, base + (size_t)q * (size_t)bj + p, bj,
+                        nc - j - q, kc - p < 8 ? kc - p : 8);
     }
 }
 
