@@ -122,15 +122,21 @@ static inline __attribute__((always_inline)) double exp_own(double x)
     return (e * f1) * f2;
 }
 
-/* The sigmoid output's terms for one example (vmath.h), on x = exp(-z):
- * exp(-|z|) is x for z >= 0 and 1 / x for z < 0 (within an ulp of exp(z);
- * where x overflows, 1 / x is 0 against a true value below 1e-308). */
-static inline __attribute__((always_inline)) double sigmoid_term(double z, double y, double inv,
-                                                                 double *g)
+/* The sigmoid output's terms (vmath.h), on x = exp(-z): exp(-|z|) is x for
+ * z >= 0 and 1 / x for z < 0 (within an ulp of exp(z); where x overflows,
+ * 1 / x is 0 against a true value below 1e-308). Three loops over the
+ * examples, t holding x, then exp(-|z|), then the loss term: one loop doing
+ * all of it per element is a dependency chain of about 100 operations that
+ * the core cannot overlap across iterations (1105 against 873 ns for 300
+ * examples on the AVX-512 path, Zen 4); each element's operations are the
+ * same either way. */
+static inline __attribute__((always_inline)) double sigmoid_grad(double x, double y, double inv)
 {
-    double x = exp_own(-z);
-    *g = inv * (1.0 / (1.0 + x) - y);
-    double r = 1.0 / x, e = z >= 0 ? x : r;
+    return inv * (1.0 / (1.0 + x) - y);
+}
+
+static inline __attribute__((always_inline)) double sigmoid_loss(double z, double y, double e)
+{
     double l = (z > 0 ? z : 0) + log1p_unit(e);
     return y != 0 ? l - z : l;
 }
@@ -144,11 +150,15 @@ static inline __attribute__((always_inline)) double sigmoid_term(double z, doubl
     for (long i = 0; i < n; i++)                                                                   \
         y[i] = exp_own(x[i]);
 #define SIGMOID_LOOP(z, y, n, inv, g, t)                                                           \
+    for (long i = 0; i < n; i++)                                                                   \
+        t[i] = exp_own(-(double)z[i]);                                                             \
     for (long i = 0; i < n; i++) {                                                                 \
-        double gi;                                                                                 \
-        t[i] = sigmoid_term((double)z[i], (double)y[i], inv, &gi);                                 \
-        g[i] = (nn_real)gi;                                                                        \
-    }
+        double x = t[i];                                                                           \
+        g[i] = (nn_real)sigmoid_grad(x, (double)y[i], inv);                                        \
+        t[i] = z[i] >= 0 ? x : 1.0 / x;                                                            \
+    }                                                                                              \
+    for (long i = 0; i < n; i++)                                                                   \
+        t[i] = sigmoid_loss((double)z[i], (double)y[i], t[i]);
 
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__AVX2__)
 #define WIDE __attribute__((target("avx512f")))

@@ -39,8 +39,9 @@ void nn_exp_array(const double *x, double *y, long n);
  * g[i] = inv (1 / (1 + x) - y[i]), and t[i] = softplus(z) - y z, as
  * max(z, 0) + log1p(exp(-|z|)), less z where y[i] != 0; exp(-|z|) is x for
  * z >= 0, 1 / x for z < 0 (within an ulp of exp(z); 0 where x overflows, a
- * true value below 1e-308). One pass, the operations above in their
- * order: exp and log1p as nn_exp_array and nn_log1p_unit_array. */
+ * true value below 1e-308). The operations above in their order, exp and
+ * log1p as nn_exp_array and nn_log1p_unit_array, in three loops with t
+ * as their workspace (t overlaps neither z nor g). */
 void nn_sigmoid_terms(const nn_real *z, const int32_t *y, long n, double inv, nn_real *g,
                       double *t);
 
