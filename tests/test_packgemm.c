@@ -1,7 +1,8 @@
 /* test_packgemm.c: the model's packed products for large layers (core/engine/
  * packgemm_avx512.c) in the three forms the model uses (C = A B, A^T B,
  * A B^T), on the edges of their blocking (1..41 rows around the 8-row
- * block and the 16 rows up to which op(B) is read in place, columns around the panel width and the column block, terms around
+ * block and the 16 rows up to which op(B) is read in place, columns around the panel width,
+ * its vectors and the column block, terms around
  * the 256-term k block, leading dimensions wider than the matrices) and the
  * shapes of the 154-512-512-10 net at batch 500:
  * - against the order packgemm.h documents, computed here by a scalar fma()
@@ -305,8 +306,11 @@ int main(void)
     }
     int n_checked = 0;
     static const int rows[] = {1, 9, 16, 17, 23, 24, 41};
+    /* last panels of 1, 23, 5 and 7 columns, and on both sides of the
+     * two-vector one (a panel is three vectors of NN_PACK_NR / 3) */
+    enum { VEC = NN_PACK_NR / 3 };
     static const int cols[] = {NN_PACK_NR, NN_PACK_NR + 1, 2 * NN_PACK_NR - 1, 3 * NN_PACK_NR + 5,
-                               NN_PACK_NC + 7};
+                               NN_PACK_NC + 7, NN_PACK_NR + 2 * VEC, NN_PACK_NR + 2 * VEC + 1};
     static const int terms[] = {1, 7, 255, 256, 257, 513};
     for (int form = 0; form < 3; form++) {
         int ta = form == 1, tb = form == 2;

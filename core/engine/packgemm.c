@@ -40,7 +40,7 @@ int nn_pack_gemm_ok(int trans_b, long m, long n, long k)
 {
     const long nr = NN_PACK_NR, vl = 64 / (long)sizeof(nn_real);
     if (!nn_pack_gemm_available() || m < 1 || n < 1 || k < 1 || m > (1L << 24) ||
-        n > (1L << 24) || k > (1L << 24)) /* the gathers index with 32 bits */
+        n > (1L << 24) || k > (1L << 24)) /* the blocking's int indices */
         return 0;
     /* the few-row weight gradient's dot products: a vector of terms at least */
     if (trans_b && m < NN_PACK_DOT_ROWS)

@@ -44,8 +44,8 @@ int nn_pack_gemm_enable(int on);
  * dot products above). */
 int nn_pack_gemm_ok(int trans_b, long m, long n, long k);
 /* C (m, n) = op(A) op(B); trans_a: A is (k, m), trans_b: B is (n, k); the
- * sizes and leading dimensions at most 2^24 (the gathers index in 32 bits, as
- * nn_pack_gemm_ok's sizes and the model's leading dimensions are). Splits
+ * sizes and leading dimensions at most 2^24 (the blocking's indices are
+ * int, as nn_pack_gemm_ok's sizes and the model's leading dimensions are). Splits
  * C's columns between the BLAS thread count's threads (at most
  * NN_PACK_MAX_THREADS) when the product is large; the workers wait on a
  * condition variable between products, never spinning. */

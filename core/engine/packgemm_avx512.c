@@ -6,7 +6,8 @@
  * (3 vectors: 24 doubles or 48 floats), row p of a panel contiguous, zeros
  * past the last column; then for every 8 rows of op(A), their block is packed
  * (8 values per p, zeros past the last row) and the register block of 8 x 3
- * vectors runs over every panel, the A block staying in L1 while the B
+ * vectors runs over every panel (over a last, narrower one with only the
+ * vectors its columns need), the A block staying in L1 while the B
  * panels stream from L2 (prefetched a few rows ahead). A later k block loads
  * C into the accumulators and goes on with the same chain of fused
  * multiply-adds, so the blocking changes no bit. Edges are masked loads and
@@ -157,15 +158,15 @@ AI vmask lanes(int n)
     return n >= VL ? (vmask)~(vmask)0 : n <= 0 ? (vmask)0 : (vmask)((1u << n) - 1);
 }
 
-/* The register block's last store through the epilogue (packgemm.h): C is
- * the block's place, off its offset from C's start (where act and g have the
+/* The register block's last store through the epilogue (packgemm.h), its
+ * first nw vectors: C is the block's place, off its offset from C's start (where act and g have the
  * block's elements), bias the block's first row's. */
-static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk, nn_real *C,
+static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk, int nw, nn_real *C,
                      long ldc, int rr, size_t off, const nn_real *bias)
 {
     vec zero = vzero(), one = vset1(1), slope = vset1(ep->slope);
     for (int r = 0; r < rr; r++)
-        for (int v = 0; v < NV; v++) {
+        for (int v = 0; v < nw; v++) {
             size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
             vec x = c[r][v];
             switch (ep->kind) {
@@ -194,21 +195,23 @@ static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk,
 /* C (rows < rr, columns < nn of the block at C) = or += the 8 x NR product
  * of the packed ap (kc x 8) and bp (kc x NR, or with DIRECT op(B) itself:
  * rows bs apart, read masked past nn): first: from zero, else on from what C
- * holds. */
-AI void kernel(int DIRECT, int RR, int kc, const nn_real *restrict ap, const nn_real *restrict bp,
-               long bs, nn_real *C, long ldc, int rr, int nn, int first,
+ * holds. Only the first NW vectors of the panel (those with columns < nn)
+ * are multiplied: a last panel of C's block narrower than NR costs what its
+ * columns need. */
+AI void kernel(int DIRECT, int RR, int NW, int kc, const nn_real *restrict ap,
+               const nn_real *restrict bp, long bs, nn_real *C, long ldc, int rr, int nn, int first,
                const nn_pack_epilogue *ep, size_t off, const nn_real *bias)
 {
     vec c[MR][NV];
     vmask mk[NV];
     _Pragma("GCC unroll 3")
     for (int v = 0; v < NV; v++)
-        mk[v] = lanes(nn - v * VL);
+        mk[v] = v < NW ? lanes(nn - v * VL) : (vmask)0;
     /* what the store reads and writes (C, and the epilogue's act or g), in
      * L1 by the end of the k loop */
     if (first || ep)
         for (int r = 0; r < rr; r++)
-            for (int v = 0; v < NV; v++) {
+            for (int v = 0; v < NW; v++) {
                 size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
                 _mm_prefetch((const char *)(C + o), _MM_HINT_T0);
                 if (ep && ep->act)
@@ -220,32 +223,34 @@ AI void kernel(int DIRECT, int RR, int kc, const nn_real *restrict ap, const nn_
     for (int r = 0; r < RR; r++)
         _Pragma("GCC unroll 3")
         for (int v = 0; v < NV; v++)
-            c[r][v] = first || r >= rr ? vzero() : vmaskz_loadu(mk[v], C + r * ldc + v * VL);
+            c[r][v] = first || r >= rr || v >= NW ? vzero()
+                                                  : vmaskz_loadu(mk[v], C + r * ldc + v * VL);
     for (int p = 0; p < kc; p++) {
         const nn_real *b = bp + (size_t)p * (size_t)bs;
         _Pragma("GCC unroll 3")
-        for (int v = 0; v < NV; v++)
+        for (int v = 0; v < NW; v++)
             _mm_prefetch((const char *)(b + PREFETCH_ROWS * bs + v * VL), _MM_HINT_T0);
-        vec b0 = DIRECT ? vmaskz_loadu(mk[0], b) : vload(b);
-        vec b1 = DIRECT ? vmaskz_loadu(mk[1], b + VL) : vload(b + VL);
-        vec b2 = DIRECT ? vmaskz_loadu(mk[2], b + 2 * VL) : vload(b + 2 * VL);
+        vec bv[NV];
+        _Pragma("GCC unroll 3")
+        for (int v = 0; v < NW; v++)
+            bv[v] = DIRECT ? vmaskz_loadu(mk[v], b + v * VL) : vload(b + v * VL);
         _Pragma("GCC unroll 8")
         for (int r = 0; r < RR; r++) {
             vec a = vset1(ap[(size_t)p * MR + r]);
-            c[r][0] = vfma(a, b0, c[r][0]);
-            c[r][1] = vfma(a, b1, c[r][1]);
-            c[r][2] = vfma(a, b2, c[r][2]);
+            _Pragma("GCC unroll 3")
+            for (int v = 0; v < NW; v++)
+                c[r][v] = vfma(a, bv[v], c[r][v]);
         }
     }
     if (ep) {
-        store_ep(ep, c, mk, C, ldc, rr, off, bias);
+        store_ep(ep, c, mk, NW, C, ldc, rr, off, bias);
         return;
     }
     _Pragma("GCC unroll 8")
     for (int r = 0; r < RR; r++)
         if (r < rr)
             _Pragma("GCC unroll 3")
-            for (int v = 0; v < NV; v++)
+            for (int v = 0; v < NW; v++)
                 vmask_storeu(C + r * ldc + v * VL, mk[v], c[r][v]);
 }
 
@@ -256,9 +261,21 @@ AI void panels(int DIRECT, int RR, int kc, const nn_real *ap, const nn_real *bp,
                size_t off, long ldc, int nc, int first, const nn_pack_epilogue *e,
                const nn_real *bias)
 {
-    for (int j = 0; j < nc; j += NR)
-        kernel(DIRECT, RR, kc, ap, DIRECT ? bp + j : bp + (size_t)j * (size_t)kc, bs, C + off + j,
-               ldc, RR, nc - j, first, e, off + j, bias);
+#define PANEL(NW)                                                                                  \
+    kernel(DIRECT, RR, NW, kc, ap, DIRECT ? bp + j : bp + (size_t)j * (size_t)kc, bs, C + off + j, \
+           ldc, RR, nc - j, first, e, off + j, bias)
+    int j = 0;
+    for (; j + NR <= nc; j += NR)
+        PANEL(NV);
+    if (j < nc) { /* the last panel, narrower: the vectors its columns need */
+        if (nc - j > 2 * VL)
+            PANEL(3);
+        else if (nc - j > VL)
+            PANEL(2);
+        else
+            PANEL(1);
+    }
+#undef PANEL
 }
 
 static void panel_row(int direct, int rr, int kc, const nn_real *ap, const nn_real *bp, long bs,
