@@ -159,8 +159,8 @@ AI vmask lanes(int n)
 }
 
 /* The register block's last store through the epilogue (packgemm.h), its
- * first nw vectors: C is the block's place, off its offset from C's start (where act and g have the
- * block's elements), bias the block's first row's. */
+ * first nw vectors: C is the block's place, off its offset from C's start
+ * (where act and g have the block's elements), bias the block's first row's. */
 static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk, int nw, nn_real *C,
                      long ldc, int rr, size_t off, const nn_real *bias)
 {
