@@ -1,436 +1,23 @@
-/* experiment.c: reading, checking and resolving experiment files; the only
- * file that sees libconfig. */
+/* experiment.c: loading an experiment file: its top-level keys, -s
+ * overrides, the plugin sections (opened through the registry) and the
+ * core's own (bound into x->opts). One setting's value: values.c; the
+ * resolved text: resolved.c. */
 #include "experiment.h"
 
-#include <libconfig.h>
-
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "decls.h"
-#include "exact.h"
-#include "nnlab/io.h"
 #include "options.h"
 #include "util.h"
+#include "values.h"
 
 static const char *const top_keys[] = {"name", "seed", "data", "model", "init", "optim",
                                        "reg", "train", "output", "base_dir", "sweep",
                                        "benchmark", NULL};
-
-/* ---- messages -------------------------------------------------------------- */
-
-static void key_path(const config_setting_t *s, char *out, size_t n)
-{
-    char parts[16][80];
-    int k = 0;
-    for (; s && config_setting_parent(s) && k < 16; s = config_setting_parent(s)) {
-        const char *nm = config_setting_name(s);
-        if (nm)
-            snprintf(parts[k++], sizeof parts[0], "%s", nm);
-        else
-            snprintf(parts[k++], sizeof parts[0], "[%d]", config_setting_index(s));
-    }
-    out[0] = '\0';
-    size_t len = 0;
-    while (k-- > 0) {
-        int dot = len > 0 && parts[k][0] != '[';
-        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", dot ? "." : "", parts[k]);
-    }
-}
-
-/* "file:line: key: message", or "command line: key: message" for values set
- * with -s (they have no line). */
-static int fail(const nn_experiment *x, const config_setting_t *s, const char *key, nn_err *err,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int fail(const nn_experiment *x, const config_setting_t *s, const char *key, nn_err *err,
-                const char *fmt, ...)
-{
-    char msg[700], path[256] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (s)
-        key_path(s, path, sizeof path);
-    int line = s ? config_setting_source_line(s) : 0;
-    const char *k = key ? key : path;
-    if (line > 0)
-        return nn_err_set(err, NN_EINPUT, "%s:%d: %s: %s", x->file, line, k, msg);
-    if (s && config_setting_parent(s))
-        return nn_err_set(err, NN_EINPUT, "%s: %s: %s (value given on the command line)", x->file, k, msg);
-    return nn_err_set(err, NN_EINPUT, "%s: %s: %s", x->file, k, msg);
-}
-
-static const char *closest(const char *word, const char *const *cands, int n)
-{
-    const char *best = NULL;
-    int bd = 3;
-    for (int i = 0; i < n; i++) {
-        int d = nn_edit_distance(word, cands[i]);
-        if (d < bd) {
-            bd = d;
-            best = cands[i];
-        }
-    }
-    return best;
-}
-
-/* ---- copying settings (defaults and -s overrides) -------------------------- */
-
-static int copy_setting(config_setting_t *dst_parent, const char *name, const config_setting_t *src)
-{
-    int type = config_setting_type(src);
-    config_setting_t *d = config_setting_add(dst_parent, name, type);
-    if (!d)
-        return -1;
-    switch (type) {
-    case CONFIG_TYPE_INT: /* hexadecimal stays so, for messages */
-        return config_setting_set_int(d, config_setting_get_int(src))
-               && config_setting_set_format(d, config_setting_get_format(src)) ? 0 : -1;
-    case CONFIG_TYPE_INT64:
-        return config_setting_set_int64(d, config_setting_get_int64(src))
-               && config_setting_set_format(d, config_setting_get_format(src)) ? 0 : -1;
-    case CONFIG_TYPE_FLOAT:
-        return config_setting_set_float(d, config_setting_get_float(src)) ? 0 : -1;
-    case CONFIG_TYPE_BOOL:
-        return config_setting_set_bool(d, config_setting_get_bool(src)) ? 0 : -1;
-    case CONFIG_TYPE_STRING:
-        return config_setting_set_string(d, config_setting_get_string(src)) ? 0 : -1;
-    default:
-        for (int i = 0; i < config_setting_length(src); i++) {
-            const config_setting_t *c = config_setting_get_elem(src, (unsigned)i);
-            if (copy_setting(d, config_setting_name(c), c) != 0)
-                return -1;
-        }
-        return 0;
-    }
-}
-
-/* What is wrong with a literal, naming it as written. */
-typedef struct lit_text {
-    char s[300];
-} lit_text;
-
-static lit_text lit_reason(const nn_lit_issue *b)
-{
-    lit_text r;
-    nn_lit_reason(b, r.s, sizeof r.s);
-    return r;
-}
-
-/* Parses a libconfig value literal into tmp as setting "v". */
-static int parse_literal(config_t *tmp, const char *text, char *why, size_t n)
-{
-    char buf[4200];
-    snprintf(buf, sizeof buf, "v = %s;", text);
-    config_init(tmp);
-    if (config_read_string(tmp, buf) != CONFIG_TRUE || !config_lookup(tmp, "v")) {
-        /* a bare word such as relu: the shell ate the quotes, or none were written */
-        int word = (text[0] >= 'a' && text[0] <= 'z') || (text[0] >= 'A' && text[0] <= 'Z');
-        word = word && strcmp(text, "true") && strcmp(text, "false") && strcmp(text, "nan")
-               && strcmp(text, "inf");
-        snprintf(why, n, "cannot parse value '%s': %s%s%s%s", text,
-                 config_error_text(tmp) ? config_error_text(tmp) : "syntax error",
-                 word ? " (a string needs double quotes, as in -s 'key=\"" : "", word ? text : "",
-                 word ? "\"')" : "");
-        config_destroy(tmp);
-        return -1;
-    }
-    nn_lit_issue bad;
-    if (nn_config_exact_ints(tmp, "", buf, &bad) != 0) {
-        snprintf(why, n, "%s", lit_reason(&bad).s);
-        config_destroy(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* Integers of cfg (read from text, or from x->file when text is NULL) made
- * exactly what was written (exact.h), or the message naming the literal. */
-static int exact_ints(const nn_experiment *x, config_t *cfg, const char *text, nn_err *err)
-{
-    nn_lit_issue b;
-    if (nn_config_exact_ints(cfg, x->file, text, &b) == 0)
-        return NN_OK;
-    if (b.setting && b.kind != NN_LIT_WRAPPED)
-        return fail(x, b.setting, NULL, err, "%s", lit_reason(&b).s);
-    return nn_err_set(err, NN_EINPUT, "%s:%d: %s", b.file[0] ? b.file : x->file, b.line, lit_reason(&b).s);
-}
-
-static int add_default(config_setting_t *group, const nn_param_decl *p)
-{
-    config_setting_t *s;
-    switch (p->type) {
-    case NN_T_REAL:
-        s = config_setting_add(group, p->name, CONFIG_TYPE_FLOAT);
-        return s && config_setting_set_float(s, p->def) ? 0 : -1;
-    case NN_T_INT:
-        s = config_setting_add(group, p->name, fabs(p->def) > 2147483647.0 ? CONFIG_TYPE_INT64 : CONFIG_TYPE_INT);
-        return s && config_setting_set_int64(s, (long long)p->def) ? 0 : -1;
-    case NN_T_BOOL:
-        s = config_setting_add(group, p->name, CONFIG_TYPE_BOOL);
-        return s && config_setting_set_bool(s, p->def != 0) ? 0 : -1;
-    case NN_T_STRING:
-        s = config_setting_add(group, p->name, CONFIG_TYPE_STRING);
-        return s && config_setting_set_string(s, p->def_str) ? 0 : -1;
-    case NN_T_ENUM: {
-        char name[128];
-        if (!nn_enum_default(p, name, sizeof name))
-            return -1;
-        s = config_setting_add(group, p->name, CONFIG_TYPE_STRING);
-        return s && config_setting_set_string(s, name) ? 0 : -1;
-    }
-    default: {
-        config_t tmp;
-        char why[256];
-        if (parse_literal(&tmp, p->def_str ? p->def_str : "[]", why, sizeof why) != 0)
-            return -1;
-        int rc = copy_setting(group, p->name, config_lookup(&tmp, "v"));
-        config_destroy(&tmp);
-        return rc;
-    }
-    }
-}
-
-/* ---- reading values ------------------------------------------------------------ */
-
-static int is_number(const config_setting_t *s)
-{
-    int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
-}
-
-static int is_integer(const config_setting_t *s)
-{
-    int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-}
-
-static double number_of(const config_setting_t *s)
-{
-    return config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                                      : (double)config_setting_get_int64(s);
-}
-
-/* v with the fewest digits that read back as v (-0.2, not -0.20000000000000001). */
-typedef struct short_num {
-    char s[32];
-} short_num;
-
-static short_num shortest(double v)
-{
-    short_num r;
-    if (v == floor(v) && fabs(v) < 1e17) { /* an integer: all its digits */
-        snprintf(r.s, sizeof r.s, "%.0f", v);
-        return r;
-    }
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(r.s, sizeof r.s, "%.*g", digits, v);
-        if (strtod(r.s, NULL) == v)
-            break;
-    }
-    return r;
-}
-
-/* An integer setting's value as it was written: every digit, in hexadecimal
- * (0x1FFFFFFFF) when it was written so. */
-static short_num int_text(const config_setting_t *s)
-{
-    short_num r;
-    snprintf(r.s, sizeof r.s, config_setting_get_format(s) == CONFIG_FORMAT_HEX ? "0x%llX" : "%lld",
-             (long long)config_setting_get_int64(s));
-    return r;
-}
-
-static int check_range(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
-                       double v, nn_err *err)
-{
-    if (!isfinite(v))
-        return fail(x, s, NULL, err, "value must be finite");
-    if (v < p->min || v > p->max)
-        return fail(x, s, NULL, err, "%s is outside the allowed range [%g, %g] (%s)",
-                    is_integer(s) ? int_text(s).s : shortest(v).s, p->min, p->max, p->doc);
-    return NN_OK;
-}
-
-static int check_choice(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
-                        const char *v, nn_err *err)
-{
-    if (!p->choices || nn_choice_ok(p->choices, v))
-        return NN_OK;
-    const char *cands[32];
-    char buf[512];
-    int n = 0;
-    snprintf(buf, sizeof buf, "%s", p->choices);
-    for (char *t = strtok(buf, "|"); t && n < 32; t = strtok(NULL, "|"))
-        cands[n++] = t;
-    const char *near = closest(v, cands, n);
-    char hint[96] = "";
-    if (near)
-        snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
-    return fail(x, s, NULL, err, "'%s' is not one of %s%s", v, p->choices, hint);
-}
-
-static int read_list(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
-                     nn_value *v, void **store, nn_err *err)
-{
-    int t = config_setting_type(s);
-    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-        return fail(x, s, NULL, err, "expected a list such as [1, 2]");
-    int n = config_setting_length(s);
-    size_t esz = p->type == NN_T_INTLIST ? sizeof(long)
-               : p->type == NN_T_REALLIST ? sizeof(nn_real) : sizeof(char *);
-    *store = calloc((size_t)(n ? n : 1), esz);
-    if (!*store)
-        return nn_err_set(err, NN_ENOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-        int rc = NN_OK;
-        if (p->type == NN_T_STRLIST) {
-            if (config_setting_type(e) != CONFIG_TYPE_STRING)
-                return fail(x, e, NULL, err, "expected a string");
-            rc = check_choice(x, e, p, config_setting_get_string(e), err);
-            ((const char **)*store)[i] = config_setting_get_string(e);
-        } else if (p->type == NN_T_INTLIST) {
-            if (!is_integer(e))
-                return fail(x, e, NULL, err, "expected an integer");
-            rc = check_range(x, e, p, number_of(e), err);
-            ((long *)*store)[i] = (long)config_setting_get_int64(e);
-        } else {
-            if (!is_number(e))
-                return fail(x, e, NULL, err, "expected a number");
-            rc = check_range(x, e, p, number_of(e), err);
-            ((nn_real *)*store)[i] = (nn_real)number_of(e);
-        }
-        if (rc)
-            return rc;
-    }
-    v->n = n;
-    v->ints = p->type == NN_T_INTLIST ? *store : NULL;
-    v->reals = p->type == NN_T_REALLIST ? *store : NULL;
-    v->strs = p->type == NN_T_STRLIST ? *store : NULL;
-    return NN_OK;
-}
-
-static int read_value(const nn_experiment *x, const config_setting_t *s, const nn_param_decl *p,
-                      nn_value *v, void **store, nn_err *err)
-{
-    memset(v, 0, sizeof *v);
-    switch (p->type) {
-    case NN_T_REAL:
-        if (!is_number(s))
-            return fail(x, s, NULL, err, "expected a number");
-        v->r = (nn_real)number_of(s);
-        return check_range(x, s, p, number_of(s), err);
-    case NN_T_INT:
-        if (!is_integer(s))
-            return fail(x, s, NULL, err, "expected an integer");
-        v->i = (long)config_setting_get_int64(s);
-        return check_range(x, s, p, (double)v->i, err);
-    case NN_T_BOOL:
-        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-            return fail(x, s, NULL, err, "expected true or false");
-        v->i = config_setting_get_bool(s);
-        return NN_OK;
-    case NN_T_STRING:
-        if (config_setting_type(s) != CONFIG_TYPE_STRING)
-            return fail(x, s, NULL, err, "expected a string in double quotes");
-        v->s = config_setting_get_string(s);
-        return check_choice(x, s, p, v->s, err);
-    case NN_T_ENUM:
-        if (config_setting_type(s) != CONFIG_TYPE_STRING)
-            return fail(x, s, NULL, err, "expected a string in double quotes");
-        v->s = config_setting_get_string(s);
-        v->i = nn_choice_index(p->choices, v->s);
-        return check_choice(x, s, p, v->s, err);
-    default:
-        return read_list(x, s, p, v, store, err);
-    }
-}
-
-/* ---- sections -------------------------------------------------------------------- */
-
-static int is_extra_key(const char *k, const char *const *extra)
-{
-    for (; extra && *extra; extra++)
-        if (strcmp(k, *extra) == 0)
-            return 1;
-    return 0;
-}
-
-static int check_unknown_keys(const nn_experiment *x, const nn_section *sec, const char *const *extra,
-                              nn_err *err)
-{
-    int n = config_setting_length(sec->setting);
-    for (int i = 0; i < n; i++) {
-        const config_setting_t *c = config_setting_get_elem(sec->setting, (unsigned)i);
-        const char *k = config_setting_name(c);
-        int known = is_extra_key(k, extra);
-        for (int j = 0; j < sec->n_decls && !known; j++)
-            known = strcmp(k, sec->decls[j].name) == 0;
-        if (known)
-            continue;
-        const char *cands[NN_MAX_PARAMS + 8];
-        int nc = 0;
-        for (int j = 0; j < sec->n_decls; j++)
-            cands[nc++] = sec->decls[j].name;
-        for (const char *const *e = extra; e && *e && nc < NN_MAX_PARAMS + 8; e++)
-            cands[nc++] = *e;
-        const char *near = closest(k, cands, nc);
-        char known_list[1024] = "";
-        size_t len = 0;
-        for (int j = 0; j < nc; j++)
-            len += (size_t)snprintf(known_list + len, len < sizeof known_list ? sizeof known_list - len : 0,
-                                    "%s%s", j ? ", " : "", cands[j]);
-        if (near)
-            return fail(x, c, NULL, err, "unknown key; did you mean '%s'? (known: %s)", near, known_list);
-        return fail(x, c, NULL, err, "unknown key (known: %s)", known_list);
-    }
-    return NN_OK;
-}
-
-/* Fills defaults into the tree, then reads every declared value. */
-static int read_decls(const nn_experiment *x, nn_section *sec, nn_err *err)
-{
-    for (int i = 0; i < sec->n_decls; i++) {
-        const nn_param_decl *p = &sec->decls[i];
-        config_setting_t *s = config_setting_get_member(sec->setting, p->name);
-        if (!s) {
-            if (add_default(sec->setting, p) != 0)
-                return nn_err_set(err, NN_EINTERNAL, "%s.%s: cannot apply default", sec->path, p->name);
-            s = config_setting_get_member(sec->setting, p->name);
-        }
-        int rc = read_value(x, s, p, &sec->values[i], &sec->lists[i], err);
-        if (rc)
-            return rc;
-    }
-    return NN_OK;
-}
-
-static int read_seed(const nn_experiment *x, nn_section *sec, nn_err *err)
-{
-    config_setting_t *s = config_setting_get_member(sec->setting, "seed");
-    if (s) {
-        if (!is_integer(s))
-            return fail(x, s, NULL, err, "expected an integer");
-        long long v = config_setting_get_int64(s);
-        if (v < 0 || v > 4294967295LL)
-            return fail(x, s, NULL, err, "%s is outside the allowed range [0, 4294967295]", int_text(s).s);
-        sec->seed = (uint32_t)v;
-    } else {
-        sec->seed = nn_rng_derive(x->seed, sec->path);
-        s = config_setting_add(sec->setting, "seed", CONFIG_TYPE_INT64);
-        if (!s || !config_setting_set_int64(s, sec->seed))
-            return nn_err_set(err, NN_EINTERNAL, "%s: cannot record derived seed", sec->path);
-    }
-    nn_rng_seed(&sec->rng, sec->seed);
-    return NN_OK;
-}
 
 static config_setting_t *get_group(nn_experiment *x, config_setting_t *parent, const char *name,
                                    nn_err *err, int *rc)
@@ -439,7 +26,7 @@ static config_setting_t *get_group(nn_experiment *x, config_setting_t *parent, c
     if (!s)
         s = config_setting_add(parent, name, CONFIG_TYPE_GROUP);
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        *rc = fail(x, s, NULL, err, "expected a group { ... }");
+        *rc = nn_cfg_fail(x, s, NULL, err, "expected a group { ... }");
     return s;
 }
 
@@ -461,11 +48,11 @@ static int read_core_section(nn_experiment *x, nn_section *sec, config_setting_t
     sec->n_decls = t->n;
     int seeded = sec == &x->train; /* the one core section with a seed (the shuffle stream) */
     static const char *const seed_only[] = {"seed", NULL};
-    if ((rc = check_unknown_keys(x, sec, seeded ? seed_only : NULL, err)) != 0)
+    if ((rc = nn_cfg_check_keys(x, sec, seeded ? seed_only : NULL, err)) != 0)
         return rc;
-    if (seeded && (rc = read_seed(x, sec, err)) != 0)
+    if (seeded && (rc = nn_cfg_read_seed(x, sec, err)) != 0)
         return rc;
-    if ((rc = read_decls(x, sec, err)) != 0)
+    if ((rc = nn_cfg_read_decls(x, sec, err)) != 0)
         return rc;
     return nn_options_bind(t, sec->values, out, err);
 }
@@ -488,25 +75,25 @@ static int read_plugin_section(nn_experiment *x, nn_section *sec, config_setting
                                nn_kind kind, const char *default_plugin, const nn_registry *reg,
                                nn_err *err)
 {
-    key_path(s, sec->path, sizeof sec->path);
+    nn_cfg_key_path(s, sec->path, sizeof sec->path);
     sec->setting = s;
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return fail(x, s, NULL, err, "expected a group { plugin = \"...\"; ... }");
+        return nn_cfg_fail(x, s, NULL, err, "expected a group { plugin = \"...\"; ... }");
     config_setting_t *ps = config_setting_get_member(s, "plugin");
     if (!ps) {
         if (!default_plugin)
-            return fail(x, s, NULL, err, "missing key 'plugin' (run 'nnlab list %s')", nn_kind_name(kind));
+            return nn_cfg_fail(x, s, NULL, err, "missing key 'plugin' (run 'nnlab list %s')", nn_kind_name(kind));
         ps = config_setting_add(s, "plugin", CONFIG_TYPE_STRING);
         config_setting_set_string(ps, default_plugin);
     }
     if (config_setting_type(ps) != CONFIG_TYPE_STRING)
-        return fail(x, ps, NULL, err, "expected a plugin name in double quotes");
+        return nn_cfg_fail(x, ps, NULL, err, "expected a plugin name in double quotes");
     const char *name = config_setting_get_string(ps);
     if (!nn_name_valid(name))
-        return fail(x, ps, NULL, err, "invalid plugin name '%s': names are [a-z0-9_]+", name);
+        return nn_cfg_fail(x, ps, NULL, err, "invalid plugin name '%s': names are [a-z0-9_]+", name);
     nn_err e;
     if (nn_plugin_open(reg, name, kind, &sec->plugin, &e) != NN_OK)
-        return fail(x, ps, NULL, err, "%s", e.msg);
+        return nn_cfg_fail(x, ps, NULL, err, "%s", e.msg);
     return nn_section_read_plugin_params(sec, x, err);
 }
 
@@ -518,12 +105,12 @@ int nn_section_read_plugin_params(nn_section *sec, const nn_experiment *x, nn_er
     int is_optim = p->kind == NN_KIND_OPTIM;
     static const char *const extra[] = {"plugin", "seed", NULL};
     static const char *const extra_optim[] = {"plugin", "seed", "schedule", NULL};
-    int rc = check_unknown_keys(x, sec, is_optim ? extra_optim : extra, err);
+    int rc = nn_cfg_check_keys(x, sec, is_optim ? extra_optim : extra, err);
     if (rc)
         return rc;
-    if ((rc = read_seed(x, sec, err)) != 0)
+    if ((rc = nn_cfg_read_seed(x, sec, err)) != 0)
         return rc;
-    return read_decls(x, sec, err);
+    return nn_cfg_read_decls(x, sec, err);
 }
 
 nn_section *nn_experiment_block(nn_experiment *x, nn_kind kind)
@@ -554,7 +141,7 @@ int nn_experiment_read_block(nn_experiment *x, const nn_plugin *p, const char *o
     if (config_read_string(x->cfg, text) != CONFIG_TRUE)
         return nn_err_set(err, NN_EINPUT, "%s:%d: %s (in '%s')", origin, config_error_line(x->cfg),
                           config_error_text(x->cfg), text);
-    int rc = exact_ints(x, x->cfg, text, err);
+    int rc = nn_cfg_exact_ints(x, x->cfg, text, err);
     if (rc)
         return rc;
     nn_section *sec = nn_experiment_block(x, p->kind);
@@ -572,10 +159,10 @@ static int read_reg_list(nn_experiment *x, const nn_registry *reg, nn_err *err)
     if (!l)
         l = config_setting_add(root, "reg", CONFIG_TYPE_LIST);
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
-        return fail(x, l, NULL, err, "expected a list ( { plugin = \"l2\"; ... }, ... )");
+        return nn_cfg_fail(x, l, NULL, err, "expected a list ( { plugin = \"l2\"; ... }, ... )");
     int n = config_setting_length(l);
     if (n > NN_MAX_REG)
-        return fail(x, l, NULL, err, "at most %d regularizers", NN_MAX_REG);
+        return nn_cfg_fail(x, l, NULL, err, "at most %d regularizers", NN_MAX_REG);
     for (int i = 0; i < n; i++) {
         int rc = read_plugin_section(x, &x->reg[i], config_setting_get_elem(l, (unsigned)i),
                                      NN_KIND_REG, NULL, reg, err);
@@ -595,7 +182,7 @@ static int read_base_dir(nn_experiment *x, config_setting_t *root, nn_err *err)
     char dir[4096];
     if (s) {
         if (config_setting_type(s) != CONFIG_TYPE_STRING)
-            return fail(x, s, NULL, err, "expected a folder name in double quotes");
+            return nn_cfg_fail(x, s, NULL, err, "expected a folder name in double quotes");
         const char *v = config_setting_get_string(s);
         if (v[0] == '/')
             snprintf(dir, sizeof dir, "%s", v);
@@ -607,7 +194,7 @@ static int read_base_dir(nn_experiment *x, config_setting_t *root, nn_err *err)
     }
     char *abs = realpath(dir, NULL);
     if (!abs)
-        return fail(x, s, NULL, err, "folder '%s' does not exist", dir);
+        return nn_cfg_fail(x, s, NULL, err, "folder '%s' does not exist", dir);
     snprintf(x->base_dir, sizeof x->base_dir, "%s", abs);
     free(abs);
     config_setting_set_string(s, x->base_dir);
@@ -623,13 +210,13 @@ static int check_name(const nn_experiment *x, const config_setting_t *s, nn_err 
     size_t len = strlen(n);
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)n[i] < 0x20 || n[i] == 0x7f)
-            return fail(x, s, NULL, err, "a name with a control character (byte 0x%02x at %zu) cannot be "
+            return nn_cfg_fail(x, s, NULL, err, "a name with a control character (byte 0x%02x at %zu) cannot be "
                         "used as a run folder name", (unsigned char)n[i], i);
     if (len > NN_NAME_MAX)
-        return fail(x, s, NULL, err, "'%.40s...' (%zu bytes) cannot be used as a run folder name: "
+        return nn_cfg_fail(x, s, NULL, err, "'%.40s...' (%zu bytes) cannot be used as a run folder name: "
                     "at most %d bytes", n, len, NN_NAME_MAX);
     if (!n[0] || strchr(n, '/') || strcmp(n, "..") == 0 || strcmp(n, ".") == 0)
-        return fail(x, s, NULL, err, "'%s' cannot be used as a run folder name", n);
+        return nn_cfg_fail(x, s, NULL, err, "'%s' cannot be used as a run folder name", n);
     return NN_OK;
 }
 
@@ -647,14 +234,14 @@ static int check_top_keys(const nn_experiment *x, const config_setting_t *root, 
         for (int j = 0; top_keys[j] && !known; j++)
             known = strcmp(k, top_keys[j]) == 0;
         if (!known) {
-            const char *near = closest(k, (const char *const *)top_keys, n_top);
-            return fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir, sweep, benchmark)",
+            const char *near = nn_cfg_closest(k, (const char *const *)top_keys, n_top);
+            return nn_cfg_fail(x, c, NULL, err, "unknown key%s%s%s (known: name, seed, data, model, init, optim, reg, train, output, base_dir, sweep, benchmark)",
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
         if (strcmp(k, "sweep") == 0 && !config_setting_is_group(c))
-            return fail(x, c, NULL, err, "expected a group { method = \"random\"; trials = 24; params = ( ... ); }");
+            return nn_cfg_fail(x, c, NULL, err, "expected a group { method = \"random\"; trials = 24; params = ( ... ); }");
         if (strcmp(k, "benchmark") == 0 && !config_setting_is_group(c))
-            return fail(x, c, NULL, err, "expected a group { suite = \"small\"; target = 0.9; ... } (docs/benchmark.md)");
+            return nn_cfg_fail(x, c, NULL, err, "expected a group { suite = \"small\"; target = 0.9; ... } (docs/benchmark.md)");
     }
     return NN_OK;
 }
@@ -677,7 +264,7 @@ static int read_top(nn_experiment *x, nn_err *err)
         config_setting_set_string(s, nm);
     }
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return fail(x, s, NULL, err, "expected a string in double quotes");
+        return nn_cfg_fail(x, s, NULL, err, "expected a string in double quotes");
     x->name = config_setting_get_string(s);
     if ((rc = check_name(x, s, err)) != 0)
         return rc;
@@ -686,10 +273,10 @@ static int read_top(nn_experiment *x, nn_err *err)
         s = config_setting_add(root, "seed", CONFIG_TYPE_INT);
         config_setting_set_int(s, 0);
     }
-    if (!is_integer(s))
-        return fail(x, s, NULL, err, "expected an integer in [0, 4294967295]");
+    if (!nn_cfg_is_integer(s))
+        return nn_cfg_fail(x, s, NULL, err, "expected an integer in [0, 4294967295]");
     if (config_setting_get_int64(s) < 0 || config_setting_get_int64(s) > 4294967295LL)
-        return fail(x, s, NULL, err, "%s is outside the allowed range [0, 4294967295]", int_text(s).s);
+        return nn_cfg_fail(x, s, NULL, err, "%s is outside the allowed range [0, 4294967295]", nn_cfg_int_text(s).s);
     x->seed = (uint32_t)config_setting_get_int64(s);
     return read_base_dir(x, root, err);
 }
@@ -715,7 +302,7 @@ static int apply_override(nn_experiment *x, const char *ov, nn_err *err)
     snprintf(key, sizeof key, "%.*s", (int)(eq - ov), ov);
     to_cfg_path(key, path, sizeof path);
     config_t tmp;
-    if (parse_literal(&tmp, eq + 1, why, sizeof why) != 0)
+    if (nn_cfg_parse_literal(&tmp, eq + 1, why, sizeof why) != 0)
         return nn_err_set(err, NN_EINPUT, "-s %s: %s", key, why);
     snprintf(parent_path, sizeof parent_path, "%s", path);
     char *dot = strrchr(parent_path, '.');
@@ -734,7 +321,7 @@ static int apply_override(nn_experiment *x, const char *ov, nn_err *err)
     } else {
         if (config_setting_get_member(parent, leaf))
             config_setting_remove(parent, leaf);
-        if (copy_setting(parent, leaf, config_lookup(&tmp, "v")) != 0)
+        if (nn_cfg_copy(parent, leaf, config_lookup(&tmp, "v")) != 0)
             rc = nn_err_set(err, NN_EINPUT, "-s %s: cannot set value", key);
     }
     config_destroy(&tmp);
@@ -813,7 +400,7 @@ static int read_file(nn_experiment *x, const char *file, nn_err *err)
     fclose(f);
     if (ok != CONFIG_TRUE)
         return parse_error(x, file, err);
-    return exact_ints(x, x->cfg, NULL, err);
+    return nn_cfg_exact_ints(x, x->cfg, NULL, err);
 }
 
 int nn_experiment_load(nn_experiment *x, const char *file, const char *const *overrides,
@@ -897,87 +484,4 @@ int nn_section_line(const nn_section *s, const char *key)
 const char *nn_experiment_reader_version(void)
 {
     return NN_STR(LIBCONFIG_VER_MAJOR) "." NN_STR(LIBCONFIG_VER_MINOR) "." NN_STR(LIBCONFIG_VER_REVISION);
-}
-
-/* ---- writing the resolved experiment --------------------------------------------- */
-
-static void write_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if (*s == '\n')
-            fputs("\\n", f);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void write_setting(FILE *f, const config_setting_t *s, int depth);
-
-static void write_value(FILE *f, const config_setting_t *s, int depth)
-{
-    int n = config_setting_length(s);
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT: fprintf(f, "%d", config_setting_get_int(s)); break;
-    case CONFIG_TYPE_INT64: fprintf(f, "%lldL", config_setting_get_int64(s)); break;
-    case CONFIG_TYPE_FLOAT: {
-        char buf[40];
-        snprintf(buf, sizeof buf, "%.17g", config_setting_get_float(s));
-        if (!strpbrk(buf, ".eEn"))
-            strcat(buf, ".0");
-        fputs(buf, f);
-        break;
-    }
-    case CONFIG_TYPE_BOOL: fputs(config_setting_get_bool(s) ? "true" : "false", f); break;
-    case CONFIG_TYPE_STRING: write_string(f, config_setting_get_string(s)); break;
-    case CONFIG_TYPE_ARRAY:
-    case CONFIG_TYPE_LIST: {
-        int arr = config_setting_type(s) == CONFIG_TYPE_ARRAY;
-        fputs(arr ? "[" : "(", f);
-        for (int i = 0; i < n; i++) {
-            fputs(i ? ", " : "", f);
-            write_value(f, config_setting_get_elem(s, (unsigned)i), depth + 1);
-        }
-        fputs(arr ? "]" : ")", f);
-        break;
-    }
-    case CONFIG_TYPE_GROUP:
-        fputs("{\n", f);
-        for (int i = 0; i < n; i++)
-            write_setting(f, config_setting_get_elem(s, (unsigned)i), depth + 1);
-        fprintf(f, "%*s}", depth * 2, "");
-        break;
-    }
-}
-
-static void write_setting(FILE *f, const config_setting_t *s, int depth)
-{
-    fprintf(f, "%*s%s = ", depth * 2, "", config_setting_name(s));
-    write_value(f, s, depth);
-    fputs(";\n", f);
-}
-
-int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err)
-{
-    nn_atomic a;
-    int rc = nn_atomic_open(&a, path, err);
-    if (rc)
-        return rc;
-    fprintf(a.f, "# resolved experiment from %s: every default filled in\n", x->file);
-    nn_experiment_print(x, a.f);
-    return nn_atomic_commit(&a, err);
-}
-
-void nn_experiment_print(const nn_experiment *x, FILE *f)
-{
-    const config_setting_t *root = config_root_setting(x->cfg);
-    for (int i = 0; i < config_setting_length(root); i++) {
-        const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-        const char *nm = config_setting_name(s); /* a search or a benchmark problem's protocol, not part of one run */
-        if (strcmp(nm, "sweep") != 0 && strcmp(nm, "benchmark") != 0)
-            write_setting(f, s, 0);
-    }
 }

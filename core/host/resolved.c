@@ -1,11 +1,14 @@
-/* resolved.c: comparing a loaded experiment with a resolved one written
- * earlier (a checkpoint's), key by key, to name the first that differs. */
+/* resolved.c: the resolved experiment (every default filled in) as
+ * libconfig text, and comparing a loaded experiment with one written earlier
+ * (a checkpoint's), key by key, to name the first that differs. */
 #include "experiment.h"
 
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nnlab/io.h"
 
 static int ignored(const char *path, const char *const *ignore)
 {
@@ -123,4 +126,87 @@ int nn_experiment_differs(const nn_experiment *x, const char *text, const char *
     int rc = differ_group(config_root_setting(&c), now, "", ignore, what, n);
     config_destroy(&c);
     return rc;
+}
+
+/* ---- writing the resolved experiment --------------------------------------------- */
+
+static void write_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_setting(FILE *f, const config_setting_t *s, int depth);
+
+static void write_value(FILE *f, const config_setting_t *s, int depth)
+{
+    int n = config_setting_length(s);
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: fprintf(f, "%d", config_setting_get_int(s)); break;
+    case CONFIG_TYPE_INT64: fprintf(f, "%lldL", config_setting_get_int64(s)); break;
+    case CONFIG_TYPE_FLOAT: {
+        char buf[40];
+        snprintf(buf, sizeof buf, "%.17g", config_setting_get_float(s));
+        if (!strpbrk(buf, ".eEn"))
+            strcat(buf, ".0");
+        fputs(buf, f);
+        break;
+    }
+    case CONFIG_TYPE_BOOL: fputs(config_setting_get_bool(s) ? "true" : "false", f); break;
+    case CONFIG_TYPE_STRING: write_string(f, config_setting_get_string(s)); break;
+    case CONFIG_TYPE_ARRAY:
+    case CONFIG_TYPE_LIST: {
+        int arr = config_setting_type(s) == CONFIG_TYPE_ARRAY;
+        fputs(arr ? "[" : "(", f);
+        for (int i = 0; i < n; i++) {
+            fputs(i ? ", " : "", f);
+            write_value(f, config_setting_get_elem(s, (unsigned)i), depth + 1);
+        }
+        fputs(arr ? "]" : ")", f);
+        break;
+    }
+    case CONFIG_TYPE_GROUP:
+        fputs("{\n", f);
+        for (int i = 0; i < n; i++)
+            write_setting(f, config_setting_get_elem(s, (unsigned)i), depth + 1);
+        fprintf(f, "%*s}", depth * 2, "");
+        break;
+    }
+}
+
+static void write_setting(FILE *f, const config_setting_t *s, int depth)
+{
+    fprintf(f, "%*s%s = ", depth * 2, "", config_setting_name(s));
+    write_value(f, s, depth);
+    fputs(";\n", f);
+}
+
+int nn_experiment_write(const nn_experiment *x, const char *path, nn_err *err)
+{
+    nn_atomic a;
+    int rc = nn_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    fprintf(a.f, "# resolved experiment from %s: every default filled in\n", x->file);
+    nn_experiment_print(x, a.f);
+    return nn_atomic_commit(&a, err);
+}
+
+void nn_experiment_print(const nn_experiment *x, FILE *f)
+{
+    const config_setting_t *root = config_root_setting(x->cfg);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        const char *nm = config_setting_name(s); /* a search or a benchmark problem's protocol, not part of one run */
+        if (strcmp(nm, "sweep") != 0 && strcmp(nm, "benchmark") != 0)
+            write_setting(f, s, 0);
+    }
 }
