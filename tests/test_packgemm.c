@@ -325,6 +325,14 @@ int main(void)
                     n_checked++;
                 }
     }
+    /* the direct path's two row blocks run together (9 to 12 rows: 9 is in
+     * rows above), each instance on every last-panel width */
+    for (int m = 10; m <= 12; m++)
+        for (size_t b = 0; b < sizeof cols / sizeof *cols; b++) {
+            check(0, 0, m, cols[b], 257, (int)b % 3 * 5, 0);
+            check(0, 0, m, cols[b], 7, 1, 0);
+            n_checked += 2;
+        }
     /* the 154-512-512-10 net at batch 500 (forward, weight and input gradients) */
     check(0, 0, 512, 500, 154, 0, 0);
     check(0, 0, 512, 500, 512, 0, 1);
@@ -342,6 +350,9 @@ int main(void)
     check_epilogues(0, 41, 3 * NN_PACK_NR + 5, 300, 1);
     check_epilogues(0, 512, 500, 154, 2);
     check_epilogues(0, 9, NN_PACK_NR + 1, 7, 1);
+    check_epilogues(0, 10, NN_PACK_NR + 2 * VEC + 1, 300, 1);
+    check_epilogues(0, 11, 2 * NN_PACK_NR + 3, 7, 1);
+    check_epilogues(0, 12, NN_PACK_NR, 257, 2);
     check_epilogues(1, 512, 500, 512, 2); /* the input gradient's form, A^T B */
     check_epilogues(1, 23, 2 * NN_PACK_NR + 3, 10, 1);
     /* a fork()ed child (a sweep worker) after the parent's workers started:

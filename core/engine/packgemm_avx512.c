@@ -28,7 +28,10 @@ enum { MR = NN_PACK_MR, NR = NN_PACK_NR, NV = 3, KC = NN_PACK_KC, NC = NN_PACK_N
        /* how many rows ahead pack_b requests op(B)'s rows */
        PACK_PREFETCH_ROWS = 8,
        /* up to this many rows of C, op(B) is not packed (when its rows are contiguous) */
-       DIRECT_ROWS = 2 * NN_PACK_MR };
+       DIRECT_ROWS = 2 * NN_PACK_MR,
+       /* from 9 to this many rows, the direct path's two blocks of rows run
+        * together on panels of TALL_NV vectors (kernel_tall) */
+       TALL_ROWS = 12, TALL_NV = 2 };
 
 #if defined(NN_REAL_IS_FLOAT)
 typedef __m512 vec;
@@ -252,6 +255,105 @@ AI void kernel(int DIRECT, int RR, int NW, int kc, const nn_real *restrict ap,
             _Pragma("GCC unroll 3")
             for (int v = 0; v < NW; v++)
                 vmask_storeu(C + r * ldc + v * VL, mk[v], c[r][v]);
+}
+
+/* Two blocks of rows at once on op(B) itself (the direct path's 9 to
+ * TALL_ROWS rows of C: an output layer's forward product), R0 rows packed at
+ * ap and R1 at ap1, on panels of TALL_NV vectors: op(B) is read once instead
+ * of once per block. Each element's chain is the one of kernel(), so the
+ * same bits. */
+AI void kernel_tall(int R0, int R1, int NW, int kc, const nn_real *restrict ap,
+                    const nn_real *restrict ap1, const nn_real *restrict bp, long bs, nn_real *C,
+                    long ldc, int nn, int first, const nn_pack_epilogue *ep, size_t off,
+                    const nn_real *bias)
+{
+    vec c[2 * MR][TALL_NV];
+    vmask mk[NV];
+    _Pragma("GCC unroll 3")
+    for (int v = 0; v < NV; v++)
+        mk[v] = v < NW ? lanes(nn - v * VL) : (vmask)0;
+    if (first || ep)
+        for (int r = 0; r < R0 + R1; r++)
+            for (int v = 0; v < NW; v++) {
+                size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
+                _mm_prefetch((const char *)(C + o), _MM_HINT_T0);
+                if (ep && ep->act)
+                    _mm_prefetch((const char *)(ep->act + off + o), _MM_HINT_T0);
+                if (ep && ep->g)
+                    _mm_prefetch((const char *)(ep->g + off + o), _MM_HINT_T0);
+            }
+    _Pragma("GCC unroll 16")
+    for (int r = 0; r < R0 + R1; r++)
+        _Pragma("GCC unroll 2")
+        for (int v = 0; v < TALL_NV; v++)
+            c[r][v] = first || v >= NW ? vzero() : vmaskz_loadu(mk[v], C + r * ldc + v * VL);
+    for (int p = 0; p < kc; p++) {
+        const nn_real *b = bp + (size_t)p * (size_t)bs;
+        _Pragma("GCC unroll 2")
+        for (int v = 0; v < NW; v++)
+            _mm_prefetch((const char *)(b + PREFETCH_ROWS * bs + v * VL), _MM_HINT_T0);
+        vec bv[TALL_NV];
+        _Pragma("GCC unroll 2")
+        for (int v = 0; v < NW; v++)
+            bv[v] = vmaskz_loadu(mk[v], b + v * VL);
+        _Pragma("GCC unroll 16")
+        for (int r = 0; r < R0 + R1; r++) {
+            vec a = vset1(r < R0 ? ap[(size_t)p * MR + r] : ap1[(size_t)p * MR + r - R0]);
+            _Pragma("GCC unroll 2")
+            for (int v = 0; v < NW; v++)
+                c[r][v] = vfma(a, bv[v], c[r][v]);
+        }
+    }
+    if (ep) { /* each block through store_ep, as kernel() stores it */
+        vec h[MR][NV];
+        _Pragma("GCC unroll 8")
+        for (int r = 0; r < R0; r++)
+            _Pragma("GCC unroll 2")
+            for (int v = 0; v < TALL_NV; v++)
+                h[r][v] = c[r][v];
+        store_ep(ep, h, mk, NW, C, ldc, R0, off, bias);
+        _Pragma("GCC unroll 8")
+        for (int r = 0; r < R1; r++)
+            _Pragma("GCC unroll 2")
+            for (int v = 0; v < TALL_NV; v++)
+                h[r][v] = c[R0 + r][v];
+        store_ep(ep, h, mk, NW, C + (size_t)R0 * (size_t)ldc, ldc, R1, off + (size_t)R0 * (size_t)ldc,
+                 bias ? bias + R0 : NULL);
+        return;
+    }
+    _Pragma("GCC unroll 16")
+    for (int r = 0; r < R0 + R1; r++)
+        _Pragma("GCC unroll 2")
+        for (int v = 0; v < NW; v++)
+            vmask_storeu(C + r * ldc + v * VL, mk[v], c[r][v]);
+}
+
+AI void panels_tall(int R0, int R1, int kc, const nn_real *ap, const nn_real *ap1, const nn_real *b,
+                    long bs, nn_real *C, size_t off, long ldc, int nc, int first,
+                    const nn_pack_epilogue *e, const nn_real *bias)
+{
+    enum { W = TALL_NV * VL };
+    int j = 0;
+    for (; j + W <= nc; j += W)
+        kernel_tall(R0, R1, TALL_NV, kc, ap, ap1, b + j, bs, C + off + j, ldc, nc - j, first, e,
+                    off + j, bias);
+    if (j < nc) /* the last panel, narrower: the vectors its columns need */
+        kernel_tall(R0, R1, nc - j > VL ? 2 : 1, kc, ap, ap1, b + j, bs, C + off + j, ldc, nc - j,
+                    first, e, off + j, bias);
+}
+
+/* The tall blocks' instances: rows = ceil(m / 2) in the first, the rest in
+ * the second (9 = 5 + 4, 10 = 5 + 5, 11 = 6 + 5, 12 = 6 + 6). */
+static void panel_tall(int m, int kc, const nn_real *ap, const nn_real *ap1, const nn_real *b,
+                       long bs, nn_real *C, size_t off, long ldc, int nc, int first,
+                       const nn_pack_epilogue *e, const nn_real *bias)
+{
+    switch (m) {
+    case 9: panels_tall(5, 4, kc, ap, ap1, b, bs, C, off, ldc, nc, first, e, bias); break;
+    case 10: panels_tall(5, 5, kc, ap, ap1, b, bs, C, off, ldc, nc, first, e, bias); break;
+    case 11: panels_tall(6, 5, kc, ap, ap1, b, bs, C, off, ldc, nc, first, e, bias); break;
+    default: panels_tall(6, 6, kc, ap, ap1, b, bs, C, off, ldc, nc, first, e, bias); break;
+    }
 }
 
 /* Every panel of a block of rr rows: the kernel for exactly rr rows (an
@@ -487,6 +589,7 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
     /* a few rows of C: op(B) is read where it is (rows in place), packing it
      * would cost as much as the product */
     int direct = bj == 1 && m <= DIRECT_ROWS;
+    int tall = direct && m > MR && m <= TALL_ROWS && !(ep && ep->rowsum);
     int kcs = k > 0 ? block_size(k, KC, 1) : 0, ncs = block_size(n, NC, NR);
     /* the rows in blocks of at most 8, as even as they can be (10 = 5 + 5) */
     int nrb = (m + MR - 1) / MR, rows = (m + nrb - 1) / nrb;
@@ -508,6 +611,14 @@ void nn_pack_gemm_cols(int trans_a, int trans_b, int m, int j0, int j1, int k, c
             int kc = k - pc < kcs ? k - pc : kcs;
             if (!direct)
                 pack_b(bp, B, bk, bj, pc, kc, j0 + jc, nc);
+            if (tall) {
+                pack_a(ap, A, ai, ak, 0, rows, pc, kc, NULL);
+                pack_a(bp, A, ai, ak, rows, m - rows, pc, kc, NULL); /* bp: unused when direct */
+                const nn_pack_epilogue *e = pc + kc == k && ep && ep->kind ? ep : NULL;
+                panel_tall(m, kc, ap, bp, B + (size_t)pc * (size_t)bk + (size_t)(j0 + jc),
+                           bk, C, (size_t)(j0 + jc), ldc, nc, pc == 0, e, e && e->bias ? e->bias : NULL);
+                continue;
+            }
             for (int i0 = 0; i0 < m; i0 += rows) {
                 int rr = m - i0 < rows ? m - i0 : rows;
                 pack_a(ap, A, ai, ak, i0, rr, pc, kc,
