@@ -741,6 +741,16 @@ static void degenerate_shapes(nn_checker *c, const void *arg)
                       RUN_STEPS, a->o.eval_point ? " and the evaluation point" : "");
 }
 
+/* A gradient huge but finite in the build's type whose square is not (the
+ * float build's 1e300 would be inf before any step). */
+#if defined(NN_REAL_IS_FLOAT)
+#define HUGE_GRAD 1e30
+#define HUGE_TEXT "+-1e30"
+#else
+#define HUGE_GRAD 1e300
+#define HUGE_TEXT "+-1e300"
+#endif
+
 static void extremes(nn_checker *c, const void *arg)
 {
     const optim_arg *a = arg;
@@ -752,7 +762,7 @@ static void extremes(nn_checker *c, const void *arg)
         if (!P)
             return;
         P->obj = mode == 0 ? OBJ_ZERO : OBJ_CONST;
-        P->gscale = 1e300;
+        P->gscale = HUGE_GRAD;
         int rc = prob_steps(P, 5, hp_lr(a));
         prob_eval(P);
         if (rc)
@@ -760,27 +770,27 @@ static void extremes(nn_checker *c, const void *arg)
         for (size_t i = 0; i < P->span && !bad[0]; i++) {
             if (!isfinite(P->theta[i]))
                 snprintf(bad, sizeof bad, "parameter %zu is %g after 5 steps with %s gradients", i, P->theta[i],
-                         mode ? "+-1e300" : "zero");
+                         mode ? HUGE_TEXT : "zero");
             else if (!isfinite(P->eval[i]))
                 snprintf(bad, sizeof bad, "the evaluation point %zu is %g after 5 steps with %s gradients", i,
-                         P->eval[i], mode ? "+-1e300" : "zero");
+                         P->eval[i], mode ? HUGE_TEXT : "zero");
             biggest = fmax(biggest, fabs(P->theta[i]));
         }
         for (int k = 0; k < a->o.n_slots && !bad[0]; k++)
             for (size_t i = 0; i < P->plan.slot_len[0][k] && !bad[0]; i++)
                 if (isnan(P->slot_ptrs[k][i]))
                     snprintf(bad, sizeof bad, "slot[%d] element %zu is NaN after 5 steps with %s gradients", k, i,
-                             mode ? "+-1e300" : "zero");
+                             mode ? HUGE_TEXT : "zero");
         for (int k = 0; k < a->o.n_scalars && !bad[0]; k++)
             if (isnan(P->scalars[k]))
-                snprintf(bad, sizeof bad, "scalars[%d] is NaN after 5 steps with %s gradients", k, mode ? "+-1e300" : "zero");
+                snprintf(bad, sizeof bad, "scalars[%d] is NaN after 5 steps with %s gradients", k, mode ? HUGE_TEXT : "zero");
     }
     char shape[64];
     if (bad[0])
         nn_chk_report(c, NN_CHK_FAIL, NULL, "%s (default hyperparameters, %s)", bad, probe_shape_text(&s, shape, sizeof shape));
     else
         nn_chk_report(c, NN_CHK_PASS, NULL,
-                      "5 steps with zero and with +-1e300 gradients at the defaults (%s): parameters finite (largest |x| %.3g), no NaN in the slots%s",
+                      "5 steps with zero and with " HUGE_TEXT " gradients at the defaults (%s): parameters finite (largest |x| %.3g), no NaN in the slots%s",
                       probe_shape_text(&s, shape, sizeof shape), biggest, a->o.n_scalars ? " or the scalars" : "");
 }
 

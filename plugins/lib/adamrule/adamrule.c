@@ -3,6 +3,15 @@
 
 #include <math.h>
 
+/* The root in the build's type: sqrt of a float is sqrtf (a double sqrt and
+ * the conversions around it cost twice the float one, 8 lanes instead of 16,
+ * and this loop is a fifth of a float32 step at batch 64). */
+#if defined(NN_REAL_IS_FLOAT)
+#define ROOT sqrtf
+#else
+#define ROOT sqrt
+#endif
+
 /* The update without AMSGrad, l2 a loop constant: restrict pointers and no
  * branch per element, so GCC turns it into vector code (same operations in
  * the same order per element as the general loop below). */
@@ -17,7 +26,7 @@ update_plain(nn_real *restrict p, const nn_real *restrict gr, nn_real *restrict 
             g = g + l2 * p[i];
         m[i] = m[i] * b1 + (1 - b1) * g;
         v[i] = v[i] * b2 + (1 - b2) * g * g;
-        nn_real denom = sqrt(v[i]) / bc2_sqrt + eps;
+        nn_real denom = ROOT(v[i]) / bc2_sqrt + eps;
         p[i] = p[i] + (-step_size * m[i]) / denom;
     }
 }
@@ -49,7 +58,7 @@ void adamrule_update(const nn_value *hp, const nn_optim_step *s, nn_real l2)
         if (vv > vmax[i])
             vmax[i] = vv;
         vv = vmax[i];
-        nn_real denom = sqrt(vv) / bc2_sqrt + eps;
+        nn_real denom = ROOT(vv) / bc2_sqrt + eps;
         s->param[i] = s->param[i] + (-step_size * m[i]) / denom;
     }
 }
