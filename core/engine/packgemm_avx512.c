@@ -12,7 +12,9 @@
  * C into the accumulators and goes on with the same chain of fused
  * multiply-adds, so the blocking changes no bit. Edges are masked loads and
  * stores; an operand whose packing runs across its rows is transposed 8 x 8
- * in registers (tr8). */
+ * in registers (tr8). Up to 16 rows of C, op(B) is read where it is instead
+ * of packed; from 9 to 12 rows (an output layer's forward product) the two
+ * blocks of rows then run together, 2 vectors wide, so that it is read once. */
 #include "packgemm.h"
 
 #if NN_PACK_GEMM
