@@ -197,6 +197,23 @@ static void store_ep(const nn_pack_epilogue *ep, vec c[MR][NV], const vmask *mk,
         }
 }
 
+/* What a register block's store reads and writes (rows < rr, its first nw
+ * vectors of C, and the epilogue's act or g), requested at the block's start
+ * so that it is in L1 by the end of the k loop. */
+AI void prefetch_store(const nn_real *C, long ldc, int rr, int nw, const nn_pack_epilogue *ep,
+                       size_t off)
+{
+    for (int r = 0; r < rr; r++)
+        for (int v = 0; v < nw; v++) {
+            size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
+            _mm_prefetch((const char *)(C + o), _MM_HINT_T0);
+            if (ep && ep->act)
+                _mm_prefetch((const char *)(ep->act + off + o), _MM_HINT_T0);
+            if (ep && ep->g)
+                _mm_prefetch((const char *)(ep->g + off + o), _MM_HINT_T0);
+        }
+}
+
 /* C (rows < rr, columns < nn of the block at C) = or += the 8 x NR product
  * of the packed ap (kc x 8) and bp (kc x NR, or with DIRECT op(B) itself:
  * rows bs apart, read masked past nn): first: from zero, else on from what C
@@ -212,18 +229,8 @@ AI void kernel(int DIRECT, int RR, int NW, int kc, const nn_real *restrict ap,
     _Pragma("GCC unroll 3")
     for (int v = 0; v < NV; v++)
         mk[v] = v < NW ? lanes(nn - v * VL) : (vmask)0;
-    /* what the store reads and writes (C, and the epilogue's act or g), in
-     * L1 by the end of the k loop */
     if (first || ep)
-        for (int r = 0; r < rr; r++)
-            for (int v = 0; v < NW; v++) {
-                size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
-                _mm_prefetch((const char *)(C + o), _MM_HINT_T0);
-                if (ep && ep->act)
-                    _mm_prefetch((const char *)(ep->act + off + o), _MM_HINT_T0);
-                if (ep && ep->g)
-                    _mm_prefetch((const char *)(ep->g + off + o), _MM_HINT_T0);
-            }
+        prefetch_store(C, ldc, rr, NW, ep, off);
     _Pragma("GCC unroll 8")
     for (int r = 0; r < RR; r++)
         _Pragma("GCC unroll 3")
@@ -275,15 +282,7 @@ AI void kernel_tall(int R0, int R1, int NW, int kc, const nn_real *restrict ap,
     for (int v = 0; v < NV; v++)
         mk[v] = v < NW ? lanes(nn - v * VL) : (vmask)0;
     if (first || ep)
-        for (int r = 0; r < R0 + R1; r++)
-            for (int v = 0; v < NW; v++) {
-                size_t o = (size_t)r * (size_t)ldc + (size_t)(v * VL);
-                _mm_prefetch((const char *)(C + o), _MM_HINT_T0);
-                if (ep && ep->act)
-                    _mm_prefetch((const char *)(ep->act + off + o), _MM_HINT_T0);
-                if (ep && ep->g)
-                    _mm_prefetch((const char *)(ep->g + off + o), _MM_HINT_T0);
-            }
+        prefetch_store(C, ldc, R0 + R1, NW, ep, off);
     _Pragma("GCC unroll 16")
     for (int r = 0; r < R0 + R1; r++)
         _Pragma("GCC unroll 2")
