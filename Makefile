@@ -2,17 +2,19 @@
 #   make demo   installs missing Debian packages, builds, runs the default experiment
 #   make test   installs missing Debian packages, builds, runs every test
 # The instrumented runs (README, "Testing"), each in its own build folder:
+#   make test-f32   the float32 build (nn_real = float, core and plugins) and its tests
 #   make sanitize   AddressSanitizer + UBSan build (GCC), the whole suite, leak detection on
 #   make valgrind   the unit tests (tests/test_*) of the normal build under Valgrind memcheck
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_TIME seconds each (default 300)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+F32_BUILD ?= build-f32
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 300
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps deps-checks build demo test sanitize valgrind fuzz clean install
+.PHONY: deps deps-checks build demo test test-f32 sanitize valgrind fuzz clean install
 
 deps:
 	@bash .ci/install-deps
@@ -29,6 +31,11 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-f32: deps
+	@cmake -S . -B $(F32_BUILD) $(CMAKE_FLAGS) -DNN_FLOAT32=ON >/dev/null
+	@cmake --build $(F32_BUILD) -j$(JOBS)
+	cd $(F32_BUILD) && ctest --output-on-failure -j$(JOBS)
 
 sanitize: deps
 	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DNN_SANITIZE=address,undefined >/dev/null
@@ -50,4 +57,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(F32_BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,10 +1,14 @@
-/* util.h: small helpers every layer may use: paths, file tests, edit
+/* util.h: small helpers every layer may use: paths, file tests,
  * reading a whole file, edit distance for "did you mean" suggestions, and the relative difference the
  * gradient checks report. */
 #ifndef NN_UTIL_H
 #define NN_UTIL_H
 
 #include <stddef.h>
+
+/* The text of a macro's value: NN_STR(NN_CHECK_GRAD_TOL) is "1e-7". */
+#define NN_STR_(v) #v
+#define NN_STR(v) NN_STR_(v)
 
 /* "dir/name" in a static buffer (valid until the next call). */
 const char *nn_path_join(const char *dir, const char *name);

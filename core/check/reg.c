@@ -113,7 +113,7 @@ static void penalty_fd(nn_checker *c, const void *arg)
     const nn_value *hp = a->b->s->values;
     static const int ts[3][4] = {{6, 4, 0, 0}, {6, 1, 0, 1}, {3, 6, 1, 0}}; /* rows, cols, layer, bias */
     static const char *const names[3] = {"W1", "b1", "W2"};
-    const double eps = 1e-6;
+    const double eps = NN_GC_DEFAULT_EPS;
     nn_chk_diff d = {0};
     double pen = 0;
     nn_rng r;
@@ -128,13 +128,13 @@ static void penalty_fd(nn_checker *c, const void *arg)
         nn_reg_tensor s = t;
         s.grad = scratch;
         for (size_t i = 0; i < n; i++) {
-            nn_real keep = w[i];
-            w[i] = keep + eps;
+            nn_real keep = w[i], xp = (nn_real)(keep + eps), xm = (nn_real)(keep - eps);
+            w[i] = xp;
             double jp = o->penalty(hp, &s);
-            w[i] = keep - eps;
+            w[i] = xm;
             double jm = o->penalty(hp, &s);
             w[i] = keep;
-            nn_chk_diff_add(&d, g[i], (jp - jm) / (2 * eps), names[k], (int)(i / (size_t)ts[k][1]),
+            nn_chk_diff_add(&d, g[i], nn_gc_quotient(jp, jm, xp, xm, eps), names[k], (int)(i / (size_t)ts[k][1]),
                             (int)(i % (size_t)ts[k][1]));
         }
     }
@@ -171,7 +171,7 @@ static void act_fd(nn_checker *c, const void *arg)
     const nn_reg_ops *o = a->p->ops.reg;
     const nn_value *hp = a->b->s->values;
     enum { U = 5, M = 4, N = U * M };
-    const double eps = 1e-6;
+    const double eps = NN_GC_DEFAULT_EPS;
     nn_chk_diff d = {0};
     nn_rng r;
     nn_rng_seed(&r, 31);
@@ -189,11 +189,12 @@ static void act_fd(nn_checker *c, const void *arg)
         for (int i = 0; i < N; i++) {
             nn_real y[N];
             memcpy(y, a0, sizeof y);
-            y[i] = a0[i] + eps;
+            nn_real xp = (nn_real)(a0[i] + eps), xm = (nn_real)(a0[i] - eps);
+            y[i] = xp;
             double jp = act_objective(o, hp, &s0, y, x, mask, G, U, M, layer);
-            y[i] = a0[i] - eps;
+            y[i] = xm;
             double jm = act_objective(o, hp, &s0, y, x, mask, G, U, M, layer);
-            nn_chk_diff_add(&d, dA[i], (jp - jm) / (2 * eps), layer ? "A2" : "A1", i / M, i % M);
+            nn_chk_diff_add(&d, dA[i], nn_gc_quotient(jp, jm, xp, xm, eps), layer ? "A2" : "A1", i / M, i % M);
         }
     }
     double diff = nn_chk_diff_value(&d);

@@ -9,6 +9,8 @@
 
 #include "check.h"
 #include "cmd.h"
+#include "gradcheck.h"
+#include "util.h"
 
 static const char usage_text[] =
     "usage: nnlab check [NAME | KIND/NAME | PATH.so]... [--experiment FILE]... [--plugin-path DIR]\n"
@@ -20,7 +22,7 @@ static const char usage_text[] =
     "  --experiment FILE  gradient check of the experiment's whole network on a small batch\n"
     "  --batch N          examples in that batch (default 8)\n"
     "  --per-tensor N     elements checked per tensor (default 100, chosen with a fixed seed); --all: every one\n"
-    "  --eps E            central-difference step (default 1e-6)\n";
+    "  --eps E            central-difference step (default " NN_STR(NN_GC_DEFAULT_EPS) ")\n";
 
 /* The value of option opt: a number in [lo, hi] (a whole one when whole),
  * or -1 with a message naming it. */

@@ -110,11 +110,11 @@ static void check_tensor(gc_state *s, const nn_tensor *ts, const nn_real *g, nn_
     double d2 = 0, a2 = 0, b2 = 0, worst = -1;
     for (size_t k = 0; k < cnt; k++) {
         size_t e = idx[k], i = ts->off + e;
-        nn_real keep = m->theta[i];
-        m->theta[i] = keep + eps;
+        nn_real keep = m->theta[i], xp = (nn_real)(keep + eps), xm = (nn_real)(keep - eps);
+        m->theta[i] = xp;
         double jp = objective(s);
         int crossed = r->has_kinks && kink_sides(s, 0);
-        m->theta[i] = keep - eps;
+        m->theta[i] = xm;
         double jm = objective(s);
         crossed = crossed || (r->has_kinks && kink_sides(s, 0));
         m->theta[i] = keep;
@@ -123,7 +123,7 @@ static void check_tensor(gc_state *s, const nn_tensor *ts, const nn_real *g, nn_
             if (!s->o->keep_kinks)
                 continue;
         }
-        double num = (jp - jm) / (2 * eps), an = g[i], d = an - num;
+        double num = nn_gc_quotient(jp, jm, xp, xm, eps), an = g[i], d = an - num;
         d2 += d * d;
         a2 += an * an;
         b2 += num * num;

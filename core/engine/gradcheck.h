@@ -22,7 +22,33 @@
 #include "experiment.h"
 #include "model.h"
 
+/* The default step depends on the build's type. In double, 1e-6 (the
+ * course notebooks' order): J's rounding (about 1e-16 relative) divided by
+ * the step stays far below the truncation error, about eps^2 |J'''| / 6. In
+ * the float build every evaluation of J carries rounding of about 1e-7
+ * relative (the float forward pass), so the quotient's error is about
+ * 1e-7 |J| / eps: 1e-6 would leave a tenth of the gradient as noise. */
+#if defined(NN_REAL_IS_FLOAT)
+#define NN_GC_DEFAULT_EPS 1e-3
+#else
 #define NN_GC_DEFAULT_EPS 1e-6
+#endif
+
+/* (J+ - J-) over the step. In double the step is 2 eps, the course's formula
+ * bit for bit. In float, keep + eps and keep - eps round to the nearest
+ * floats, which can be several percent away from keep +- eps when eps is a
+ * few ulps of keep: the quotient divides by the step actually taken. */
+static inline double nn_gc_quotient(double jp, double jm, nn_real xp, nn_real xm, double eps)
+{
+#if defined(NN_REAL_IS_FLOAT)
+    (void)eps;
+    return (jp - jm) / ((double)xp - (double)xm);
+#else
+    (void)xp;
+    (void)xm;
+    return (jp - jm) / (2 * eps);
+#endif
+}
 
 typedef struct nn_gc_opts {
     double eps;               /* step; 0 = NN_GC_DEFAULT_EPS */

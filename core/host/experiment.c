@@ -478,9 +478,6 @@ int nn_section_line(const nn_section *s, const char *key)
     return line > 0 ? line : (int)config_setting_source_line(s->setting);
 }
 
-#define NN_STR_(v) #v
-#define NN_STR(v) NN_STR_(v)
-
 const char *nn_experiment_reader_version(void)
 {
     return NN_STR(LIBCONFIG_VER_MAJOR) "." NN_STR(LIBCONFIG_VER_MINOR) "." NN_STR(LIBCONFIG_VER_REVISION);

@@ -3,7 +3,9 @@
 # double build's reference tests compare with double-precision references.
 # Trains networks in float and checks that they learn, that weights are
 # written as float32 .npy, that nnlab bench computes in f32 and refuses f64,
-# and that a plugin built for double is refused.
+# that a plugin built for double is refused, and that nnlab check's
+# conformance and gradient checks work in float: every shipped plugin and
+# experiment passes them, and the fixtures with a wrong gradient fail them.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -45,4 +47,28 @@ grep -q "computes in f32" "$T/bench.err" || fail "bench f64 message: $(cat "$T/b
 "$NN_CMD" check "$NN_FIXTURE_DIR/optim/wrong_real_size.so" > "$T/check.out" 2>&1
 grep -q "built for a 8-byte nn_real, this nnlab uses 4 bytes" "$T/check.out" \
   || fail "double plugin not refused: $(cat "$T/check.out")"
+
+# nnlab check in float: the float step (1e-3) and tolerance (1e-3) of
+# core/engine/gradcheck.h and core/check/check.h pass every shipped plugin...
+"$NN_CMD" check > "$T/all.out" 2>&1 || fail "nnlab check failed: $(grep '^FAIL' "$T/all.out")"
+tail -n 1 "$T/all.out"
+grep -q "^nnlab check: [0-9]* passed, 0 failed" "$T/all.out" || fail "nnlab check: $(tail -n 1 "$T/all.out")"
+# ...and still fail a penalty gradient doubled and an activation backward
+# pass doubled (both checks of each plugin, with the difference printed)
+for f in grad_x2 wrong_backward; do
+  "$NN_CMD" check "$NN_FIXTURE_DIR/reg/$f.so" > "$T/$f.out" 2>&1 && fail "reg/$f passed nnlab check"
+  n=$(grep -c "^FAIL reg/$f .*difference .* > 0.001\|^FAIL reg/$f .*) > 0.001" "$T/$f.out")
+  grep "^FAIL" "$T/$f.out" | cut -c1-120
+  [ "$n" = 2 ] || fail "reg/$f: $n of its 2 gradient checks failed: $(cat "$T/$f.out")"
+done
+# the optimizer fixtures get the same verdicts as in the double build
+# (tests/cli/check.sh): each broken one fails, the correct layer-wise rule
+# (trust_ratio) and crash (which crashes only with crash = true) pass
+for f in "$NN_FIXTURE_DIR"/optim/*.so; do
+  b=$(basename "$f" .so)
+  "$NN_CMD" check --timeout 1 "$f" > "$T/o.out" 2>&1; rc=$?
+  case $b in trust_ratio|crash) want=0 ;; *) want=1 ;; esac
+  [ $rc = $want ] || fail "optim/$b: nnlab check exit $rc, want $want: $(tail -n 1 "$T/o.out")"
+done
+echo "optimizer fixtures: $(ls "$NN_FIXTURE_DIR"/optim/*.so | wc -l) with the double build's verdicts"
 echo "PASS"
