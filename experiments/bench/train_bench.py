@@ -29,7 +29,14 @@ process's CPU time (time.process_time, nnlab bench's "cpu" clock), so other
 programs sharing the cores do not count; with more threads, wall time.
 Each peer gets its best configuration here: PyTorch with torch.set_num_threads
 and, above one thread, OMP_WAIT_POLICY=PASSIVE (its OpenMP threads otherwise
-spin); NumPy with OPENBLAS_NUM_THREADS; nnlab with --threads.
+spin); NumPy with OPENBLAS_NUM_THREADS; nnlab with --threads. Every process
+also gets glibc's MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ (32 and
+256 MiB; see PEER_MALLOC): the peers allocate their activations and gradients
+anew in every step, and with glibc's defaults a fresh process maps and unmaps
+each block above 128 KiB, so every step faults its pages in again (on one KVM
+host, 625,000 page faults and 5.8 s of system time in a NumPy batch-64 epoch
+of 2 s; PyTorch f64 5.8 s instead of 2.2). nnlab allocates nothing in a step,
+so the setting does not change its times.
 The runs alternate (every implementation once per round, --repeats rounds);
 the table gives medians and the ratios peer / nnlab (above 1: nnlab faster;
 float32 peers against nnlab's float build, build-f32),
@@ -246,10 +253,16 @@ def available(impl, args):
     return subprocess.run([sys.executable, "-c", "import " + mod], capture_output=True).returncode == 0
 
 
+# glibc malloc kept from returning the peers' per-step blocks to the kernel
+# (the module's docstring says why); the user's own setting wins.
+PEER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+
+
 def one_run(impl, name, w, folder, args):
     """Seconds per epoch (per iteration when full batch) of one run; for
     nnlab also the bench's JSON."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    env = dict(PEER_MALLOC)
+    env.update(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     if args.threads > 1:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
     if impl.startswith("nnlab") or impl == "baseline":
