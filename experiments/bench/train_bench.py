@@ -308,6 +308,13 @@ def main():
     impls = [p for p in args.peers.split(",") if p and available(p, args)]
     times = {(n, p): [] for n in names for p in impls}
     peaks, fractions, failures = [], [], {}
+    try:
+        import numpy  # noqa: F401  (the workloads' data are written with it)
+    except ImportError:
+        sys.stderr.write("train_bench: %s has no NumPy, which writes the workloads' data; install "
+                         "Debian's python3-numpy (and python3-torch, python3-sklearn for those "
+                         "peers) or run the script with /usr/bin/python3\n" % sys.executable)
+        return 2
     with tempfile.TemporaryDirectory() as folder:
         for n in names:
             make_data(folder, n, WORKLOADS[n])
@@ -353,9 +360,11 @@ def main():
     for k, v in failures.items():
         print("failed: %s %s: %s" % (k[0], k[1], v))
     if args.json:
-        with open(args.json, "w") as f:
+        tmp = args.json + ".tmp"
+        with open(tmp, "w") as f:
             json.dump({"%s/%s" % k: v for k, v in times.items()}, f)
+        os.replace(tmp, args.json)  # whole or not at all
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
